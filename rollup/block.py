@@ -1,0 +1,249 @@
+"""Blocks: headers, receipts, their hashes, and executing a block's transactions.
+
+Headers carry what Ethereum's carry that matters here (parent, number, time, state / transactions /
+receipts roots, gas, base fee) plus the L1 origin the block was built on. The block hash is
+keccak256 of the RLP list of header fields in the order declared below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import rlp
+
+from rollup.config import ChainConfig
+from rollup.crypto import keccak256
+from rollup.execution import InvalidBlockTransaction, process_transaction
+from rollup.gas import compute_base_fee
+from rollup.state import WITHDRAWALS_KEY, Overlay, State, StateKey
+from rollup.system.context import BlockEnvironment, Log
+from rollup.transaction import Transaction
+
+ZERO_HASH = bytes(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """An L2 block header."""
+
+    parent_hash: bytes
+    number: int
+    timestamp: int
+    state_root: bytes
+    transactions_root: bytes
+    receipts_root: bytes
+    gas_limit: int
+    gas_used: int
+    base_fee: int
+    l1_origin_number: int = 0
+    l1_origin_hash: bytes = ZERO_HASH
+
+    def encode(self) -> bytes:
+        return rlp.encode(
+            [
+                self.parent_hash,
+                self.number,
+                self.timestamp,
+                self.state_root,
+                self.transactions_root,
+                self.receipts_root,
+                self.gas_limit,
+                self.gas_used,
+                self.base_fee,
+                self.l1_origin_number,
+                self.l1_origin_hash,
+            ]
+        )
+
+    @property
+    def hash(self) -> bytes:
+        return keccak256(self.encode())
+
+
+def decode_header(data: bytes) -> Header:
+    """Inverse of Header.encode (storage and derivation)."""
+    fields = rlp.decode(data)
+    if not isinstance(fields, list) or len(fields) != 11:
+        raise ValueError("a header is an RLP list of 11 fields")
+
+    def as_int(value: bytes) -> int:
+        return int.from_bytes(value, "big")
+
+    return Header(
+        parent_hash=fields[0],
+        number=as_int(fields[1]),
+        timestamp=as_int(fields[2]),
+        state_root=fields[3],
+        transactions_root=fields[4],
+        receipts_root=fields[5],
+        gas_limit=as_int(fields[6]),
+        gas_used=as_int(fields[7]),
+        base_fee=as_int(fields[8]),
+        l1_origin_number=as_int(fields[9]),
+        l1_origin_hash=fields[10],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The result of an included transaction."""
+
+    transaction_hash: bytes
+    transaction_index: int
+    sender: bytes
+    to: bytes | None
+    tx_type: int
+    status: int
+    gas_used: int
+    cumulative_gas_used: int
+    effective_gas_price: int
+    logs: tuple[Log, ...]
+
+    def encode(self) -> bytes:
+        return rlp.encode(
+            [
+                self.transaction_hash,
+                self.status,
+                self.cumulative_gas_used,
+                [[log.address, list(log.topics), log.data] for log in self.logs],
+            ]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SignedTransaction:
+    """A decoded transaction with what recovery gave: sender and hash, and its raw bytes."""
+
+    tx: Transaction
+    sender: bytes
+    hash: bytes
+    raw: bytes
+
+
+@dataclass(slots=True)
+class BlockExecution:
+    """A block built from candidate transactions: what went in, what was left out and why."""
+
+    header: Header
+    transactions: list[SignedTransaction]
+    receipts: list[Receipt]
+    writes: dict[StateKey, tuple[int, ...]]
+    skipped: list[tuple[SignedTransaction, str]] = field(default_factory=list)
+
+    @property
+    def hash(self) -> bytes:
+        return self.header.hash
+
+
+def compute_ordered_root(items: Sequence[bytes]) -> bytes:
+    """Binary Merkle root of 32-byte items in order (an odd node is carried up unchanged)."""
+    if not items:
+        return ZERO_HASH
+    level = list(items)
+    while len(level) > 1:
+        next_level = [keccak256(level[i] + level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            next_level.append(level[-1])
+        level = next_level
+    return level[0]
+
+
+def compute_receipts_root(receipts: Sequence[Receipt]) -> bytes:
+    return compute_ordered_root([keccak256(receipt.encode()) for receipt in receipts])
+
+
+def compute_next_base_fee(config: ChainConfig, parent: Header) -> int:
+    return compute_base_fee(config, parent.base_fee, parent.gas_used)
+
+
+def build_genesis_header(config: ChainConfig, state_root: bytes) -> Header:
+    return Header(
+        parent_hash=ZERO_HASH,
+        number=0,
+        timestamp=config.genesis_timestamp,
+        state_root=state_root,
+        transactions_root=ZERO_HASH,
+        receipts_root=ZERO_HASH,
+        gas_limit=config.block_gas_limit,
+        gas_used=0,
+        base_fee=config.genesis_base_fee,
+    )
+
+
+def execute_block(
+    state: State,
+    config: ChainConfig,
+    parent: Header,
+    candidates: Sequence[SignedTransaction],
+    timestamp: int,
+    l1_origin_number: int = 0,
+    l1_origin_hash: bytes = ZERO_HASH,
+) -> BlockExecution:
+    """Execute candidates in order on top of `state` (which must be at `parent`) and commit.
+
+    Candidates that break an inclusion rule are skipped and reported, never included; the block
+    holds every other candidate. The state is advanced to the new block's state root.
+    """
+    if timestamp < parent.timestamp:
+        raise ValueError("block timestamp before its parent's")
+    base_fee = compute_next_base_fee(config, parent)
+    environment = BlockEnvironment(
+        number=parent.number + 1, timestamp=timestamp, base_fee=base_fee, chain_id=config.chain_id
+    )
+    block_state = Overlay(state)
+    included: list[SignedTransaction] = []
+    receipts: list[Receipt] = []
+    skipped: list[tuple[SignedTransaction, str]] = []
+    cumulative_gas = 0
+    for candidate in candidates:
+        if len(included) >= config.max_transactions_per_block:
+            skipped.append((candidate, "block transaction limit reached"))
+            continue
+        try:
+            outcome = process_transaction(
+                block_state,
+                environment,
+                config,
+                candidate.tx,
+                candidate.sender,
+                config.block_gas_limit - cumulative_gas,
+            )
+        except InvalidBlockTransaction as reason:
+            skipped.append((candidate, str(reason)))
+            continue
+        cumulative_gas += outcome.gas_used
+        receipts.append(
+            Receipt(
+                transaction_hash=candidate.hash,
+                transaction_index=len(included),
+                sender=candidate.sender,
+                to=candidate.tx.to,
+                tx_type=candidate.tx.tx_type,
+                status=outcome.status,
+                gas_used=outcome.gas_used,
+                cumulative_gas_used=cumulative_gas,
+                effective_gas_price=outcome.effective_gas_price,
+                logs=outcome.logs,
+            )
+        )
+        included.append(candidate)
+    writes = block_state.writes
+    state_root = state.apply_writes(writes)
+    header = Header(
+        parent_hash=parent.hash,
+        number=parent.number + 1,
+        timestamp=timestamp,
+        state_root=state_root,
+        transactions_root=compute_ordered_root([signed.hash for signed in included]),
+        receipts_root=compute_receipts_root(receipts),
+        gas_limit=config.block_gas_limit,
+        gas_used=cumulative_gas,
+        base_fee=base_fee,
+        l1_origin_number=l1_origin_number,
+        l1_origin_hash=l1_origin_hash,
+    )
+    committed = dict(writes)
+    if WITHDRAWALS_KEY in committed:  # its root is only known once the block's writes are in
+        committed[WITHDRAWALS_KEY] = state.get(WITHDRAWALS_KEY)
+    return BlockExecution(header, included, receipts, committed, skipped)

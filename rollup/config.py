@@ -1,0 +1,24 @@
+"""Chain parameters fixed at genesis that are not part of the state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ChainConfig:
+    """Block-level parameters every node of the chain must agree on."""
+
+    chain_id: int
+    block_gas_limit: int = 2_000_000_000
+    # EIP-1559: the base fee moves by at most 1/8 per block towards gas_limit / elasticity.
+    elasticity_multiplier: int = 2
+    base_fee_max_change_denominator: int = 8
+    min_base_fee: int = 1_000_000  # 0.001 gwei: an L2 floor, as OP chains set one
+    genesis_base_fee: int = 1_000_000
+    genesis_timestamp: int = 0
+    max_transactions_per_block: int = 50_000
+
+    @property
+    def gas_target(self) -> int:
+        return self.block_gas_limit // self.elasticity_multiplier

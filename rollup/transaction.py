@@ -1,0 +1,419 @@
+"""Signed transactions: the codec for what wallets send with `eth_sendRawTransaction`.
+
+Three encodings are accepted, exactly as on Ethereum:
+
+- legacy, with EIP-155 replay protection:
+  ``rlp([nonce, gas_price, gas_limit, to, value, data, v, r, s])`` where
+  ``v = chain_id * 2 + 35 + y_parity``; the sender signed
+  ``rlp([nonce, gas_price, gas_limit, to, value, data, chain_id, 0, 0])``;
+- access list (EIP-2930): ``0x01 || rlp([chain_id, nonce, gas_price, gas_limit, to, value, data,
+  access_list, y_parity, r, s])``;
+- dynamic fee (EIP-1559): ``0x02 || rlp([chain_id, nonce, max_priority_fee_per_gas,
+  max_fee_per_gas, gas_limit, to, value, data, access_list, y_parity, r, s])``.
+
+A typed transaction's sender signed ``type || rlp(fields without y_parity, r, s)`` (EIP-2718).
+
+Decoding is strict: every accepted byte string decodes to one transaction, and encoding that
+transaction gives back the same bytes, so a transaction hash names exactly one transaction. Legacy
+transactions without EIP-155 (v = 27 or 28) are refused: they are valid on every chain, so anyone
+could replay them here from Ethereum or from another rollup.
+
+Decoding checks the form of a transaction, not whether it may run: the chain id, the nonce, fees
+and contract creation (``to is None``) are the state machine's to judge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import rlp
+from rlp.codec import consume_item, length_prefix
+from rlp.exceptions import DecodingError
+
+from rollup.crypto import InvalidSignature, keccak256, recover_address, sign_message_hash
+
+TX_TYPE_LEGACY = 0
+TX_TYPE_ACCESS_LIST = 1
+TX_TYPE_DYNAMIC_FEE = 2
+
+MAX_TRANSACTION_SIZE = 128 * 1024
+"""Largest accepted raw transaction, type byte included, in bytes (geth's txpool limit)."""
+
+ADDRESS_LENGTH = 20
+STORAGE_KEY_LENGTH = 32
+MAX_INTEGER_LENGTH = 32
+"""Every integer field is a uint256: at most 32 big-endian bytes."""
+
+EIP155_V_OFFSET = 35
+"""v = chain_id * 2 + EIP155_V_OFFSET + y_parity for legacy transactions (EIP-155)."""
+
+PRE_EIP155_V = (27, 28)
+
+LEGACY_FIELD_COUNT = 9
+ACCESS_LIST_FIELD_COUNT = 11
+DYNAMIC_FEE_FIELD_COUNT = 12
+SIGNATURE_FIELD_COUNT = 3
+"""The last three fields of every encoding: (v or y_parity), r, s."""
+
+LIST_PREFIX_OFFSET = 0xC0
+"""RLP: a first byte at or above this starts a list (EIP-2718: a legacy transaction)."""
+
+MAX_TX_TYPE = 0x7F
+"""EIP-2718: a first byte at or below this is a transaction type."""
+
+AccessList = tuple[tuple[bytes, tuple[bytes, ...]], ...]
+"""EIP-2930 access list: (address, storage keys) pairs."""
+
+_RLP_EMPTY_STRING = rlp.encode(b"")
+
+
+class InvalidTransaction(ValueError):  # noqa: N818 (the name is the protocol's API)
+    """A transaction that breaks an encoding or signature rule; the message names the rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """A signed transaction of any supported type.
+
+    Legacy and access-list transactions have a single gas price, held in both
+    `max_priority_fee_per_gas` and `max_fee_per_gas` so that fee rules see one shape. A legacy
+    transaction's `chain_id` and `y_parity` come from its EIP-155 v. `to` is None for contract
+    creation. y_parity, r and s are 0 on a transaction not yet signed.
+    """
+
+    tx_type: int
+    chain_id: int
+    nonce: int
+    max_priority_fee_per_gas: int
+    max_fee_per_gas: int
+    gas_limit: int
+    to: bytes | None
+    value: int
+    data: bytes
+    access_list: AccessList
+    y_parity: int = 0
+    r: int = 0
+    s: int = 0
+
+    @property
+    def gas_price(self) -> int:
+        """The gas price of a legacy or access-list transaction; a dynamic-fee one's max fee."""
+        return self.max_fee_per_gas
+
+
+def decode_transaction(raw: bytes) -> Transaction:
+    """Decode the raw bytes of a signed transaction, typed (EIP-2718) or legacy.
+
+    Raises InvalidTransaction unless `raw` is exactly one canonical encoding of a supported type.
+    The signature is not checked here; `recover_sender` checks it.
+    """
+    return _decode(raw)[0]
+
+
+def decode_and_recover(raw: bytes) -> tuple[Transaction, bytes, bytes]:
+    """Decode a raw transaction and recover its sender: return (transaction, sender, hash).
+
+    The whole admission check of `eth_sendRawTransaction` that needs no state. It re-encodes
+    nothing: the signed message is cut out of `raw`. Module-level and free of state, so it can run
+    in worker processes.
+    """
+    tx, signing_message = _decode(raw)
+    sender = _recover(tx, keccak256(signing_message))
+    return tx, sender, keccak256(raw)
+
+
+def encode_transaction(tx: Transaction) -> bytes:
+    """Return the raw signed bytes of `tx`, as `eth_sendRawTransaction` carries them."""
+    fields = _encode_unsigned_fields(tx)
+    if tx.y_parity not in (0, 1):
+        raise InvalidTransaction("y_parity must be 0 or 1")
+    r = _encode_uint(tx.r)
+    s = _encode_uint(tx.s)
+    if tx.tx_type == TX_TYPE_LEGACY:
+        _encode_uint(tx.chain_id)  # a negative chain id could still give a positive v
+        v = _encode_uint(tx.chain_id * 2 + EIP155_V_OFFSET + tx.y_parity)
+        return _encode_rlp([*fields, v, r, s])
+    return bytes((tx.tx_type,)) + _encode_rlp([*fields, _encode_uint(tx.y_parity), r, s])
+
+
+def compute_signing_hash(tx: Transaction) -> bytes:
+    """Return the hash the sender signs: EIP-155 for legacy, `type || rlp(unsigned)` otherwise."""
+    fields = _encode_unsigned_fields(tx)
+    if tx.tx_type == TX_TYPE_LEGACY:
+        fields += [_encode_uint(tx.chain_id), b"", b""]
+        return keccak256(_encode_rlp(fields))
+    return keccak256(bytes((tx.tx_type,)) + _encode_rlp(fields))
+
+
+def compute_transaction_hash(raw: bytes) -> bytes:
+    """Return the transaction hash: keccak256 of the raw signed bytes."""
+    return keccak256(raw)
+
+
+def recover_sender(tx: Transaction) -> bytes:
+    """Return the 20-byte address that signed `tx`.
+
+    Raises InvalidTransaction("invalid signature") if the signature does not recover, including
+    r or s out of range and a high s (EIP-2); the cause names the exact reason.
+    """
+    return _recover(tx, compute_signing_hash(tx))
+
+
+def sign_transaction(tx: Transaction, private_key: bytes) -> Transaction:
+    """Return a copy of `tx` signed with `private_key` (low s, as wallets sign)."""
+    y_parity, r, s = sign_message_hash(private_key, compute_signing_hash(tx))
+    return replace(tx, y_parity=y_parity, r=r, s=s)
+
+
+def _recover(tx: Transaction, signing_hash: bytes) -> bytes:
+    """Recover the signer of `signing_hash` from the signature of `tx`."""
+    try:
+        return recover_address(signing_hash, tx.y_parity, tx.r, tx.s)
+    except InvalidSignature as exc:
+        raise InvalidTransaction("invalid signature") from exc
+
+
+def _decode(raw: bytes) -> tuple[Transaction, bytes]:
+    """Decode `raw`; return the transaction and the exact message its sender signed."""
+    if len(raw) > MAX_TRANSACTION_SIZE:
+        raise InvalidTransaction(f"transaction larger than {MAX_TRANSACTION_SIZE} bytes")
+    if not raw:
+        raise InvalidTransaction("empty transaction")
+    first = raw[0]
+    if first >= LIST_PREFIX_OFFSET:
+        return _decode_legacy(raw)
+    if first in (TX_TYPE_DYNAMIC_FEE, TX_TYPE_ACCESS_LIST):
+        return _decode_typed(raw, first)
+    if first <= MAX_TX_TYPE:
+        raise InvalidTransaction(f"transaction type 0x{first:02x} is not supported")
+    raise InvalidTransaction("transaction is not an RLP list")
+
+
+def _decode_legacy(raw: bytes) -> tuple[Transaction, bytes]:
+    """Decode an EIP-155 legacy transaction and rebuild the message its sender signed."""
+    fields, encodings = _decode_rlp_list(raw, 0)
+    if len(fields) != LEGACY_FIELD_COUNT:
+        raise InvalidTransaction(f"legacy transaction must have {LEGACY_FIELD_COUNT} fields")
+    v = _decode_uint(fields[6])
+    if v < EIP155_V_OFFSET:
+        if v in PRE_EIP155_V:
+            raise InvalidTransaction("legacy transaction without EIP-155 replay protection")
+        raise InvalidTransaction("invalid legacy v value")
+    chain_id, y_parity = divmod(v - EIP155_V_OFFSET, 2)
+    gas_price = _decode_uint(fields[1])
+    tx = Transaction(
+        tx_type=TX_TYPE_LEGACY,
+        chain_id=chain_id,
+        nonce=_decode_uint(fields[0]),
+        max_priority_fee_per_gas=gas_price,
+        max_fee_per_gas=gas_price,
+        gas_limit=_decode_uint(fields[2]),
+        to=_decode_to(fields[3]),
+        value=_decode_uint(fields[4]),
+        data=_decode_bytes(fields[5]),
+        access_list=(),
+        y_parity=y_parity,
+        r=_decode_uint(fields[7]),
+        s=_decode_uint(fields[8]),
+    )
+    # EIP-155: the sender signed the six unsigned fields followed by chain_id, 0, 0.
+    start, end = _locate_unsigned_fields(raw, encodings)
+    replay_protection = _encode_rlp(_encode_uint(chain_id)) + _RLP_EMPTY_STRING + _RLP_EMPTY_STRING
+    prefix = length_prefix(end - start + len(replay_protection), LIST_PREFIX_OFFSET)
+    return tx, b"".join((prefix, memoryview(raw)[start:end], replay_protection))
+
+
+def _decode_typed(raw: bytes, tx_type: int) -> tuple[Transaction, bytes]:
+    """Decode an EIP-2930 or EIP-1559 transaction and cut out the message its sender signed."""
+    fields, encodings = _decode_rlp_list(raw, 1)
+    if tx_type == TX_TYPE_DYNAMIC_FEE:
+        if len(fields) != DYNAMIC_FEE_FIELD_COUNT:
+            raise InvalidTransaction(
+                f"dynamic fee transaction must have {DYNAMIC_FEE_FIELD_COUNT} fields"
+            )
+        max_priority_fee_per_gas = _decode_uint(fields[2])
+        max_fee_per_gas = _decode_uint(fields[3])
+        rest = fields[4:]
+    else:
+        if len(fields) != ACCESS_LIST_FIELD_COUNT:
+            raise InvalidTransaction(
+                f"access list transaction must have {ACCESS_LIST_FIELD_COUNT} fields"
+            )
+        max_priority_fee_per_gas = max_fee_per_gas = _decode_uint(fields[2])
+        rest = fields[3:]
+    gas_limit, to, value, data, access_list, y_parity, r, s = rest
+    tx = Transaction(
+        tx_type=tx_type,
+        chain_id=_decode_uint(fields[0]),
+        nonce=_decode_uint(fields[1]),
+        max_priority_fee_per_gas=max_priority_fee_per_gas,
+        max_fee_per_gas=max_fee_per_gas,
+        gas_limit=_decode_uint(gas_limit),
+        to=_decode_to(to),
+        value=_decode_uint(value),
+        data=_decode_bytes(data),
+        access_list=_decode_access_list(access_list),
+        y_parity=_decode_y_parity(y_parity),
+        r=_decode_uint(r),
+        s=_decode_uint(s),
+    )
+    # EIP-2718: the sender signed the type byte and the list of every field but the signature.
+    start, end = _locate_unsigned_fields(raw, encodings)
+    prefix = length_prefix(end - start, LIST_PREFIX_OFFSET)
+    return tx, b"".join((raw[:1], prefix, memoryview(raw)[start:end]))
+
+
+def _decode_rlp_list(raw: bytes, start: int) -> tuple[list[Any], list[Any]]:
+    """Decode the RLP list that spans `raw[start:]` exactly.
+
+    Returns the list's items (bytes or nested lists of bytes) and pyrlp's per-item encodings, in
+    which `encodings[i + 1][0]` is the canonical encoding of item i. pyrlp rejects non-canonical
+    RLP (a single byte below 0x80 given a length prefix, long forms for short lengths, lengths
+    with leading zeros). `consume_item` is used rather than `rlp.decode` because it also reports
+    where the item ends, which tells trailing bytes from truncation, and the item encodings, which
+    locate the signed fields without re-encoding them.
+    """
+    try:
+        item, encodings, end = consume_item(raw, start)
+    except (DecodingError, IndexError) as exc:
+        raise InvalidTransaction("malformed RLP") from exc
+    if end < len(raw):
+        raise InvalidTransaction("trailing bytes")
+    if end > len(raw):  # the last string item was cut short
+        raise InvalidTransaction("malformed RLP")
+    if not isinstance(item, list):
+        raise InvalidTransaction("transaction is not an RLP list")
+    return item, encodings
+
+
+def _locate_unsigned_fields(raw: bytes, encodings: list[Any]) -> tuple[int, int]:
+    """Return where, in `raw`, the encodings of all fields but the signature start and end.
+
+    The list spans to the end of `raw`, its last three fields are the signature, and decoding was
+    canonical, so these bytes are exactly the canonical encoding of the unsigned fields.
+    """
+    signature_length = sum(len(encoding[0]) for encoding in encodings[-SIGNATURE_FIELD_COUNT:])
+    unsigned_length = sum(len(encoding[0]) for encoding in encodings[1:-SIGNATURE_FIELD_COUNT])
+    end = len(raw) - signature_length
+    return end - unsigned_length, end
+
+
+def _decode_bytes(field: Any) -> bytes:
+    """Return `field` if it is a byte string rather than a list."""
+    if not isinstance(field, bytes):
+        raise InvalidTransaction("expected a byte string, got a list")
+    return field
+
+
+def _decode_uint(field: Any) -> int:
+    """Decode a uint256: at most 32 bytes, big-endian, no leading zero bytes, 0 as empty."""
+    if not isinstance(field, bytes):
+        raise InvalidTransaction("expected a byte string, got a list")
+    if len(field) > MAX_INTEGER_LENGTH:
+        raise InvalidTransaction(f"integer longer than {MAX_INTEGER_LENGTH} bytes")
+    if field and field[0] == 0:
+        raise InvalidTransaction("non-canonical integer")
+    return int.from_bytes(field, "big")
+
+
+def _decode_y_parity(field: Any) -> int:
+    """Decode the y parity of a typed transaction's signature: 0 or 1."""
+    y_parity = _decode_uint(field)
+    if y_parity > 1:
+        raise InvalidTransaction("y_parity must be 0 or 1")
+    return y_parity
+
+
+def _decode_address(field: Any) -> bytes:
+    """Decode a 20-byte address."""
+    if not isinstance(field, bytes):
+        raise InvalidTransaction("expected a byte string, got a list")
+    if len(field) != ADDRESS_LENGTH:
+        raise InvalidTransaction(f"address must be {ADDRESS_LENGTH} bytes")
+    return field
+
+
+def _decode_to(field: Any) -> bytes | None:
+    """Decode the recipient: a 20-byte address, or empty for contract creation (None)."""
+    if field == b"":
+        return None
+    return _decode_address(field)
+
+
+def _decode_access_list(field: Any) -> AccessList:
+    """Decode an EIP-2930 access list: a list of [address, [storage_key, ...]]."""
+    if not isinstance(field, list):
+        raise InvalidTransaction("access list must be a list")
+    entries = []
+    for entry in field:
+        if not isinstance(entry, list) or len(entry) != 2:
+            raise InvalidTransaction("access list entry must be [address, storage_keys]")
+        address, keys = entry
+        if not isinstance(keys, list):
+            raise InvalidTransaction("storage keys must be a list")
+        for key in keys:
+            if not isinstance(key, bytes) or len(key) != STORAGE_KEY_LENGTH:
+                raise InvalidTransaction(f"storage key must be {STORAGE_KEY_LENGTH} bytes")
+        entries.append((_decode_address(address), tuple(keys)))
+    return tuple(entries)
+
+
+def _encode_rlp(item: bytes | list[Any]) -> bytes:
+    """RLP-encode a byte string or a nested list of byte strings (tuples count as lists)."""
+    encoded: bytes = rlp.encode(item, infer_serializer=False)
+    return encoded
+
+
+def _encode_unsigned_fields(tx: Transaction) -> list[Any]:
+    """Return the fields of `tx` before its signature, as RLP items, in the order of its type."""
+    if tx.tx_type == TX_TYPE_DYNAMIC_FEE:
+        head = [
+            _encode_uint(tx.chain_id),
+            _encode_uint(tx.nonce),
+            _encode_uint(tx.max_priority_fee_per_gas),
+            _encode_uint(tx.max_fee_per_gas),
+        ]
+    elif tx.tx_type in (TX_TYPE_LEGACY, TX_TYPE_ACCESS_LIST):
+        if tx.max_priority_fee_per_gas != tx.max_fee_per_gas:
+            raise InvalidTransaction(
+                "legacy and access list transactions have a single gas price: "
+                "max_priority_fee_per_gas must equal max_fee_per_gas"
+            )
+        head = [_encode_uint(tx.nonce), _encode_uint(tx.gas_price)]
+        if tx.tx_type == TX_TYPE_ACCESS_LIST:
+            head.insert(0, _encode_uint(tx.chain_id))
+    else:
+        raise InvalidTransaction(f"transaction type 0x{tx.tx_type:02x} is not supported")
+    if tx.to is not None and len(tx.to) != ADDRESS_LENGTH:
+        raise InvalidTransaction(f"address must be {ADDRESS_LENGTH} bytes")
+    fields: list[Any] = [
+        *head,
+        _encode_uint(tx.gas_limit),
+        b"" if tx.to is None else tx.to,
+        _encode_uint(tx.value),
+        tx.data,
+    ]
+    if tx.tx_type != TX_TYPE_LEGACY:
+        _check_access_list(tx.access_list)
+        fields.append(tx.access_list)
+    elif tx.access_list:
+        raise InvalidTransaction("legacy transaction cannot have an access list")
+    return fields
+
+
+def _check_access_list(access_list: AccessList) -> None:
+    """Raise unless every address is 20 bytes and every storage key 32 bytes."""
+    for address, keys in access_list:
+        if len(address) != ADDRESS_LENGTH:
+            raise InvalidTransaction(f"address must be {ADDRESS_LENGTH} bytes")
+        for key in keys:
+            if len(key) != STORAGE_KEY_LENGTH:
+                raise InvalidTransaction(f"storage key must be {STORAGE_KEY_LENGTH} bytes")
+
+
+def _encode_uint(value: int) -> bytes:
+    """Encode a uint256 as the shortest big-endian bytes (0 as empty)."""
+    if value < 0 or value.bit_length() > 8 * MAX_INTEGER_LENGTH:
+        raise InvalidTransaction("integer out of uint256 range")
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")
