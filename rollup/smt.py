@@ -96,7 +96,7 @@ def verify_inclusion(root: bytes, key: bytes, value_hash: bytes, proof: SmtProof
 
     The proof's terminal must be the leaf (key, value_hash); hashing that leaf up through the
     siblings, taking the side at depth d from the key's bit d, must give `root`. A malformed proof
-    does not verify.
+    does not verify. Raises ValueError if root, key or value hash is not 32 bytes.
     """
     _require_bytes32(root, "root")
     _require_bytes32(key, "key")
@@ -114,7 +114,8 @@ def verify_exclusion(root: bytes, key: bytes, proof: SmtProof) -> bool:
 
     The terminal on the key's path must be either an empty subtree (hash zero) or a leaf of a
     different key that shares the key's first `len(proof.siblings)` bits (the path bits); hashing it
-    up through the siblings must give `root`. A malformed proof does not verify.
+    up through the siblings must give `root`. A malformed proof does not verify. Raises ValueError
+    if root or key is not 32 bytes.
     """
     _require_bytes32(root, "root")
     _require_bytes32(key, "key")

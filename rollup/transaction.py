@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import rlp
-from rlp.codec import consume_item, length_prefix
+from rlp.codec import consume_length_prefix, length_prefix
 from rlp.exceptions import DecodingError
 
 from rollup.crypto import InvalidSignature, keccak256, recover_address, sign_message_hash
@@ -53,8 +53,6 @@ PRE_EIP155_V = (27, 28)
 LEGACY_FIELD_COUNT = 9
 ACCESS_LIST_FIELD_COUNT = 11
 DYNAMIC_FEE_FIELD_COUNT = 12
-SIGNATURE_FIELD_COUNT = 3
-"""The last three fields of every encoding: (v or y_parity), r, s."""
 
 LIST_PREFIX_OFFSET = 0xC0
 """RLP: a first byte at or above this starts a list (EIP-2718: a legacy transaction)."""
@@ -114,9 +112,9 @@ def decode_transaction(raw: bytes) -> Transaction:
 def decode_and_recover(raw: bytes) -> tuple[Transaction, bytes, bytes]:
     """Decode a raw transaction and recover its sender: return (transaction, sender, hash).
 
-    The whole admission check of `eth_sendRawTransaction` that needs no state. It re-encodes
-    nothing: the signed message is cut out of `raw`. Module-level and free of state, so it can run
-    in worker processes.
+    The stateless hot path of `eth_sendRawTransaction`. Nothing is re-encoded: the message the
+    sender signed is cut out of `raw`. Module-level and free of state, so that a process pool can
+    run it; its arguments and results pickle.
     """
     tx, signing_message = _decode(raw)
     sender = _recover(tx, keccak256(signing_message))
@@ -192,170 +190,199 @@ def _decode(raw: bytes) -> tuple[Transaction, bytes]:
 
 def _decode_legacy(raw: bytes) -> tuple[Transaction, bytes]:
     """Decode an EIP-155 legacy transaction and rebuild the message its sender signed."""
-    fields, encodings = _decode_rlp_list(raw, 0)
-    if len(fields) != LEGACY_FIELD_COUNT:
-        raise InvalidTransaction(f"legacy transaction must have {LEGACY_FIELD_COUNT} fields")
-    v = _decode_uint(fields[6])
+    body_start, fields = _read_fields(
+        raw, 0, LEGACY_FIELD_COUNT, f"legacy transaction must have {LEGACY_FIELD_COUNT} fields"
+    )
+    nonce, gas_price, gas_limit, to, value, data, v_field, r, s = fields
+    v = _decode_uint(raw, v_field)
     if v < EIP155_V_OFFSET:
         if v in PRE_EIP155_V:
             raise InvalidTransaction("legacy transaction without EIP-155 replay protection")
         raise InvalidTransaction("invalid legacy v value")
     chain_id, y_parity = divmod(v - EIP155_V_OFFSET, 2)
-    gas_price = _decode_uint(fields[1])
+    price = _decode_uint(raw, gas_price)
     tx = Transaction(
         tx_type=TX_TYPE_LEGACY,
         chain_id=chain_id,
-        nonce=_decode_uint(fields[0]),
-        max_priority_fee_per_gas=gas_price,
-        max_fee_per_gas=gas_price,
-        gas_limit=_decode_uint(fields[2]),
-        to=_decode_to(fields[3]),
-        value=_decode_uint(fields[4]),
-        data=_decode_bytes(fields[5]),
+        nonce=_decode_uint(raw, nonce),
+        max_priority_fee_per_gas=price,
+        max_fee_per_gas=price,
+        gas_limit=_decode_uint(raw, gas_limit),
+        to=_decode_to(raw, to),
+        value=_decode_uint(raw, value),
+        data=_decode_bytes(raw, data),
         access_list=(),
         y_parity=y_parity,
-        r=_decode_uint(fields[7]),
-        s=_decode_uint(fields[8]),
+        r=_decode_uint(raw, r),
+        s=_decode_uint(raw, s),
     )
-    # EIP-155: the sender signed the six unsigned fields followed by chain_id, 0, 0.
-    start, end = _locate_unsigned_fields(raw, encodings)
+    # EIP-155: the sender signed the six fields before v, then chain_id, 0, 0. Decoding was
+    # canonical, so the bytes of those six fields in `raw` are their canonical encoding.
+    unsigned_end = data[2]
     replay_protection = _encode_rlp(_encode_uint(chain_id)) + _RLP_EMPTY_STRING + _RLP_EMPTY_STRING
-    prefix = length_prefix(end - start + len(replay_protection), LIST_PREFIX_OFFSET)
-    return tx, b"".join((prefix, memoryview(raw)[start:end], replay_protection))
+    prefix = length_prefix(unsigned_end - body_start + len(replay_protection), LIST_PREFIX_OFFSET)
+    message = b"".join((prefix, memoryview(raw)[body_start:unsigned_end], replay_protection))
+    return tx, message
 
 
 def _decode_typed(raw: bytes, tx_type: int) -> tuple[Transaction, bytes]:
     """Decode an EIP-2930 or EIP-1559 transaction and cut out the message its sender signed."""
-    fields, encodings = _decode_rlp_list(raw, 1)
     if tx_type == TX_TYPE_DYNAMIC_FEE:
-        if len(fields) != DYNAMIC_FEE_FIELD_COUNT:
-            raise InvalidTransaction(
-                f"dynamic fee transaction must have {DYNAMIC_FEE_FIELD_COUNT} fields"
-            )
-        max_priority_fee_per_gas = _decode_uint(fields[2])
-        max_fee_per_gas = _decode_uint(fields[3])
-        rest = fields[4:]
+        body_start, fields = _read_fields(
+            raw,
+            1,
+            DYNAMIC_FEE_FIELD_COUNT,
+            f"dynamic fee transaction must have {DYNAMIC_FEE_FIELD_COUNT} fields",
+        )
+        max_priority_fee_per_gas = _decode_uint(raw, fields[2])
+        max_fee_per_gas = _decode_uint(raw, fields[3])
     else:
-        if len(fields) != ACCESS_LIST_FIELD_COUNT:
-            raise InvalidTransaction(
-                f"access list transaction must have {ACCESS_LIST_FIELD_COUNT} fields"
-            )
-        max_priority_fee_per_gas = max_fee_per_gas = _decode_uint(fields[2])
-        rest = fields[3:]
-    gas_limit, to, value, data, access_list, y_parity, r, s = rest
+        body_start, fields = _read_fields(
+            raw,
+            1,
+            ACCESS_LIST_FIELD_COUNT,
+            f"access list transaction must have {ACCESS_LIST_FIELD_COUNT} fields",
+        )
+        max_priority_fee_per_gas = max_fee_per_gas = _decode_uint(raw, fields[2])
+    gas_limit, to, value, data, access_list, y_parity, r, s = fields[-8:]
     tx = Transaction(
         tx_type=tx_type,
-        chain_id=_decode_uint(fields[0]),
-        nonce=_decode_uint(fields[1]),
+        chain_id=_decode_uint(raw, fields[0]),
+        nonce=_decode_uint(raw, fields[1]),
         max_priority_fee_per_gas=max_priority_fee_per_gas,
         max_fee_per_gas=max_fee_per_gas,
-        gas_limit=_decode_uint(gas_limit),
-        to=_decode_to(to),
-        value=_decode_uint(value),
-        data=_decode_bytes(data),
-        access_list=_decode_access_list(access_list),
-        y_parity=_decode_y_parity(y_parity),
-        r=_decode_uint(r),
-        s=_decode_uint(s),
+        gas_limit=_decode_uint(raw, gas_limit),
+        to=_decode_to(raw, to),
+        value=_decode_uint(raw, value),
+        data=_decode_bytes(raw, data),
+        access_list=_decode_access_list(raw, access_list),
+        y_parity=_decode_y_parity(raw, y_parity),
+        r=_decode_uint(raw, r),
+        s=_decode_uint(raw, s),
     )
-    # EIP-2718: the sender signed the type byte and the list of every field but the signature.
-    start, end = _locate_unsigned_fields(raw, encodings)
-    prefix = length_prefix(end - start, LIST_PREFIX_OFFSET)
-    return tx, b"".join((raw[:1], prefix, memoryview(raw)[start:end]))
+    # EIP-2718: the sender signed the type byte and the list of every field before y_parity.
+    # Decoding was canonical, so those fields' bytes in `raw` are their canonical encoding.
+    unsigned_end = access_list[2]
+    prefix = length_prefix(unsigned_end - body_start, LIST_PREFIX_OFFSET)
+    return tx, b"".join((raw[:1], prefix, memoryview(raw)[body_start:unsigned_end]))
 
 
-def _decode_rlp_list(raw: bytes, start: int) -> tuple[list[Any], list[Any]]:
-    """Decode the RLP list that spans `raw[start:]` exactly.
+# Decoding walks the RLP one item at a time with pyrlp's `consume_length_prefix`, which rejects
+# every non-canonical length prefix, instead of decoding the whole tree with `rlp.decode`: each
+# item's shape is checked as soon as it is read, so hostile input is rejected at its first wrong
+# item. `rlp.decode` would first build the whole tree: 128 KiB of one-byte list items cost it
+# about 0.4 s, and deep nesting raises RecursionError. The offsets also locate the signed fields
+# without re-encoding them.
 
-    Returns the list's items (bytes or nested lists of bytes) and pyrlp's per-item encodings, in
-    which `encodings[i + 1][0]` is the canonical encoding of item i. pyrlp rejects non-canonical
-    RLP (a single byte below 0x80 given a length prefix, long forms for short lengths, lengths
-    with leading zeros). `consume_item` is used rather than `rlp.decode` because it also reports
-    where the item ends, which tells trailing bytes from truncation, and the item encodings, which
-    locate the signed fields without re-encoding them.
-    """
+_Item = tuple[bool, int, int]
+"""An RLP item found in the raw bytes: (is_list, payload_start, end)."""
+
+
+def _read_item(raw: bytes, start: int, limit: int) -> _Item:
+    """Read the length prefix of the RLP item at raw[start]; the item must end by `limit`."""
     try:
-        item, encodings, end = consume_item(raw, start)
+        _, kind, length, payload_start = consume_length_prefix(raw, start)
     except (DecodingError, IndexError) as exc:
         raise InvalidTransaction("malformed RLP") from exc
+    end: int = payload_start + length
+    if end > limit:
+        raise InvalidTransaction("malformed RLP")
+    return kind is list, payload_start, end
+
+
+def _read_list(raw: bytes, start: int, end: int, count: int, error: str) -> list[_Item]:
+    """Read the `count` items that exactly fill raw[start:end], else raise `error`."""
+    items: list[_Item] = []
+    while start < end:
+        if len(items) == count:
+            raise InvalidTransaction(error)
+        item = _read_item(raw, start, end)
+        items.append(item)
+        start = item[2]
+    if len(items) != count:
+        raise InvalidTransaction(error)
+    return items
+
+
+def _read_fields(raw: bytes, start: int, count: int, error: str) -> tuple[int, list[_Item]]:
+    """Read the list of `count` fields that spans raw[start:] exactly.
+
+    Return where the list's payload starts and the fields.
+    """
+    is_list, body_start, end = _read_item(raw, start, len(raw))
     if end < len(raw):
         raise InvalidTransaction("trailing bytes")
-    if end > len(raw):  # the last string item was cut short
-        raise InvalidTransaction("malformed RLP")
-    if not isinstance(item, list):
+    if not is_list:
         raise InvalidTransaction("transaction is not an RLP list")
-    return item, encodings
+    return body_start, _read_list(raw, body_start, end, count, error)
 
 
-def _locate_unsigned_fields(raw: bytes, encodings: list[Any]) -> tuple[int, int]:
-    """Return where, in `raw`, the encodings of all fields but the signature start and end.
-
-    The list spans to the end of `raw`, its last three fields are the signature, and decoding was
-    canonical, so these bytes are exactly the canonical encoding of the unsigned fields.
-    """
-    signature_length = sum(len(encoding[0]) for encoding in encodings[-SIGNATURE_FIELD_COUNT:])
-    unsigned_length = sum(len(encoding[0]) for encoding in encodings[1:-SIGNATURE_FIELD_COUNT])
-    end = len(raw) - signature_length
-    return end - unsigned_length, end
-
-
-def _decode_bytes(field: Any) -> bytes:
-    """Return `field` if it is a byte string rather than a list."""
-    if not isinstance(field, bytes):
+def _decode_bytes(raw: bytes, item: _Item) -> bytes:
+    """Decode a byte string."""
+    is_list, start, end = item
+    if is_list:
         raise InvalidTransaction("expected a byte string, got a list")
-    return field
+    return raw[start:end]
 
 
-def _decode_uint(field: Any) -> int:
+def _decode_uint(raw: bytes, item: _Item) -> int:
     """Decode a uint256: at most 32 bytes, big-endian, no leading zero bytes, 0 as empty."""
-    if not isinstance(field, bytes):
+    is_list, start, end = item
+    if is_list:
         raise InvalidTransaction("expected a byte string, got a list")
-    if len(field) > MAX_INTEGER_LENGTH:
+    if end - start > MAX_INTEGER_LENGTH:
         raise InvalidTransaction(f"integer longer than {MAX_INTEGER_LENGTH} bytes")
-    if field and field[0] == 0:
+    if end > start and raw[start] == 0:
         raise InvalidTransaction("non-canonical integer")
-    return int.from_bytes(field, "big")
+    return int.from_bytes(raw[start:end], "big")
 
 
-def _decode_y_parity(field: Any) -> int:
+def _decode_y_parity(raw: bytes, item: _Item) -> int:
     """Decode the y parity of a typed transaction's signature: 0 or 1."""
-    y_parity = _decode_uint(field)
+    y_parity = _decode_uint(raw, item)
     if y_parity > 1:
         raise InvalidTransaction("y_parity must be 0 or 1")
     return y_parity
 
 
-def _decode_address(field: Any) -> bytes:
+def _decode_address(raw: bytes, item: _Item) -> bytes:
     """Decode a 20-byte address."""
-    if not isinstance(field, bytes):
-        raise InvalidTransaction("expected a byte string, got a list")
-    if len(field) != ADDRESS_LENGTH:
+    address = _decode_bytes(raw, item)
+    if len(address) != ADDRESS_LENGTH:
         raise InvalidTransaction(f"address must be {ADDRESS_LENGTH} bytes")
-    return field
+    return address
 
 
-def _decode_to(field: Any) -> bytes | None:
+def _decode_to(raw: bytes, item: _Item) -> bytes | None:
     """Decode the recipient: a 20-byte address, or empty for contract creation (None)."""
-    if field == b"":
+    is_list, start, end = item
+    if not is_list and start == end:
         return None
-    return _decode_address(field)
+    return _decode_address(raw, item)
 
 
-def _decode_access_list(field: Any) -> AccessList:
+def _decode_access_list(raw: bytes, item: _Item) -> AccessList:
     """Decode an EIP-2930 access list: a list of [address, [storage_key, ...]]."""
-    if not isinstance(field, list):
+    is_list, position, end = item
+    if not is_list:
         raise InvalidTransaction("access list must be a list")
+    entry_error = "access list entry must be [address, storage_keys]"
     entries = []
-    for entry in field:
-        if not isinstance(entry, list) or len(entry) != 2:
-            raise InvalidTransaction("access list entry must be [address, storage_keys]")
-        address, keys = entry
-        if not isinstance(keys, list):
+    while position < end:
+        entry_is_list, entry_start, position = _read_item(raw, position, end)
+        if not entry_is_list:
+            raise InvalidTransaction(entry_error)
+        address, keys = _read_list(raw, entry_start, position, 2, entry_error)
+        keys_are_list, key_position, keys_end = keys
+        if not keys_are_list:
             raise InvalidTransaction("storage keys must be a list")
-        for key in keys:
-            if not isinstance(key, bytes) or len(key) != STORAGE_KEY_LENGTH:
+        storage_keys = []
+        while key_position < keys_end:
+            key_is_list, key_start, key_position = _read_item(raw, key_position, keys_end)
+            if key_is_list or key_position - key_start != STORAGE_KEY_LENGTH:
                 raise InvalidTransaction(f"storage key must be {STORAGE_KEY_LENGTH} bytes")
-        entries.append((_decode_address(address), tuple(keys)))
+            storage_keys.append(raw[key_start:key_position])
+        entries.append((_decode_address(raw, address), tuple(storage_keys)))
     return tuple(entries)
 
 

@@ -1,0 +1,257 @@
+"""`rollup`: run and inspect the DeFi rollup.
+
+    rollup devnet      start a local L2 node with a ready genesis and funded dev accounts
+    rollup sequencer   start a sequencer from a genesis file and a data directory
+    rollup status      show a running node's chain, head, fees and mempool
+    rollup genesis     write the default devnet genesis document to a file
+    rollup bench       measure transfer throughput and latency through JSON-RPC
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rollup import addresses
+from rollup.genesis import InvalidGenesis, build_genesis, load_default_genesis_document
+
+app = typer.Typer(
+    help="Operate the DeFi optimistic rollup: devnet, sequencer, status, bench.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+LOCALHOST = "127.0.0.1"
+
+
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code=2)
+
+
+def open_node(data_dir: Path, db_url: str | None, genesis_document: dict[str, Any] | None,
+              recovery_workers: int) -> Any:
+    from sequencer.node import Node
+    from sequencer.storage import Storage
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = db_url or f"sqlite:///{data_dir / 'node.db'}"
+    try:
+        storage = Storage.open(url)
+        return Node(storage, genesis_document, recovery_workers=recovery_workers)
+    except (InvalidGenesis, ValueError, RuntimeError) as exc:
+        fail(str(exc))
+
+
+def read_genesis_file(path: Path) -> dict[str, Any]:
+    try:
+        document = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        fail(f"genesis file {path} does not exist")
+    except orjson.JSONDecodeError as exc:
+        fail(f"genesis file {path} is not valid JSON: {exc}")
+    if not isinstance(document, dict):
+        fail(f"genesis file {path} must hold a JSON object")
+    try:
+        build_genesis(document)
+    except InvalidGenesis as exc:
+        fail(f"genesis file {path}: {exc}")
+    return dict(document)
+
+
+BlockTime = Annotated[
+    float,
+    typer.Option(min=0.05, max=60.0, help="Seconds between L2 blocks (0.1 to 60; default 1)."),
+]
+Port = Annotated[int, typer.Option(min=1, max=65535, help="JSON-RPC port on 127.0.0.1.")]
+RecoveryWorkers = Annotated[
+    int,
+    typer.Option(min=0, max=64, help="Processes that recover signatures of batched transactions."),
+]
+
+
+@app.command()
+def sequencer(
+    data_dir: Annotated[Path, typer.Option(help="Directory for the node database.")],
+    genesis: Annotated[
+        Path | None,
+        typer.Option(help="Genesis JSON; required for a new data dir, checked against an old one."),
+    ] = None,
+    db_url: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL (default: SQLite in the data dir; or postgresql+psycopg2://...)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = LOCALHOST,
+    port: Port = 8545,
+    block_time: BlockTime = 1.0,
+    recovery_workers: RecoveryWorkers = 1,
+    verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
+) -> None:
+    """Start a sequencer: JSON-RPC endpoint, mempool and block builder, resuming from disk."""
+    configure_logging(verbose)
+    document = read_genesis_file(genesis) if genesis is not None else None
+    node = open_node(data_dir, db_url, document, recovery_workers)
+    from sequencer.service import serve
+
+    console.print(
+        f"sequencer: chain {node.config.chain_id}, head block {node.head.number}, "
+        f"JSON-RPC http://{host}:{port}"
+    )
+    asyncio.run(serve(node, host, port, block_time))
+
+
+@app.command()
+def devnet(
+    data_dir: Annotated[Path, typer.Option(help="Directory for the devnet's data.")] = Path(".devnet"),
+    port: Port = 8545,
+    block_time: BlockTime = 1.0,
+    fresh: Annotated[bool, typer.Option(help="Delete the data dir first and start a new chain.")] = False,
+    recovery_workers: RecoveryWorkers = 1,
+    verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
+) -> None:
+    """Start a local L2 with the default genesis and print the funded dev accounts, like anvil."""
+    import shutil
+
+    from rollup_cli.devkeys import LIQUIDITY_ACCOUNT_INDEX, ORACLE_ACCOUNT_INDEX, derive_dev_keys
+
+    configure_logging(verbose)
+    if fresh and data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    genesis_path = data_dir / "genesis.json"
+    if not genesis_path.exists():
+        document = load_default_genesis_document()
+        document["timestamp"] = int(time.time())
+        genesis_path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    document = read_genesis_file(genesis_path)
+    node = open_node(data_dir, None, document, recovery_workers)
+
+    table = Table(title="Dev accounts (10,000 ETH each; mnemonic: test test ... junk)")
+    table.add_column("#")
+    table.add_column("address")
+    table.add_column("private key")
+    table.add_column("role")
+    for index, (address, key) in enumerate(derive_dev_keys()):
+        role = {ORACLE_ACCOUNT_INDEX: "oracle", LIQUIDITY_ACCOUNT_INDEX: "liquidity provider"}.get(index, "")
+        table.add_row(str(index), address, "0x" + key.hex(), role)
+    console.print(table)
+    contracts = Table(title="System contracts")
+    contracts.add_column("name")
+    contracts.add_column("address")
+    for token in document.get("tokens", []):
+        contracts.add_row(f"{token['symbol']} (ERC-20)", token["address"])
+    for address, name in addresses.NAMED_SYSTEM_CONTRACTS.items():
+        contracts.add_row(name, "0x" + address.hex())
+    console.print(contracts)
+    console.print(
+        f"chain id {node.config.chain_id} | block time {block_time}s | data {data_dir} | "
+        f"JSON-RPC [bold]http://{LOCALHOST}:{port}[/bold]"
+    )
+    from sequencer.service import serve
+
+    asyncio.run(serve(node, LOCALHOST, port, block_time))
+
+
+@app.command()
+def status(
+    rpc_url: Annotated[str, typer.Option(help="The node's JSON-RPC URL.")] = f"http://{LOCALHOST}:8545",
+) -> None:
+    """Show a running node's chain id, head block, base fee and mempool."""
+    import httpx
+
+    def call(method: str, params: list[Any]) -> Any:
+        response = httpx.post(
+            rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=10
+        )
+        body = response.json()
+        if "error" in body:
+            fail(f"{method}: {body['error']['message']}")
+        return body["result"]
+
+    try:
+        chain_id = int(call("eth_chainId", []), 16)
+        block = call("eth_getBlockByNumber", ["latest", False])
+        pool = call("txpool_status", [])
+        version = call("web3_clientVersion", [])
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach {rpc_url}: {exc}")
+    table = Table(title=f"{rpc_url}")
+    table.add_column("field")
+    table.add_column("value")
+    table.add_row("client", version)
+    table.add_row("chain id", str(chain_id))
+    table.add_row("head block", str(int(block["number"], 16)))
+    table.add_row("head hash", block["hash"])
+    table.add_row("state root", block["stateRoot"])
+    table.add_row("head age", f"{int(time.time()) - int(block['timestamp'], 16)} s")
+    table.add_row("txs in head", str(len(block["transactions"])))
+    table.add_row("base fee", f"{int(block['baseFeePerGas'], 16)} wei")
+    table.add_row("mempool pending / queued", f"{int(pool['pending'], 16)} / {int(pool['queued'], 16)}")
+    console.print(table)
+
+
+@app.command()
+def genesis(
+    out: Annotated[Path, typer.Option(help="Where to write the genesis JSON.")],
+    chain_id: Annotated[int, typer.Option(min=1, help="Chain id of the new chain.")] = 901,
+) -> None:
+    """Write the default devnet genesis (tokens, pools, markets, dev accounts) to a file."""
+    document = load_default_genesis_document()
+    document["chainId"] = chain_id
+    document["timestamp"] = int(time.time())
+    out.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    console.print(f"wrote {out}")
+
+
+@app.command()
+def bench(
+    count: Annotated[int, typer.Option(min=100, max=200_000, help="Transfers to send.")] = 20_000,
+    senders: Annotated[int, typer.Option(min=1, max=10_000, help="Distinct sending accounts.")] = 200,
+    batch_size: Annotated[int, typer.Option(min=1, max=1_000, help="Transactions per JSON-RPC batch.")] = 500,
+    clients: Annotated[int, typer.Option(min=1, max=16, help="Client processes sending batches.")] = 2,
+    block_time: BlockTime = 1.0,
+    recovery_workers: RecoveryWorkers = 1,
+    timeout: Annotated[float, typer.Option(min=5, max=3_600, help="Give up after this many seconds.")] = 300,
+    json_out: Annotated[Path | None, typer.Option(help="Also write the results as JSON here.")] = None,
+    quick: Annotated[bool, typer.Option(help="A small run (2,000 transfers) to check the setup.")] = False,
+) -> None:
+    """Send pre-signed ETH transfers to a fresh local node; print tx/s, latency and the ceiling."""
+    from rollup_cli.bench import BenchSettings, run_bench
+
+    settings = BenchSettings(
+        count=2_000 if quick else count,
+        senders=min(senders, 50) if quick else senders,
+        batch_size=batch_size,
+        clients=clients,
+        block_time=block_time,
+        recovery_workers=recovery_workers,
+        timeout=timeout,
+    )
+    results = run_bench(settings, console)
+    if json_out is not None:
+        json_out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up (idempotent) and run every check: lint, types, contract tests, unit, property and
+# end-to-end tests. This is the command CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== ruff"
+.venv/bin/ruff check rollup sequencer prover rollup_cli tests scripts
+echo "== mypy"
+.venv/bin/mypy rollup sequencer rollup_cli
+echo "== forge test (contracts)"
+(cd contracts && ../node_modules/.bin/forge test --offline)
+echo "== pytest"
+.venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

@@ -1,0 +1,1 @@
+"""The sequencer: mempool, block builder, batcher, proposer, JSON-RPC server and storage."""

@@ -1,0 +1,126 @@
+"""The mempool: pending transactions per sender in nonce order.
+
+Rules, as wallets expect from geth:
+- a transaction whose sender already has one with the same nonce replaces it only if it raises
+  both the max fee and the priority fee by at least PRICE_BUMP_PERCENT ("replacement transaction
+  underpriced" otherwise);
+- the pool is bounded in total and per sender ("txpool is full");
+- a transaction already in the pool is refused ("already known");
+- nonces may arrive out of order; only the run of consecutive nonces from the sender's state nonce
+  is ready for a block, in arrival order across senders.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from rollup.block import SignedTransaction
+
+PRICE_BUMP_PERCENT = 10
+
+
+class MempoolError(Exception):
+    """A transaction the pool refuses; the message is what eth_sendRawTransaction answers."""
+
+
+@dataclass(slots=True)
+class PooledTransaction:
+    signed: SignedTransaction
+    arrival: int
+
+
+@dataclass(slots=True)
+class Mempool:
+    max_size: int = 200_000
+    max_per_sender: int = 5_000
+    by_sender: dict[bytes, dict[int, PooledTransaction]] = field(default_factory=dict)
+    by_hash: dict[bytes, PooledTransaction] = field(default_factory=dict)
+    _arrivals: Iterable[int] = field(default_factory=itertools.count)
+
+    def __len__(self) -> int:
+        return len(self.by_hash)
+
+    def get(self, tx_hash: bytes) -> SignedTransaction | None:
+        pooled = self.by_hash.get(tx_hash)
+        return pooled.signed if pooled else None
+
+    def add(self, signed: SignedTransaction) -> None:
+        """Admit a transaction (its stateful checks were made by the caller)."""
+        if signed.hash in self.by_hash:
+            raise MempoolError("already known")
+        queue = self.by_sender.get(signed.sender)
+        nonce = signed.tx.nonce
+        existing = queue.get(nonce) if queue else None
+        if existing is not None:
+            old, new = existing.signed.tx, signed.tx
+            bump = 100 + PRICE_BUMP_PERCENT
+            if (
+                new.max_fee_per_gas * 100 < old.max_fee_per_gas * bump
+                or new.max_priority_fee_per_gas * 100 < old.max_priority_fee_per_gas * bump
+            ):
+                raise MempoolError("replacement transaction underpriced")
+            del self.by_hash[existing.signed.hash]
+        else:
+            if len(self.by_hash) >= self.max_size:
+                raise MempoolError("txpool is full")
+            if queue is not None and len(queue) >= self.max_per_sender:
+                raise MempoolError("txpool is full: too many pending transactions from sender")
+        pooled = PooledTransaction(signed, next(self._arrivals))  # type: ignore[call-overload]
+        if queue is None:
+            queue = self.by_sender[signed.sender] = {}
+        queue[nonce] = pooled
+        self.by_hash[signed.hash] = pooled
+
+    def get_pending_nonce(self, sender: bytes, state_nonce: int) -> int:
+        """The nonce a sender's next transaction should carry (eth_getTransactionCount 'pending')."""
+        queue = self.by_sender.get(sender)
+        nonce = state_nonce
+        if queue:
+            while nonce in queue:
+                nonce += 1
+        return nonce
+
+    def select(self, get_state_nonce: Callable[[bytes], int], limit: int) -> list[SignedTransaction]:
+        """Ready transactions for the next block, at most `limit`, each sender's in nonce order.
+
+        Across senders the order is arrival order, except that a transaction never goes before a
+        lower nonce of the same sender (its key is at least that of its predecessor).
+        """
+        ready: list[tuple[int, int, SignedTransaction]] = []
+        for sender, queue in self.by_sender.items():
+            nonce = get_state_nonce(sender)
+            key = -1
+            while True:
+                pooled = queue.get(nonce)
+                if pooled is None:
+                    break
+                key = max(key, pooled.arrival)
+                ready.append((key, nonce, pooled.signed))
+                nonce += 1
+        ready.sort(key=lambda item: (item[0], item[1]))
+        return [signed for _key, _nonce, signed in ready[:limit]]
+
+    def remove(self, transactions: Iterable[SignedTransaction]) -> None:
+        """Forget transactions (included in a block, or refused by the block builder)."""
+        for signed in transactions:
+            pooled = self.by_hash.pop(signed.hash, None)
+            if pooled is None:
+                continue
+            queue = self.by_sender.get(signed.sender)
+            if queue is not None and queue.get(signed.tx.nonce) is pooled:
+                del queue[signed.tx.nonce]
+                if not queue:
+                    del self.by_sender[signed.sender]
+
+    def drop_stale(self, get_state_nonce: Callable[[bytes], int]) -> int:
+        """Remove transactions whose nonce the chain has passed; return how many."""
+        stale = [
+            pooled.signed
+            for sender, queue in self.by_sender.items()
+            for nonce, pooled in queue.items()
+            if nonce < get_state_nonce(sender)
+        ]
+        self.remove(stale)
+        return len(stale)

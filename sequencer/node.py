@@ -1,0 +1,234 @@
+"""The sequencer node: chain head, state, mempool, block production and persistence.
+
+The node keeps the whole state in memory (rollup.state.State) and every block durably in storage;
+a block's header, transactions, receipts, logs and state changes commit in one database
+transaction, and on restart the state is rebuilt from storage and checked against the stored head's
+state root. The block builder runs on a timer: each tick it takes the ready transactions from the
+mempool, executes them with the protocol's execute_block, stores the block, then forgets what it
+included (and what the protocol refused, with the reason kept for the sender to look up).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import orjson
+
+from rollup.block import BlockExecution, Header, SignedTransaction, compute_next_base_fee, execute_block
+from rollup.config import ChainConfig
+from rollup.execution import validate_transaction
+from rollup.genesis import Genesis, build_genesis
+from rollup.state import Account, Overlay, State, account_key
+from rollup.system.context import BlockEnvironment
+from rollup.transaction import InvalidTransaction, decode_and_recover
+from sequencer.mempool import Mempool, MempoolError
+from sequencer.storage import Storage
+
+log = logging.getLogger("rollup.sequencer")
+
+# Below this many raw transactions in one request, recovering signatures inline beats the
+# round trip to the process pool.
+POOL_RECOVERY_THRESHOLD = 32
+SUGGESTED_PRIORITY_FEE = 1_000_000  # 0.001 gwei: the tip wallets are told to add
+
+
+class TransactionRejected(Exception):
+    """eth_sendRawTransaction refuses a transaction; the message follows geth's wording."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """A raw transaction after decoding and signature recovery, or why that failed."""
+
+    signed: SignedTransaction | None
+    error: str | None
+
+
+def recover_raw_transactions(raws: Sequence[bytes]) -> list[Recovered]:
+    """Decode and recover many raw transactions (runs in worker processes)."""
+    results: list[Recovered] = []
+    for raw in raws:
+        try:
+            tx, sender, tx_hash = decode_and_recover(raw)
+        except InvalidTransaction as exc:
+            results.append(Recovered(None, str(exc)))
+            continue
+        results.append(Recovered(SignedTransaction(tx, sender, tx_hash, raw), None))
+    return results
+
+
+class Node:
+    """One sequencer: owns the chain head, the in-memory state, the mempool and the storage."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        genesis_document: dict[str, object] | None = None,
+        recovery_workers: int = 0,
+        rejected_cache_size: int = 10_000,
+    ) -> None:
+        self.storage = storage
+        stored = storage.get_genesis_document()
+        if stored is None:
+            if genesis_document is None:
+                raise ValueError("empty database and no genesis document given")
+            document_bytes = orjson.dumps(genesis_document)
+            genesis = build_genesis(genesis_document)
+            storage.initialize_genesis(genesis, document_bytes)
+        else:
+            if genesis_document is not None:
+                given = build_genesis(genesis_document)
+                existing = build_genesis(orjson.loads(stored))
+                if given.header.hash != existing.header.hash:
+                    raise ValueError(
+                        "the database holds a different chain: genesis "
+                        f"0x{existing.header.hash.hex()} != given 0x{given.header.hash.hex()}"
+                    )
+            genesis = build_genesis(orjson.loads(stored))
+        self.genesis: Genesis = genesis
+        self.config: ChainConfig = genesis.config
+        self.state, self.head = self._load_state(genesis)
+        self.mempool = Mempool()
+        self.rejected: OrderedDict[bytes, str] = OrderedDict()
+        self.rejected_cache_size = rejected_cache_size
+        self.recovery_pool = (
+            ProcessPoolExecutor(max_workers=recovery_workers) if recovery_workers > 0 else None
+        )
+        self.started_at = time.time()
+
+    def _load_state(self, genesis: Genesis) -> tuple[State, Header]:
+        head_number = self.storage.get_head_number()
+        if head_number is None or head_number == 0:
+            return genesis.state, genesis.header
+        state = State()
+        root = self.storage.load_state(state)
+        head = self.storage.get_header(head_number)
+        if head is None:
+            raise RuntimeError(f"storage lost the header of its head block {head_number}")
+        if root != head.state_root:
+            raise RuntimeError(
+                f"state in storage has root 0x{root.hex()} but head block {head_number} "
+                f"commits to 0x{head.state_root.hex()}"
+            )
+        log.info("resumed at block %d (state root 0x%s)", head_number, root.hex())
+        return state, head
+
+    def close(self) -> None:
+        if self.recovery_pool is not None:
+            self.recovery_pool.shutdown(cancel_futures=True)
+        self.storage.close()
+
+    # ---------------------------------------------------------------------------------------
+    # Reading
+
+    def get_account(self, address: bytes) -> Account:
+        account: Account = self.state.get(account_key(address))
+        return account
+
+    def get_state_nonce(self, address: bytes) -> int:
+        return self.get_account(address).nonce
+
+    def get_pending_nonce(self, address: bytes) -> int:
+        return self.mempool.get_pending_nonce(address, self.get_state_nonce(address))
+
+    def get_next_base_fee(self) -> int:
+        return compute_next_base_fee(self.config, self.head)
+
+    def get_pending_environment(self) -> BlockEnvironment:
+        """The block a transaction sent now would land in (for eth_call and eth_estimateGas)."""
+        return BlockEnvironment(
+            number=self.head.number + 1,
+            timestamp=max(int(time.time()), self.head.timestamp),
+            base_fee=self.get_next_base_fee(),
+            chain_id=self.config.chain_id,
+        )
+
+    # ---------------------------------------------------------------------------------------
+    # Admitting transactions
+
+    def admit(self, signed: SignedTransaction) -> bytes:
+        """Check a recovered transaction against the head state and pool it; return its hash.
+
+        The stateful checks are the protocol's own inclusion rules, applied with the nonce taken
+        as the sender's next pending one, so a transaction the pool accepts can be included.
+        """
+        tx = signed.tx
+        if tx.to is None:
+            raise TransactionRejected("contract creation is not supported on this chain")
+        if tx.chain_id != self.config.chain_id:
+            raise TransactionRejected(
+                f"invalid chain id for signer: have {tx.chain_id} want {self.config.chain_id}"
+            )
+        if signed.hash in self.mempool.by_hash or self.storage.get_transaction(signed.hash):
+            raise TransactionRejected("already known")
+        state_nonce = self.get_state_nonce(signed.sender)
+        if tx.nonce < state_nonce:
+            raise TransactionRejected(
+                f"nonce too low: next nonce {state_nonce}, tx nonce {tx.nonce}"
+            )
+        environment = self.get_pending_environment()
+        if tx.max_fee_per_gas < environment.base_fee:
+            raise TransactionRejected(
+                f"transaction underpriced: max fee per gas {tx.max_fee_per_gas} below base fee "
+                f"{environment.base_fee}"
+            )
+        view = Overlay(self.state)
+        account = self.get_account(signed.sender)
+        view.set(account_key(signed.sender), account._replace(nonce=tx.nonce))
+        try:
+            validate_transaction(
+                view, environment, self.config, tx, signed.sender, self.config.block_gas_limit
+            )
+        except Exception as exc:
+            raise TransactionRejected(str(exc)) from exc
+        try:
+            self.mempool.add(signed)
+        except MempoolError as exc:
+            raise TransactionRejected(str(exc)) from exc
+        self.rejected.pop(signed.hash, None)
+        return signed.hash
+
+    def submit_raw(self, raw: bytes) -> bytes:
+        """Decode, recover and admit one raw transaction (eth_sendRawTransaction)."""
+        recovered = recover_raw_transactions([raw])[0]
+        if recovered.signed is None:
+            raise TransactionRejected(recovered.error or "invalid transaction")
+        return self.admit(recovered.signed)
+
+    # ---------------------------------------------------------------------------------------
+    # Producing blocks
+
+    def build_block(self, timestamp: int | None = None) -> BlockExecution:
+        """Produce, store and return the next block from the ready mempool transactions."""
+        if timestamp is None:
+            timestamp = int(time.time())
+        timestamp = max(timestamp, self.head.timestamp)
+        candidates = self.mempool.select(
+            self.get_state_nonce, self.config.max_transactions_per_block
+        )
+        execution = execute_block(self.state, self.config, self.head, candidates, timestamp)
+        try:
+            self.storage.append_block(execution)
+        except Exception:
+            # The in-memory state already moved on; only a restart from disk is consistent now.
+            log.critical("could not store block %d; stopping", execution.header.number)
+            raise
+        self.head = execution.header
+        self.mempool.remove(execution.transactions)
+        refused = [signed for signed, reason in execution.skipped if not reason.startswith("nonce too high")]
+        for signed, reason in execution.skipped:
+            if not reason.startswith("nonce too high"):
+                self.remember_rejection(signed.hash, reason)
+        self.mempool.remove(refused)
+        self.mempool.drop_stale(self.get_state_nonce)
+        return execution
+
+    def remember_rejection(self, tx_hash: bytes, reason: str) -> None:
+        self.rejected[tx_hash] = reason
+        while len(self.rejected) > self.rejected_cache_size:
+            self.rejected.popitem(last=False)

@@ -1,0 +1,683 @@
+"""The Ethereum JSON-RPC 2.0 endpoint (HTTP, single and batch requests).
+
+Methods are the ones wallets and tools use (ethereum/execution-apis); errors carry JSON-RPC codes:
+-32700 parse error, -32600 invalid request, -32601 unknown method, -32602 invalid params, -32000
+refused transaction (geth's wording), 3 execution reverted (with the revert data). A refused request
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from rollup.abi import Revert
+from rollup.addresses import SYSTEM_CODE_MARKER
+from rollup.block import Header
+from rollup.execution import execute_call
+from rollup.gas import compute_intrinsic_gas
+from rollup.smt import encode_proof
+from rollup.state import Account, Overlay, account_key, compute_tree_key
+from rollup.system.registry import is_system_contract
+from rollup.transaction import decode_transaction
+from sequencer import rpc_format as fmt
+from sequencer.node import (
+    POOL_RECOVERY_THRESHOLD,
+    SUGGESTED_PRIORITY_FEE,
+    Node,
+    Recovered,
+    TransactionRejected,
+    recover_raw_transactions,
+)
+from sequencer.rpc_params import (
+    ExecutionReverted,
+    InvalidParams,
+    InvalidRequest,
+    LimitExceeded,
+    MethodNotFound,
+    ParseError,
+    RpcError,
+    TransactionError,
+    get_param,
+    parse_address,
+    parse_block_tag,
+    parse_bool,
+    parse_hash,
+    parse_hex_bytes,
+    parse_params,
+    parse_quantity,
+)
+
+log = logging.getLogger("rollup.rpc")
+
+CLIENT_VERSION = "defi-rollup/v0.1.0/python3.11"
+MAX_BATCH_SIZE = 1_000
+MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_LOG_BLOCK_RANGE = 10_000
+MAX_FEE_HISTORY_BLOCKS = 1_024
+CALL_GAS_CAP = 50_000_000
+
+
+class RpcHandler:
+    """Answers JSON-RPC requests from the node's state and storage."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.methods: dict[str, Callable[[list[Any]], Any]] = {
+            "web3_clientVersion": self.web3_client_version,
+            "web3_sha3": self.web3_sha3,
+            "net_version": self.net_version,
+            "net_listening": lambda params: True,
+            "net_peerCount": lambda params: "0x0",
+            "eth_chainId": self.eth_chain_id,
+            "eth_syncing": lambda params: False,
+            "eth_accounts": lambda params: [],
+            "eth_blockNumber": self.eth_block_number,
+            "eth_gasPrice": self.eth_gas_price,
+            "eth_maxPriorityFeePerGas": self.eth_max_priority_fee_per_gas,
+            "eth_feeHistory": self.eth_fee_history,
+            "eth_getBalance": self.eth_get_balance,
+            "eth_getTransactionCount": self.eth_get_transaction_count,
+            "eth_getCode": self.eth_get_code,
+            "eth_getStorageAt": self.eth_get_storage_at,
+            "eth_call": self.eth_call,
+            "eth_estimateGas": self.eth_estimate_gas,
+            "eth_sendRawTransaction": self.eth_send_raw_transaction,
+            "eth_getTransactionByHash": self.eth_get_transaction_by_hash,
+            "eth_getTransactionReceipt": self.eth_get_transaction_receipt,
+            "eth_getBlockByNumber": self.eth_get_block_by_number,
+            "eth_getBlockByHash": self.eth_get_block_by_hash,
+            "eth_getBlockReceipts": self.eth_get_block_receipts,
+            "eth_getBlockTransactionCountByNumber": self.eth_get_block_tx_count_by_number,
+            "eth_getLogs": self.eth_get_logs,
+            "eth_getProof": self.eth_get_proof,
+            "txpool_status": self.txpool_status,
+        }
+
+    # ---------------------------------------------------------------------------------------
+    # Dispatch
+
+    async def handle_body(self, body: bytes) -> bytes | None:
+        """Answer a request body: one request object or a batch array."""
+        try:
+            request = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return orjson.dumps(make_error(None, ParseError("parse error: invalid JSON")))
+        if isinstance(request, list):
+            if not request:
+                return orjson.dumps(make_error(None, InvalidRequest("empty batch")))
+            if len(request) > MAX_BATCH_SIZE:
+                return orjson.dumps(
+                    make_error(None, InvalidRequest(f"batch too large: at most {MAX_BATCH_SIZE}"))
+                )
+            recovered = await self.recover_batch(request)
+            responses = [self.handle_one(item, recovered) for item in request]
+            answered = [response for response in responses if response is not None]
+            return orjson.dumps(answered) if answered else None
+        response = self.handle_one(request, await self.recover_batch([request]))
+        return orjson.dumps(response) if response is not None else None
+
+    async def recover_batch(self, requests: list[Any]) -> dict[int, Recovered]:
+        """Recover the signatures of every eth_sendRawTransaction in a batch at once, off the loop."""
+        raws: list[bytes] = []
+        positions: list[int] = []
+        for position, item in enumerate(requests):
+            if (
+                isinstance(item, dict)
+                and item.get("method") == "eth_sendRawTransaction"
+                and isinstance(item.get("params"), list)
+                and item["params"]
+                and isinstance(item["params"][0], str)
+            ):
+                try:
+                    raws.append(parse_hex_bytes(item["params"][0], "transaction"))
+                except InvalidParams:
+                    continue
+                positions.append(position)
+        if not raws:
+            return {}
+        pool = self.node.recovery_pool
+        if pool is not None and len(raws) >= POOL_RECOVERY_THRESHOLD:
+            workers = max(pool._max_workers, 1)
+            size = -(-len(raws) // workers)
+            chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
+            loop = asyncio.get_running_loop()
+            parts = await asyncio.gather(
+                *(loop.run_in_executor(pool, recover_raw_transactions, chunk) for chunk in chunks)
+            )
+            results = [result for part in parts for result in part]
+        else:
+            results = recover_raw_transactions(raws)
+        return {id(requests[position]): result for position, result in zip(positions, results, strict=True)}
+
+    def handle_one(self, request: Any, recovered: dict[int, Recovered]) -> dict[str, Any] | None:
+        if not isinstance(request, dict):
+            return make_error(None, InvalidRequest("invalid request: expected an object"))
+        request_id = request.get("id")
+        if request.get("jsonrpc") != "2.0":
+            return make_error(request_id, InvalidRequest('invalid request: jsonrpc must be "2.0"'))
+        method = request.get("method")
+        if not isinstance(method, str):
+            return make_error(request_id, InvalidRequest("invalid request: method must be a string"))
+        if request_id is not None and not isinstance(request_id, (str, int)):
+            return make_error(None, InvalidRequest("invalid request: id must be a string or number"))
+        handler = self.methods.get(method)
+        try:
+            if handler is None:
+                raise MethodNotFound(f"the method {method} does not exist/is not available")
+            params = request.get("params", [])
+            if method == "eth_sendRawTransaction" and id(request) in recovered:
+                result = self.admit_recovered(params, recovered[id(request)])
+            else:
+                result = handler(params)
+        except RpcError as error:
+            if "id" not in request:
+                return None
+            return make_error(request_id, error)
+        except Exception:
+            log.exception("internal error in %s", method)
+            return make_error(request_id, RpcError("internal error"))
+        if "id" not in request:
+            return None  # a notification gets no response
+        return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+    # ---------------------------------------------------------------------------------------
+    # Helpers
+
+    def resolve_block_number(self, value: Any) -> int:
+        number = parse_block_tag(value, self.node.head.number)
+        return number
+
+    def require_latest_state(self, value: Any) -> None:
+        """State reads are served for the head only: the node keeps no historical state."""
+        if value is None or (isinstance(value, str) and value in ("latest", "pending", "safe", "finalized")):
+            return
+        number = parse_block_tag(value, self.node.head.number)
+        if number != self.node.head.number:
+            raise RpcError(
+                f"historical state for block {number} is not available (not an archive node); "
+                f"head is {self.node.head.number}",
+                code=-32000,
+            )
+
+    def get_header(self, number: int) -> Header | None:
+        if number == self.node.head.number:
+            return self.node.head
+        if number == 0:
+            return self.node.genesis.header
+        return self.node.storage.get_header(number)
+
+    # ---------------------------------------------------------------------------------------
+    # web3_ / net_ / chain
+
+    def web3_client_version(self, params: Any) -> str:
+        parse_params(params, 0, 0)
+        return CLIENT_VERSION
+
+    def web3_sha3(self, params: Any) -> str:
+        params = parse_params(params, 1, 1)
+        from rollup.crypto import keccak256
+
+        return fmt.data(keccak256(parse_hex_bytes(params[0], "data")))
+
+    def net_version(self, params: Any) -> str:
+        return str(self.node.config.chain_id)
+
+    def eth_chain_id(self, params: Any) -> str:
+        return fmt.quantity(self.node.config.chain_id)
+
+    def eth_block_number(self, params: Any) -> str:
+        return fmt.quantity(self.node.head.number)
+
+    def eth_gas_price(self, params: Any) -> str:
+        return fmt.quantity(self.node.get_next_base_fee() + SUGGESTED_PRIORITY_FEE)
+
+    def eth_max_priority_fee_per_gas(self, params: Any) -> str:
+        return fmt.quantity(SUGGESTED_PRIORITY_FEE)
+
+    def eth_fee_history(self, params: Any) -> dict[str, Any]:
+        params = parse_params(params, 2, 3)
+        count = parse_quantity(params[0], "blockCount")
+        if count == 0:
+            raise InvalidParams("blockCount must be at least 1")
+        count = min(count, MAX_FEE_HISTORY_BLOCKS)
+        newest = min(self.resolve_block_number(params[1]), self.node.head.number)
+        percentiles = get_param(params, 2, "rewardPercentiles", required=False)
+        if percentiles is not None:
+            if not isinstance(percentiles, list) or not all(
+                isinstance(p, (int, float)) and 0 <= p <= 100 for p in percentiles
+            ) or percentiles != sorted(percentiles):
+                raise InvalidParams("rewardPercentiles must be increasing numbers in [0, 100]")
+        oldest = max(newest - count + 1, 0)
+        base_fees: list[str] = []
+        ratios: list[float] = []
+        rewards: list[list[str]] = []
+        header: Header | None = None
+        for number in range(oldest, newest + 1):
+            header = self.get_header(number)
+            if header is None:
+                raise ResourceNotFoundError(number)
+            base_fees.append(fmt.quantity(header.base_fee))
+            ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
+            if percentiles is not None:
+                rewards.append(self.compute_block_rewards(header, percentiles))
+        assert header is not None
+        from rollup.block import compute_next_base_fee
+
+        base_fees.append(fmt.quantity(compute_next_base_fee(self.node.config, header)))
+        result: dict[str, Any] = {
+            "oldestBlock": fmt.quantity(oldest),
+            "baseFeePerGas": base_fees,
+            "gasUsedRatio": ratios,
+        }
+        if percentiles is not None:
+            result["reward"] = rewards
+        return result
+
+    def compute_block_rewards(self, header: Header, percentiles: list[float]) -> list[str]:
+        """Effective tips at the given gas-weighted percentiles of a block (as geth computes)."""
+        receipts = self.node.storage.get_block_receipts(header.number)
+        if not receipts:
+            return ["0x0" for _ in percentiles]
+        tips = sorted(
+            (receipt.effective_gas_price - header.base_fee, receipt.gas_used) for receipt in receipts
+        )
+        total_gas = sum(gas for _tip, gas in tips)
+        rewards: list[str] = []
+        for percentile in percentiles:
+            threshold = total_gas * percentile / 100
+            cumulative = 0
+            chosen = tips[-1][0]
+            for tip, gas in tips:
+                cumulative += gas
+                if cumulative >= threshold:
+                    chosen = tip
+                    break
+            rewards.append(fmt.quantity(chosen))
+        return rewards
+
+    # ---------------------------------------------------------------------------------------
+    # State
+
+    def eth_get_balance(self, params: Any) -> str:
+        params = parse_params(params, 1, 2)
+        address = parse_address(params[0])
+        self.require_latest_state(get_param(params, 1, "block", required=False))
+        return fmt.quantity(self.node.get_account(address).balance)
+
+    def eth_get_transaction_count(self, params: Any) -> str:
+        params = parse_params(params, 1, 2)
+        address = parse_address(params[0])
+        tag = get_param(params, 1, "block", required=False)
+        if tag == "pending":
+            return fmt.quantity(self.node.get_pending_nonce(address))
+        self.require_latest_state(tag)
+        return fmt.quantity(self.node.get_state_nonce(address))
+
+    def eth_get_code(self, params: Any) -> str:
+        params = parse_params(params, 1, 2)
+        address = parse_address(params[0])
+        self.require_latest_state(get_param(params, 1, "block", required=False))
+        if is_system_contract(Overlay(self.node.state), address):
+            return fmt.data(SYSTEM_CODE_MARKER)
+        return "0x"
+
+    def eth_get_storage_at(self, params: Any) -> str:
+        """System contracts keep their state in typed leaves, not EVM slots: every slot reads 0."""
+        params = parse_params(params, 2, 3)
+        parse_address(params[0])
+        parse_quantity(params[1], "position")
+        self.require_latest_state(get_param(params, 2, "block", required=False))
+        return fmt.ZERO_HASH_HEX
+
+    def parse_call(self, value: Any) -> tuple[bytes, bytes, int, bytes, int | None]:
+        if not isinstance(value, dict):
+            raise InvalidParams("call object must be an object")
+        sender = parse_address(value["from"], "from") if value.get("from") else bytes(20)
+        if not value.get("to"):
+            raise TransactionError("contract creation is not supported on this chain")
+        to = parse_address(value["to"], "to")
+        amount = parse_quantity(value["value"], "value") if value.get("value") is not None else 0
+        payload = value.get("input", value.get("data"))
+        call_data = parse_hex_bytes(payload, "input") if payload else b""
+        gas = parse_quantity(value["gas"], "gas") if value.get("gas") is not None else None
+        return sender, to, amount, call_data, gas
+
+    def run_call(self, value: Any, tag: Any) -> tuple[bytes, int, bytes]:
+        """Execute a call against the head state, changing nothing; return (output, gas, data)."""
+        self.require_latest_state(tag)
+        sender, to, amount, call_data, _gas = self.parse_call(value)
+        view = Overlay(self.node.state)
+        if amount:
+            # eth_call may send value the caller does not hold, as geth allows with no gas price.
+            account: Account = view.get(account_key(sender))
+            if account.balance < amount:
+                view.set(account_key(sender), account._replace(balance=amount))
+        result = execute_call(view, self.node.get_pending_environment(), sender, to, amount, call_data)
+        if not result.success:
+            reason = decode_revert_reason(result.output)
+            raise ExecutionReverted(
+                f"execution reverted: {reason}" if reason else "execution reverted",
+                data=fmt.data(result.output),
+            )
+        return result.output, result.operation_gas, call_data
+
+    def eth_call(self, params: Any) -> str:
+        params = parse_params(params, 1, 3)
+        output, _gas, _data = self.run_call(params[0], get_param(params, 1, "block", required=False))
+        return fmt.data(output)
+
+    def eth_estimate_gas(self, params: Any) -> str:
+        params = parse_params(params, 1, 3)
+        _output, operation_gas, call_data = self.run_call(
+            params[0], get_param(params, 1, "block", required=False)
+        )
+        access_list: tuple[tuple[bytes, tuple[bytes, ...]], ...] = ()
+        return fmt.quantity(compute_intrinsic_gas(call_data, access_list) + operation_gas)
+
+    # ---------------------------------------------------------------------------------------
+    # Transactions
+
+    def eth_send_raw_transaction(self, params: Any) -> str:
+        params = parse_params(params, 1, 1)
+        raw = parse_hex_bytes(params[0], "transaction")
+        recovered = recover_raw_transactions([raw])[0]
+        return self.admit_recovered(params, recovered)
+
+    def admit_recovered(self, params: Any, recovered: Recovered) -> str:
+        parse_params(params, 1, 1)
+        if recovered.signed is None:
+            raise TransactionError(f"invalid transaction: {recovered.error}")
+        try:
+            tx_hash = self.node.admit(recovered.signed)
+        except TransactionRejected as exc:
+            raise TransactionError(str(exc)) from None
+        return fmt.data(tx_hash)
+
+    def eth_get_transaction_by_hash(self, params: Any) -> dict[str, Any] | None:
+        params = parse_params(params, 1, 1)
+        tx_hash = parse_hash(params[0])
+        pending = self.node.mempool.get(tx_hash)
+        if pending is not None:
+            return fmt.format_transaction(pending.tx, pending.sender, tx_hash, None, None, None, None)
+        stored = self.node.storage.get_transaction(tx_hash)
+        if stored is None:
+            return None
+        header = self.get_header(stored.block_number)
+        assert header is not None
+        return fmt.format_transaction(
+            decode_transaction(stored.raw),
+            stored.sender,
+            tx_hash,
+            header.hash,
+            stored.block_number,
+            stored.tx_index,
+            header.base_fee,
+        )
+
+    def format_receipt(self, receipt: Any, header: Header) -> dict[str, Any]:
+        logs = [
+            fmt.format_log(
+                log.address, log.topics, log.data, header.number, header.hash,
+                receipt.transaction_hash, receipt.transaction_index, log.log_index,
+            )
+            for log in receipt.logs
+        ]
+        return {
+            "type": fmt.quantity(receipt.tx_type),
+            "transactionHash": fmt.data(receipt.transaction_hash),
+            "transactionIndex": fmt.quantity(receipt.transaction_index),
+            "blockHash": fmt.data(header.hash),
+            "blockNumber": fmt.quantity(header.number),
+            "from": fmt.data(receipt.sender),
+            "to": fmt.data(receipt.to) if receipt.to is not None else None,
+            "contractAddress": None,
+            "status": fmt.quantity(receipt.status),
+            "gasUsed": fmt.quantity(receipt.gas_used),
+            "cumulativeGasUsed": fmt.quantity(receipt.cumulative_gas_used),
+            "effectiveGasPrice": fmt.quantity(receipt.effective_gas_price),
+            "logs": logs,
+            "logsBloom": fmt.data(
+                fmt.compute_logs_bloom((log.address, log.topics) for log in receipt.logs)
+            ),
+        }
+
+    def eth_get_transaction_receipt(self, params: Any) -> dict[str, Any] | None:
+        params = parse_params(params, 1, 1)
+        tx_hash = parse_hash(params[0])
+        receipt = self.node.storage.get_receipt(tx_hash)
+        if receipt is None:
+            return None
+        header = self.get_header(receipt.block_number)
+        assert header is not None
+        return self.format_receipt(receipt, header)
+
+    # ---------------------------------------------------------------------------------------
+    # Blocks
+
+    def format_block(self, header: Header, full: bool) -> dict[str, Any]:
+        transactions = self.node.storage.get_block_transactions(header.number)
+        receipts = self.node.storage.get_block_receipts(header.number) if transactions else []
+        bloom = fmt.compute_logs_bloom(
+            (log.address, log.topics) for receipt in receipts for log in receipt.logs
+        )
+        size = len(header.encode()) + sum(len(raw) for _hash, _sender, raw in transactions)
+        block = fmt.format_header(header, bloom, size)
+        if full:
+            block["transactions"] = [
+                fmt.format_transaction(
+                    decode_transaction(raw), sender, tx_hash, header.hash, header.number, index,
+                    header.base_fee,
+                )
+                for index, (tx_hash, sender, raw) in enumerate(transactions)
+            ]
+        else:
+            block["transactions"] = [fmt.data(tx_hash) for tx_hash, _sender, _raw in transactions]
+        return block
+
+    def eth_get_block_by_number(self, params: Any) -> dict[str, Any] | None:
+        params = parse_params(params, 1, 2)
+        number = self.resolve_block_number(params[0])
+        full = parse_bool(get_param(params, 1, "fullTransactions", required=False) or False, "full")
+        header = self.get_header(number) if number <= self.node.head.number else None
+        return self.format_block(header, full) if header is not None else None
+
+    def eth_get_block_by_hash(self, params: Any) -> dict[str, Any] | None:
+        params = parse_params(params, 1, 2)
+        block_hash = parse_hash(params[0])
+        full = parse_bool(get_param(params, 1, "fullTransactions", required=False) or False, "full")
+        header = self.node.storage.get_header_by_hash(block_hash)
+        if header is None and block_hash == self.node.genesis.header.hash:
+            header = self.node.genesis.header
+        return self.format_block(header, full) if header is not None else None
+
+    def eth_get_block_receipts(self, params: Any) -> list[dict[str, Any]] | None:
+        params = parse_params(params, 1, 1)
+        number = self.resolve_block_number(params[0])
+        header = self.get_header(number) if number <= self.node.head.number else None
+        if header is None:
+            return None
+        return [
+            self.format_receipt(receipt, header)
+            for receipt in self.node.storage.get_block_receipts(number)
+        ]
+
+    def eth_get_block_tx_count_by_number(self, params: Any) -> str | None:
+        params = parse_params(params, 1, 1)
+        number = self.resolve_block_number(params[0])
+        if number > self.node.head.number:
+            return None
+        return fmt.quantity(len(self.node.storage.get_block_transaction_hashes(number)))
+
+    # ---------------------------------------------------------------------------------------
+    # Logs and proofs
+
+    def eth_get_logs(self, params: Any) -> list[dict[str, Any]]:
+        params = parse_params(params, 1, 1)
+        query = params[0]
+        if not isinstance(query, dict):
+            raise InvalidParams("filter must be an object")
+        head = self.node.head.number
+        if query.get("blockHash") is not None:
+            if query.get("fromBlock") is not None or query.get("toBlock") is not None:
+                raise InvalidParams("blockHash excludes fromBlock and toBlock")
+            header = self.node.storage.get_header_by_hash(parse_hash(query["blockHash"], "blockHash"))
+            if header is None:
+                raise RpcError("unknown block", code=-32000)
+            from_block = to_block = header.number
+        else:
+            from_block = parse_block_tag(query.get("fromBlock", "latest"), head, "fromBlock")
+            to_block = parse_block_tag(query.get("toBlock", "latest"), head, "toBlock")
+            to_block = min(to_block, head)
+            if from_block > to_block:
+                if from_block > head:
+                    return []
+                raise InvalidParams("fromBlock is after toBlock")
+            if to_block - from_block > MAX_LOG_BLOCK_RANGE:
+                raise LimitExceeded(f"block range greater than {MAX_LOG_BLOCK_RANGE}")
+        address_filter = query.get("address")
+        addresses: list[bytes] | None
+        if address_filter is None:
+            addresses = None
+        elif isinstance(address_filter, list):
+            addresses = [parse_address(item, "address") for item in address_filter]
+        else:
+            addresses = [parse_address(address_filter, "address")]
+        topics_filter = query.get("topics") or []
+        if not isinstance(topics_filter, list) or len(topics_filter) > 4:
+            raise InvalidParams("topics must be an array of at most 4 entries")
+        topics: list[list[bytes] | None] = []
+        for position, entry in enumerate(topics_filter):
+            if entry is None:
+                topics.append(None)
+            elif isinstance(entry, list):
+                topics.append([parse_hash(item, f"topics[{position}]") for item in entry] or None)
+            else:
+                topics.append([parse_hash(entry, f"topics[{position}]")])
+        try:
+            found = self.node.storage.get_logs(from_block, to_block, addresses, topics)
+        except ValueError as exc:
+            raise LimitExceeded(str(exc)) from None
+        hashes: dict[int, bytes] = {}
+        result: list[dict[str, Any]] = []
+        for entry in found:
+            block_hash = hashes.get(entry.block_number)
+            if block_hash is None:
+                header = self.get_header(entry.block_number)
+                assert header is not None
+                block_hash = hashes[entry.block_number] = header.hash
+            result.append(
+                fmt.format_log(
+                    entry.address, entry.topics, entry.data, entry.block_number, block_hash,
+                    entry.tx_hash, entry.tx_index, entry.log_index,
+                )
+            )
+        return result
+
+    def txpool_status(self, params: Any) -> dict[str, str]:
+        """geth's txpool_status: ready (pending) and nonce-gapped (queued) transactions."""
+        node = self.node
+        pending = 0
+        for sender, queue in node.mempool.by_sender.items():
+            nonce = node.get_state_nonce(sender)
+            while nonce in queue:
+                pending += 1
+                nonce += 1
+        return {"pending": fmt.quantity(pending), "queued": fmt.quantity(len(node.mempool) - pending)}
+
+    def eth_get_proof(self, params: Any) -> dict[str, Any]:
+        """Merkle proofs from the state's sparse Merkle tree (not a Patricia trie).
+
+        accountProof holds one element: the encoded compact-SMT proof of the account leaf
+        (rollup.smt.encode_proof). storageKeys are taken as tree keys of any leaf (keccak of a
+        typed key, rollup.state.compute_tree_key); each storageProof value is that leaf's value
+        hash, 0 if absent. storageHash is the state root every proof verifies against.
+        """
+        params = parse_params(params, 2, 3)
+        address = parse_address(params[0])
+        keys = params[1]
+        if not isinstance(keys, list):
+            raise InvalidParams("storageKeys must be an array")
+        tree_keys = [parse_hash(key, "storageKey") for key in keys]
+        self.require_latest_state(get_param(params, 2, "block", required=False))
+        state = self.node.state
+        account = self.node.get_account(address)
+        account_tree_key = compute_tree_key(account_key(address))
+        storage_proofs = []
+        for key in tree_keys:
+            value_hash = state.tree.get(key)
+            storage_proofs.append(
+                {
+                    "key": fmt.data(key),
+                    "value": fmt.data(value_hash or bytes(32)),
+                    "proof": [fmt.data(encode_proof(state.tree.prove(key)))],
+                }
+            )
+        code = SYSTEM_CODE_MARKER if is_system_contract(Overlay(state), address) else b""
+        from rollup.crypto import keccak256
+
+        return {
+            "address": fmt.data(address),
+            "balance": fmt.quantity(account.balance),
+            "nonce": fmt.quantity(account.nonce),
+            "codeHash": fmt.data(keccak256(code)),
+            "storageHash": fmt.data(state.root),
+            "accountProof": [fmt.data(encode_proof(state.tree.prove(account_tree_key)))],
+            "storageProof": storage_proofs,
+        }
+
+
+class ResourceNotFoundError(RpcError):
+    code = -32001
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"block {number} not found")
+
+
+def make_error(request_id: Any, error: RpcError) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.data is not None:
+        body["data"] = error.data
+    return {"jsonrpc": "2.0", "id": request_id, "error": body}
+
+
+def decode_revert_reason(output: bytes) -> str | None:
+    if output[:4] == Revert("").encode()[:4] and len(output) >= 68:
+        try:
+            from eth_abi import decode
+
+            (reason,) = decode(["string"], output[4:])
+            return str(reason)
+        except Exception:
+            return None
+    return None
+
+
+def create_app(node: Node, on_startup: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
+    """The HTTP app: POST / answers JSON-RPC; GET /health answers liveness for compose."""
+    handler = RpcHandler(node)
+    app = FastAPI(title="defi-rollup sequencer", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.post("/")
+    async def rpc(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            payload = orjson.dumps(make_error(None, InvalidRequest("request body too large")))
+            return Response(payload, status_code=413, media_type="application/json")
+        answer = await handler.handle_body(body)
+        return Response(answer or b"", media_type="application/json")
+
+    @app.get("/health")
+    async def health() -> Response:
+        return Response(
+            orjson.dumps({"status": "ok", "head": node.head.number}), media_type="application/json"
+        )
+
+    app.state.handler = handler
+    return app

@@ -1,0 +1,131 @@
+"""Shaping responses as ethereum/execution-apis specifies: hex quantities, 0x data, null if unknown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rollup.addresses import FEE_VAULT
+from rollup.block import Header
+from rollup.crypto import keccak256
+from rollup.transaction import TX_TYPE_LEGACY, Transaction
+
+EMPTY_UNCLES_HASH = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
+ZERO_NONCE = "0x0000000000000000"
+ZERO_HASH_HEX = "0x" + "00" * 32
+
+
+def quantity(value: int) -> str:
+    return hex(value)
+
+
+def data(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def compute_logs_bloom(entries: Iterable[tuple[bytes, Sequence[bytes]]]) -> bytes:
+    """The 2048-bit Ethereum bloom of (address, topics) pairs."""
+    bloom = 0
+    for address, topics in entries:
+        for item in (address, *topics):
+            digest = keccak256(item)
+            for i in (0, 2, 4):
+                bloom |= 1 << (((digest[i] << 8) | digest[i + 1]) & 2047)
+    return bloom.to_bytes(256, "big")
+
+
+def format_log(
+    address: bytes,
+    topics: Sequence[bytes],
+    log_data: bytes,
+    block_number: int,
+    block_hash: bytes,
+    tx_hash: bytes,
+    tx_index: int,
+    log_index: int,
+) -> dict[str, Any]:
+    return {
+        "address": data(address),
+        "topics": [data(topic) for topic in topics],
+        "data": data(log_data),
+        "blockNumber": quantity(block_number),
+        "blockHash": data(block_hash),
+        "transactionHash": data(tx_hash),
+        "transactionIndex": quantity(tx_index),
+        "logIndex": quantity(log_index),
+        "removed": False,
+    }
+
+
+def format_transaction(
+    tx: Transaction,
+    sender: bytes,
+    tx_hash: bytes,
+    block_hash: bytes | None,
+    block_number: int | None,
+    index: int | None,
+    base_fee: int | None,
+) -> dict[str, Any]:
+    if tx.tx_type == TX_TYPE_LEGACY:
+        v = tx.chain_id * 2 + 35 + tx.y_parity
+    else:
+        v = tx.y_parity
+    if base_fee is not None and tx.tx_type == 2:
+        gas_price = min(tx.max_fee_per_gas, base_fee + tx.max_priority_fee_per_gas)
+    else:
+        gas_price = tx.max_fee_per_gas
+    result: dict[str, Any] = {
+        "type": quantity(tx.tx_type),
+        "hash": data(tx_hash),
+        "nonce": quantity(tx.nonce),
+        "blockHash": data(block_hash) if block_hash is not None else None,
+        "blockNumber": quantity(block_number) if block_number is not None else None,
+        "transactionIndex": quantity(index) if index is not None else None,
+        "from": data(sender),
+        "to": data(tx.to) if tx.to is not None else None,
+        "value": quantity(tx.value),
+        "gas": quantity(tx.gas_limit),
+        "gasPrice": quantity(gas_price),
+        "input": data(tx.data),
+        "chainId": quantity(tx.chain_id),
+        "v": quantity(v),
+        "r": quantity(tx.r),
+        "s": quantity(tx.s),
+    }
+    if tx.tx_type != TX_TYPE_LEGACY:
+        result["yParity"] = quantity(tx.y_parity)
+        result["accessList"] = [
+            {"address": data(address), "storageKeys": [data(key) for key in keys]}
+            for address, keys in tx.access_list
+        ]
+    if tx.tx_type == 2:
+        result["maxFeePerGas"] = quantity(tx.max_fee_per_gas)
+        result["maxPriorityFeePerGas"] = quantity(tx.max_priority_fee_per_gas)
+    return result
+
+
+def format_header(header: Header, logs_bloom: bytes, size: int) -> dict[str, Any]:
+    return {
+        "number": quantity(header.number),
+        "hash": data(header.hash),
+        "parentHash": data(header.parent_hash),
+        "nonce": ZERO_NONCE,
+        "sha3Uncles": EMPTY_UNCLES_HASH,
+        "logsBloom": data(logs_bloom),
+        "transactionsRoot": data(header.transactions_root),
+        "stateRoot": data(header.state_root),
+        "receiptsRoot": data(header.receipts_root),
+        "miner": data(FEE_VAULT),
+        "difficulty": "0x0",
+        "totalDifficulty": "0x0",
+        "extraData": "0x",
+        "size": quantity(size),
+        "gasLimit": quantity(header.gas_limit),
+        "gasUsed": quantity(header.gas_used),
+        "timestamp": quantity(header.timestamp),
+        "mixHash": ZERO_HASH_HEX,
+        "baseFeePerGas": quantity(header.base_fee),
+        "uncles": [],
+        "l1OriginNumber": quantity(header.l1_origin_number),
+        "l1OriginHash": data(header.l1_origin_hash),
+    }

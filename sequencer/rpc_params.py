@@ -1,0 +1,139 @@
+"""Validation of JSON-RPC parameters: every bad value becomes InvalidParams with a clear message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RpcError(Exception):
+    """An error answered in the JSON-RPC error object."""
+
+    code = -32603
+
+    def __init__(self, message: str, data: str | None = None, code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data
+        if code is not None:
+            self.code = code
+
+
+class InvalidParams(RpcError):
+    code = -32602
+
+
+class MethodNotFound(RpcError):
+    code = -32601
+
+
+class InvalidRequest(RpcError):
+    code = -32600
+
+
+class ParseError(RpcError):
+    code = -32700
+
+
+class TransactionError(RpcError):
+    """A refused transaction; -32000 is what geth and anvil answer for these."""
+
+    code = -32000
+
+
+class ExecutionReverted(RpcError):
+    """eth_call / eth_estimateGas on a reverting call: code 3 with the revert data."""
+
+    code = 3
+
+
+class ResourceNotFound(RpcError):
+    code = -32001
+
+
+class LimitExceeded(RpcError):
+    code = -32005
+
+
+BLOCK_TAGS = ("latest", "pending", "safe", "finalized", "earliest")
+
+
+def get_param(params: list[Any], index: int, name: str, required: bool = True) -> Any:
+    if index < len(params):
+        return params[index]
+    if required:
+        raise InvalidParams(f"missing value for required argument {index} ({name})")
+    return None
+
+
+def parse_params(raw: Any, minimum: int, maximum: int) -> list[Any]:
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise InvalidParams("params must be an array")
+    if len(raw) < minimum:
+        raise InvalidParams(f"missing value for required argument {len(raw)}")
+    if len(raw) > maximum:
+        raise InvalidParams(f"too many arguments, want at most {maximum}")
+    return raw
+
+
+def parse_hex_bytes(value: Any, name: str) -> bytes:
+    if not isinstance(value, str) or not value.startswith(("0x", "0X")):
+        raise InvalidParams(f"{name}: expected 0x-prefixed hex string")
+    body = value[2:]
+    if len(body) % 2:
+        raise InvalidParams(f"{name}: hex string has odd length")
+    try:
+        return bytes.fromhex(body)
+    except ValueError:
+        raise InvalidParams(f"{name}: invalid hex string") from None
+
+
+def parse_address(value: Any, name: str = "address") -> bytes:
+    data = parse_hex_bytes(value, name)
+    if len(data) != 20:
+        raise InvalidParams(f"{name}: expected a 20-byte address, got {len(data)} bytes")
+    return data
+
+
+def parse_hash(value: Any, name: str = "hash") -> bytes:
+    data = parse_hex_bytes(value, name)
+    if len(data) != 32:
+        raise InvalidParams(f"{name}: expected a 32-byte hash, got {len(data)} bytes")
+    return data
+
+
+def parse_quantity(value: Any, name: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if not isinstance(value, str) or not value.startswith(("0x", "0X")) or len(value) < 3:
+        raise InvalidParams(f"{name}: expected a hex quantity like 0x1a")
+    body = value[2:]
+    if len(body) > 64:
+        raise InvalidParams(f"{name}: quantity larger than 256 bits")
+    try:
+        return int(body, 16)
+    except ValueError:
+        raise InvalidParams(f"{name}: invalid hex quantity") from None
+
+
+def parse_block_tag(value: Any, head: int, name: str = "block") -> int:
+    """A block number or tag resolved against the head (safe/finalized: the head for now)."""
+    if value is None:
+        return head
+    if isinstance(value, dict):  # EIP-1898
+        if "blockNumber" in value:
+            return parse_block_tag(value["blockNumber"], head, name)
+        raise InvalidParams(f"{name}: block hash objects are resolved by the caller")
+    if isinstance(value, str) and value in BLOCK_TAGS:
+        if value == "earliest":
+            return 0
+        return head
+    number = parse_quantity(value, name)
+    return number
+
+
+def parse_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidParams(f"{name}: expected a boolean")
+    return value

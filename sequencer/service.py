@@ -1,0 +1,64 @@
+"""Running a sequencer: the JSON-RPC server and the block builder on one event loop.
+
+Block production is deliberately on the event loop: a block is built between two requests, so RPC
+readers always see the state of a whole block, never half of one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import uvicorn
+
+from sequencer.node import Node
+from sequencer.rpc import create_app
+
+log = logging.getLogger("rollup.sequencer")
+
+
+async def run_block_builder(node: Node, block_time: float, stop: asyncio.Event) -> None:
+    """Build a block every `block_time` seconds until `stop` is set."""
+    next_tick = time.monotonic() + block_time
+    while not stop.is_set():
+        delay = next_tick - time.monotonic()
+        if delay > 0:
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+                break
+            except TimeoutError:
+                pass
+        started = time.monotonic()
+        execution = node.build_block()
+        elapsed = time.monotonic() - started
+        if execution.transactions or execution.skipped:
+            log.info(
+                "block %d: %d txs, %d refused, gas %d, %.0f ms",
+                execution.header.number,
+                len(execution.transactions),
+                len(execution.skipped),
+                execution.header.gas_used,
+                elapsed * 1000,
+            )
+        next_tick += block_time
+        if next_tick < time.monotonic():  # fell behind: do not try to catch up in a burst
+            next_tick = time.monotonic() + block_time
+        await asyncio.sleep(0)
+
+
+async def serve(node: Node, host: str, port: int, block_time: float) -> None:
+    """Serve JSON-RPC on host:port and produce blocks until interrupted."""
+    app = create_app(node)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    builder = asyncio.create_task(run_block_builder(node, block_time, stop))
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        await builder
+        node.close()

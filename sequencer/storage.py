@@ -1,0 +1,935 @@
+"""The node's durable store: blocks, transactions, receipts, logs and the state, on SQL.
+
+SQLAlchemy 2 Core (no ORM: rows go in with one executemany per table), SQLite in WAL mode as the
+embedded default (``sqlite:///path/to/node.db``) and PostgreSQL by URL
+(``postgresql+psycopg2://user@host:port/db``).
+
+What is stored and why:
+
+- ``meta``: schema version, chain id, genesis hash and the genesis document, so a node refuses a
+  database of another chain.
+- ``blocks``: the header's RLP (the source of truth, decoded back with rollup.block.decode_header)
+  plus the fields an RPC or a derivation rollback looks blocks up by.
+- ``transactions`` (raw signed bytes, sender), ``receipts`` and ``logs``: what the JSON-RPC serves.
+  A receipt keeps the block-wide index of its first log, so its logs are one primary-key range.
+- ``state``: every leaf of the committed state under its packed typed key (rollup.state.encode_key)
+  with its abi-encoded words (rollup.state.encode_leaf). It mirrors ``State.leaves`` exactly, so
+  ``load_state`` rebuilds the same trees and the same root on restart.
+- ``state_history``: for each block, the previous value of every leaf it changed (NULL where the
+  leaf did not exist), so the last blocks can be rolled back (``rollback_to``) on an L1 reorg.
+
+A block is appended in one database transaction: either all of it is stored or none of it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Dialect,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    TypeDecorator,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.dml import Insert
+
+from rollup.block import BlockExecution, Header, Receipt, decode_header
+from rollup.crypto import keccak256
+from rollup.genesis import Genesis
+from rollup.state import (
+    EMPTY_LEAVES,
+    KIND_ACCOUNT,
+    KIND_ALLOWANCE,
+    KIND_LENDING_ACCOUNT,
+    KIND_LIQUIDITY,
+    KIND_MARKET,
+    KIND_MARKET_CONFIG,
+    KIND_POOL,
+    KIND_POSITION,
+    KIND_PRICE,
+    KIND_SYSTEM,
+    KIND_TOKEN,
+    KIND_TOKEN_BALANCE,
+    KIND_WITHDRAWAL,
+    KIND_WITHDRAWALS,
+    LEAF_TYPES,
+    State,
+    StateKey,
+    decode_leaf,
+    encode_key,
+    encode_leaf,
+)
+from rollup.system.context import Log
+
+SCHEMA_VERSION = 1
+MAX_LOG_RESULTS = 10_000
+"""Default bound of get_logs, as geth's: a wider query must be split by the caller."""
+MAX_TOPICS = 4
+KEY_LOOKUP_CHUNK = 2_000
+"""Keys per `IN (...)` when reading the previous values of a block's writes."""
+
+ADDRESS_SIZE = 20
+HASH_SIZE = 32
+
+KEY_FIELD_SIZES: dict[int, tuple[int, ...]] = {
+    KIND_ACCOUNT: (ADDRESS_SIZE,),
+    KIND_TOKEN: (ADDRESS_SIZE,),
+    KIND_TOKEN_BALANCE: (ADDRESS_SIZE, ADDRESS_SIZE),
+    KIND_ALLOWANCE: (ADDRESS_SIZE, ADDRESS_SIZE, ADDRESS_SIZE),
+    KIND_POOL: (ADDRESS_SIZE, ADDRESS_SIZE),
+    KIND_LIQUIDITY: (ADDRESS_SIZE, ADDRESS_SIZE, ADDRESS_SIZE),
+    KIND_MARKET: (ADDRESS_SIZE,),
+    KIND_MARKET_CONFIG: (ADDRESS_SIZE,),
+    KIND_POSITION: (ADDRESS_SIZE, ADDRESS_SIZE),
+    KIND_LENDING_ACCOUNT: (ADDRESS_SIZE,),
+    KIND_PRICE: (ADDRESS_SIZE,),
+    KIND_SYSTEM: (),
+    KIND_WITHDRAWALS: (),
+    KIND_WITHDRAWAL: (HASH_SIZE,),
+}
+"""The byte width of each field of a typed state key, by kind (to unpack a stored key)."""
+
+ALWAYS_STORED_KINDS = frozenset((KIND_WITHDRAWAL, KIND_WITHDRAWALS))
+"""Kinds that State.apply_writes stores even when the leaf is empty (see mirror rule below)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTransaction:
+    """An included transaction: its raw signed bytes and where it sits."""
+
+    hash: bytes
+    block_number: int
+    tx_index: int
+    sender: bytes
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLog:
+    """A log with its position: `log_index` counts logs within the block (as eth_getLogs)."""
+
+    block_number: int
+    tx_index: int
+    log_index: int
+    tx_hash: bytes
+    address: bytes
+    topics: tuple[bytes, ...]
+    data: bytes
+    block_hash: bytes
+
+    def to_log(self) -> Log:
+        return Log(self.address, self.topics, self.data)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReceipt:
+    """A receipt (the fields of rollup.block.Receipt) with its block and positioned logs."""
+
+    transaction_hash: bytes
+    transaction_index: int
+    sender: bytes
+    to: bytes | None
+    tx_type: int
+    status: int
+    gas_used: int
+    cumulative_gas_used: int
+    effective_gas_price: int
+    logs: tuple[StoredLog, ...]
+    block_number: int
+    block_hash: bytes
+
+    def to_receipt(self) -> Receipt:
+        return Receipt(
+            transaction_hash=self.transaction_hash,
+            transaction_index=self.transaction_index,
+            sender=self.sender,
+            to=self.to,
+            tx_type=self.tx_type,
+            status=self.status,
+            gas_used=self.gas_used,
+            cumulative_gas_used=self.cumulative_gas_used,
+            effective_gas_price=self.effective_gas_price,
+            logs=tuple(log.to_log() for log in self.logs),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema
+
+
+class Word(TypeDecorator[int]):
+    """A uint256 as minimal big-endian bytes (fees can exceed a 64-bit integer column)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return value.to_bytes((value.bit_length() + 7) // 8, "big")
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return int.from_bytes(value, "big")
+
+
+# A block number; INTEGER on SQLite so that blocks.number is the table's rowid.
+BlockNumber = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+meta_table = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+)
+
+blocks_table = Table(
+    "blocks",
+    metadata,
+    Column("number", BlockNumber, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary, nullable=False),
+    Column("parent_hash", LargeBinary, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("state_root", LargeBinary, nullable=False),
+    Column("tx_count", Integer, nullable=False),
+    Column("gas_used", BigInteger, nullable=False),
+    Column("gas_limit", BigInteger, nullable=False),
+    Column("base_fee", Word, nullable=False),
+    Column("l1_origin_number", BigInteger, nullable=False),
+    Column("l1_origin_hash", LargeBinary, nullable=False),
+    Column("header", LargeBinary, nullable=False),
+    Index("ix_blocks_hash", "hash", unique=True),
+    Index("ix_blocks_l1_origin_number", "l1_origin_number"),
+)
+
+transactions_table = Table(
+    "transactions",
+    metadata,
+    Column("hash", LargeBinary, primary_key=True),
+    Column("block_number", BigInteger, ForeignKey("blocks.number"), nullable=False),
+    Column("tx_index", Integer, nullable=False),
+    Column("sender", LargeBinary, nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Index("ix_transactions_block_position", "block_number", "tx_index", unique=True),
+    Index("ix_transactions_sender", "sender"),
+    sqlite_with_rowid=False,
+)
+
+receipts_table = Table(
+    "receipts",
+    metadata,
+    Column("tx_hash", LargeBinary, ForeignKey("transactions.hash"), primary_key=True),
+    Column("block_number", BigInteger, nullable=False),
+    Column("tx_index", Integer, nullable=False),
+    Column("to_address", LargeBinary, nullable=True),
+    Column("tx_type", SmallInteger, nullable=False),
+    Column("status", SmallInteger, nullable=False),
+    Column("gas_used", BigInteger, nullable=False),
+    Column("cumulative_gas_used", BigInteger, nullable=False),
+    Column("effective_gas_price", Word, nullable=False),
+    Column("first_log_index", Integer, nullable=False),
+    Column("log_count", Integer, nullable=False),
+    Index("ix_receipts_block_position", "block_number", "tx_index", unique=True),
+    sqlite_with_rowid=False,
+)
+
+logs_table = Table(
+    "logs",
+    metadata,
+    Column("block_number", BigInteger, ForeignKey("blocks.number"), nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("tx_index", Integer, nullable=False),
+    Column("tx_hash", LargeBinary, nullable=False),
+    Column("address", LargeBinary, nullable=False),
+    Column("topic0", LargeBinary, nullable=True),
+    Column("topic1", LargeBinary, nullable=True),
+    Column("topic2", LargeBinary, nullable=True),
+    Column("topic3", LargeBinary, nullable=True),
+    Column("data", LargeBinary, nullable=False),
+    # The primary key is also the block_number index of eth_getLogs block ranges.
+    PrimaryKeyConstraint("block_number", "log_index"),
+    Index("ix_logs_address_block", "address", "block_number"),
+    Index("ix_logs_topic0_block", "topic0", "block_number"),
+    sqlite_with_rowid=False,
+)
+
+state_table = Table(
+    "state",
+    metadata,
+    Column("key", LargeBinary, primary_key=True),
+    Column("kind", SmallInteger, nullable=False),
+    Column("value", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+state_history_table = Table(
+    "state_history",
+    metadata,
+    Column("block_number", BigInteger, ForeignKey("blocks.number"), nullable=False),
+    Column("key", LargeBinary, nullable=False),
+    Column("old_value", LargeBinary, nullable=True),  # NULL: the leaf did not exist before
+    PrimaryKeyConstraint("block_number", "key"),
+    sqlite_with_rowid=False,
+)
+
+LOG_TOPIC_COLUMNS = (
+    logs_table.c.topic0,
+    logs_table.c.topic1,
+    logs_table.c.topic2,
+    logs_table.c.topic3,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys
+
+
+def decode_state_key(data: bytes) -> StateKey:
+    """Inverse of rollup.state.encode_key: unpack a stored key into its typed tuple."""
+    kind = data[0]
+    sizes = KEY_FIELD_SIZES.get(kind)
+    if sizes is None:
+        raise ValueError(f"stored state key of unknown kind {kind}")
+    if len(data) != 1 + sum(sizes):
+        raise ValueError(f"stored state key of kind {kind} has {len(data)} bytes")
+    fields: list[Any] = [kind]
+    offset = 1
+    for size in sizes:
+        fields.append(data[offset : offset + size])
+        offset += size
+    return tuple(fields)
+
+
+def encode_state_key(key: StateKey) -> bytes:
+    """rollup.state.encode_key, checked against the key layout so that it decodes back."""
+    data = encode_key(key)
+    sizes = KEY_FIELD_SIZES.get(key[0])
+    if sizes is None or len(data) != 1 + sum(sizes):
+        raise ValueError(f"state key {key!r} does not match the layout of its kind")
+    return data
+
+
+def _chunks(items: Sequence[bytes], size: int) -> Iterator[list[bytes]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine
+
+
+def create_storage_engine(url: str) -> Engine:
+    """An engine for a SQLite file (WAL), in-memory SQLite, or PostgreSQL URL."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            directory = os.path.dirname(os.path.abspath(database))
+            os.makedirs(directory, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+        else:  # one shared in-memory database
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False}, poolclass=StaticPool
+            )
+        _configure_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg2://")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, synchronous=NORMAL (durable across process crashes), foreign keys, real BEGIN.
+
+    pysqlite only opens a transaction before a write; SQLAlchemy's documented recipe turns that
+    off and emits BEGIN itself, so reads inside a transaction see one snapshot.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+# ---------------------------------------------------------------------------------------------
+# Storage
+
+
+class Storage:
+    """The node's database. Every method is one database transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_storage_engine(url)
+        self.dialect = self.engine.dialect.name
+        metadata.create_all(self.engine)
+        self._state_upsert = self._build_upsert(state_table, "key", ("kind", "value"))
+        self._meta_upsert = self._build_upsert(meta_table, "key", ("value",))
+        with self.engine.begin() as conn:
+            stored = self._get_meta(conn, "schema_version")
+            if stored is None:
+                conn.execute(
+                    insert(meta_table), {"key": "schema_version", "value": b"%d" % SCHEMA_VERSION}
+                )
+            elif int(stored) != SCHEMA_VERSION:
+                raise ValueError(
+                    f"database schema version {int(stored)} is not this node's {SCHEMA_VERSION}"
+                )
+
+    @classmethod
+    def open(cls, url: str) -> Storage:
+        return cls(url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _build_upsert(self, table: Table, key: str, columns: Sequence[str]) -> Insert:
+        """INSERT ... ON CONFLICT (key) DO UPDATE, in the engine's dialect."""
+        if self.dialect == "postgresql":
+            pg_statement = postgresql.insert(table)
+            return pg_statement.on_conflict_do_update(
+                index_elements=[key],
+                set_={column: pg_statement.excluded[column] for column in columns},
+            )
+        lite_statement = sqlite.insert(table)
+        return lite_statement.on_conflict_do_update(
+            index_elements=[key],
+            set_={column: lite_statement.excluded[column] for column in columns},
+        )
+
+    # -----------------------------------------------------------------------------------------
+    # Genesis
+
+    @staticmethod
+    def _get_meta(conn: Connection, key: str) -> bytes | None:
+        value: bytes | None = conn.execute(
+            select(meta_table.c.value).where(meta_table.c.key == key)
+        ).scalar()
+        return value
+
+    def initialize_genesis(self, genesis: Genesis, genesis_document_json: bytes) -> None:
+        """Store the chain id, the genesis document, block 0 and every genesis leaf.
+
+        Does nothing if this same genesis is already stored; raises ValueError if the database
+        holds another chain (another chain id, genesis hash or genesis document).
+        """
+        genesis_hash = genesis.header.hash
+        chain_id = genesis.config.chain_id
+        if genesis.header.number != 0:
+            raise ValueError("a genesis header must be block 0")
+        if genesis.state.root != genesis.header.state_root:
+            raise ValueError("the genesis state has moved past block 0 (it was executed on)")
+        with self.engine.begin() as conn:
+            stored_hash = self._get_meta(conn, "genesis_hash")
+            if stored_hash is not None:
+                self._check_same_genesis(conn, chain_id, genesis_hash, genesis_document_json)
+                return
+            if conn.execute(select(func.count()).select_from(blocks_table)).scalar():
+                raise ValueError("the database holds blocks but no genesis")
+            conn.execute(
+                insert(meta_table),
+                [
+                    {"key": "chain_id", "value": b"%d" % chain_id},
+                    {"key": "genesis_hash", "value": genesis_hash},
+                    {"key": "genesis_document", "value": bytes(genesis_document_json)},
+                ],
+            )
+            conn.execute(insert(blocks_table), [self._block_row(genesis.header, 0)])
+            rows = [
+                {"key": encode_state_key(key), "kind": key[0], "value": encode_leaf(leaf)}
+                for key, leaf in genesis.state.items()
+            ]
+            if rows:
+                conn.execute(insert(state_table), rows)
+
+    def _check_same_genesis(
+        self, conn: Connection, chain_id: int, genesis_hash: bytes, document: bytes
+    ) -> None:
+        stored_chain_id = int(self._get_meta(conn, "chain_id") or b"0")
+        if stored_chain_id != chain_id:
+            raise ValueError(
+                f"the database belongs to chain id {stored_chain_id}, not {chain_id}: "
+                "use another database for another chain"
+            )
+        stored_hash = self._get_meta(conn, "genesis_hash") or b""
+        if stored_hash != genesis_hash:
+            raise ValueError(
+                f"the database holds genesis 0x{stored_hash.hex()}, not 0x{genesis_hash.hex()}"
+            )
+        stored_document = self._get_meta(conn, "genesis_document") or b"null"
+        if orjson.loads(stored_document) != orjson.loads(document):
+            raise ValueError("the database holds another genesis document for this genesis hash")
+
+    def get_genesis_document(self) -> bytes | None:
+        with self.engine.connect() as conn:
+            return self._get_meta(conn, "genesis_document")
+
+    def get_chain_id(self) -> int | None:
+        with self.engine.connect() as conn:
+            value = self._get_meta(conn, "chain_id")
+        return None if value is None else int(value)
+
+    # -----------------------------------------------------------------------------------------
+    # Appending blocks
+
+    @staticmethod
+    def _block_row(header: Header, tx_count: int) -> dict[str, Any]:
+        encoded = header.encode()
+        return {
+            "number": header.number,
+            "hash": keccak256(encoded),
+            "parent_hash": header.parent_hash,
+            "timestamp": header.timestamp,
+            "state_root": header.state_root,
+            "tx_count": tx_count,
+            "gas_used": header.gas_used,
+            "gas_limit": header.gas_limit,
+            "base_fee": header.base_fee,
+            "l1_origin_number": header.l1_origin_number,
+            "l1_origin_hash": header.l1_origin_hash,
+            "header": encoded,
+        }
+
+    def append_block(self, execution: BlockExecution) -> None:
+        """Store a block on top of the head: header, transactions, receipts, logs, state changes
+        and their undo history, in one database transaction (all of it or nothing)."""
+        header = execution.header
+        transactions = execution.transactions
+        receipts = execution.receipts
+        if len(receipts) != len(transactions):
+            raise ValueError(
+                f"block {header.number} has {len(transactions)} transactions "
+                f"but {len(receipts)} receipts"
+            )
+        block_row = self._block_row(header, len(transactions))
+        number = header.number
+        transaction_rows: list[dict[str, Any]] = []
+        receipt_rows: list[dict[str, Any]] = []
+        log_rows: list[dict[str, Any]] = []
+        log_index = 0
+        for index, (signed, receipt) in enumerate(zip(transactions, receipts, strict=True)):
+            tx_hash = signed.hash
+            if receipt.transaction_hash != tx_hash or receipt.transaction_index != index:
+                raise ValueError(f"receipt {index} of block {number} is not its transaction's")
+            transaction_rows.append(
+                {
+                    "hash": tx_hash,
+                    "block_number": number,
+                    "tx_index": index,
+                    "sender": signed.sender,
+                    "raw": signed.raw,
+                }
+            )
+            logs = receipt.logs
+            receipt_rows.append(
+                {
+                    "tx_hash": tx_hash,
+                    "block_number": number,
+                    "tx_index": index,
+                    "to_address": receipt.to,
+                    "tx_type": receipt.tx_type,
+                    "status": receipt.status,
+                    "gas_used": receipt.gas_used,
+                    "cumulative_gas_used": receipt.cumulative_gas_used,
+                    "effective_gas_price": receipt.effective_gas_price,
+                    "first_log_index": log_index,
+                    "log_count": len(logs),
+                }
+            )
+            for log in logs:
+                topics = log.topics
+                if len(topics) > MAX_TOPICS:
+                    raise ValueError(f"a log has {len(topics)} topics; at most {MAX_TOPICS}")
+                padded = (*topics, None, None, None, None)
+                log_rows.append(
+                    {
+                        "block_number": number,
+                        "log_index": log_index,
+                        "tx_index": index,
+                        "tx_hash": tx_hash,
+                        "address": log.address,
+                        "topic0": padded[0],
+                        "topic1": padded[1],
+                        "topic2": padded[2],
+                        "topic3": padded[3],
+                        "data": log.data,
+                    }
+                )
+                log_index += 1
+        writes = [
+            (encode_state_key(key), key[0], leaf, encode_leaf(leaf))
+            for key, leaf in execution.writes.items()
+        ]
+
+        with self.engine.begin() as conn:
+            head = conn.execute(
+                select(blocks_table.c.number, blocks_table.c.hash)
+                .order_by(blocks_table.c.number.desc())
+                .limit(1)
+            ).first()
+            if head is None:
+                raise ValueError("the database holds no genesis: initialize_genesis first")
+            if number != head.number + 1 or header.parent_hash != head.hash:
+                raise ValueError(
+                    f"block {number} (parent 0x{header.parent_hash.hex()}) does not extend the "
+                    f"stored head {head.number} (0x{head.hash.hex()})"
+                )
+            conn.execute(insert(blocks_table), [block_row])
+            state_rows, history_rows = self._compute_state_changes(conn, number, writes)
+            if state_rows:
+                conn.execute(self._state_upsert, state_rows)
+                conn.execute(insert(state_history_table), history_rows)
+            if transaction_rows:
+                conn.execute(insert(transactions_table), transaction_rows)
+                conn.execute(insert(receipts_table), receipt_rows)
+            if log_rows:
+                conn.execute(insert(logs_table), log_rows)
+
+    def _compute_state_changes(
+        self,
+        conn: Connection,
+        number: int,
+        writes: list[tuple[bytes, int, tuple[int, ...], bytes]],
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows that make the stored leaves follow State.apply_writes, and their undo rows.
+
+        Mirror rule (State.apply_writes): a write of an empty leaf to an absent key creates
+        nothing, except for the withdrawal kinds, which are always stored; an unchanged leaf is
+        not rewritten.
+        """
+        old_values: dict[bytes, bytes] = {}
+        keys = [key for key, _, _, _ in writes]
+        column_key = state_table.c.key
+        for chunk in _chunks(keys, KEY_LOOKUP_CHUNK):
+            for stored_key, stored_value in conn.execute(
+                select(column_key, state_table.c.value).where(column_key.in_(chunk))
+            ):
+                old_values[stored_key] = stored_value
+        state_rows: list[dict[str, Any]] = []
+        history_rows: list[dict[str, Any]] = []
+        for key, kind, leaf, value in writes:
+            old = old_values.get(key)
+            if old == value:
+                continue
+            if old is None and kind not in ALWAYS_STORED_KINDS and leaf == EMPTY_LEAVES[kind]:
+                continue
+            state_rows.append({"key": key, "kind": kind, "value": value})
+            history_rows.append({"block_number": number, "key": key, "old_value": old})
+        return state_rows, history_rows
+
+    def rollback_to(self, number: int) -> None:
+        """Remove every block above `number` and restore the state as of block `number`."""
+        with self.engine.begin() as conn:
+            head = conn.execute(select(func.max(blocks_table.c.number))).scalar()
+            if head is None or not 0 <= number <= head:
+                raise ValueError(f"cannot roll back to block {number}: the head is {head}")
+            history = state_history_table.c
+            for block in range(head, number, -1):
+                restores: list[dict[str, Any]] = []
+                removals: list[bytes] = []
+                for key, old_value in conn.execute(
+                    select(history.key, history.old_value).where(history.block_number == block)
+                ):
+                    if old_value is None:
+                        removals.append(key)
+                    else:
+                        restores.append({"key": key, "kind": key[0], "value": old_value})
+                if restores:
+                    conn.execute(self._state_upsert, restores)
+                for chunk in _chunks(removals, KEY_LOOKUP_CHUNK):
+                    conn.execute(delete(state_table).where(state_table.c.key.in_(chunk)))
+            conn.execute(delete(logs_table).where(logs_table.c.block_number > number))
+            conn.execute(delete(receipts_table).where(receipts_table.c.block_number > number))
+            conn.execute(
+                delete(transactions_table).where(transactions_table.c.block_number > number)
+            )
+            conn.execute(delete(state_history_table).where(history.block_number > number))
+            conn.execute(delete(blocks_table).where(blocks_table.c.number > number))
+
+    # -----------------------------------------------------------------------------------------
+    # Blocks and transactions
+
+    def get_head_number(self) -> int | None:
+        with self.engine.connect() as conn:
+            head: int | None = conn.execute(select(func.max(blocks_table.c.number))).scalar()
+        return head
+
+    def get_header(self, number: int) -> Header | None:
+        with self.engine.connect() as conn:
+            encoded = conn.execute(
+                select(blocks_table.c.header).where(blocks_table.c.number == number)
+            ).scalar()
+        return None if encoded is None else decode_header(encoded)
+
+    def get_header_by_hash(self, block_hash: bytes) -> Header | None:
+        with self.engine.connect() as conn:
+            encoded = conn.execute(
+                select(blocks_table.c.header).where(blocks_table.c.hash == block_hash)
+            ).scalar()
+        return None if encoded is None else decode_header(encoded)
+
+    def get_block_number_by_hash(self, block_hash: bytes) -> int | None:
+        with self.engine.connect() as conn:
+            number: int | None = conn.execute(
+                select(blocks_table.c.number).where(blocks_table.c.hash == block_hash)
+            ).scalar()
+        return number
+
+    def get_block_transaction_hashes(self, number: int) -> list[bytes]:
+        table = transactions_table.c
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(table.hash).where(table.block_number == number).order_by(table.tx_index)
+                ).scalars()
+            )
+
+    def get_block_transactions(self, number: int) -> list[tuple[bytes, bytes, bytes]]:
+        """(hash, sender, raw) of each transaction of block `number`, in index order."""
+        table = transactions_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(table.hash, table.sender, table.raw)
+                .where(table.block_number == number)
+                .order_by(table.tx_index)
+            )
+            return [(row[0], row[1], row[2]) for row in rows]
+
+    def get_transaction(self, tx_hash: bytes) -> StoredTransaction | None:
+        table = transactions_table.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(table.hash, table.block_number, table.tx_index, table.sender, table.raw).where(
+                    table.hash == tx_hash
+                )
+            ).first()
+        if row is None:
+            return None
+        return StoredTransaction(row[0], row[1], row[2], row[3], row[4])
+
+    # -----------------------------------------------------------------------------------------
+    # Receipts and logs
+
+    _RECEIPT_COLUMNS = (
+        receipts_table.c.tx_hash,
+        receipts_table.c.tx_index,
+        transactions_table.c.sender,
+        receipts_table.c.to_address,
+        receipts_table.c.tx_type,
+        receipts_table.c.status,
+        receipts_table.c.gas_used,
+        receipts_table.c.cumulative_gas_used,
+        receipts_table.c.effective_gas_price,
+        receipts_table.c.block_number,
+        blocks_table.c.hash,
+        receipts_table.c.first_log_index,
+        receipts_table.c.log_count,
+    )
+    _LOG_COLUMNS = (
+        logs_table.c.block_number,
+        logs_table.c.tx_index,
+        logs_table.c.log_index,
+        logs_table.c.tx_hash,
+        logs_table.c.address,
+        logs_table.c.topic0,
+        logs_table.c.topic1,
+        logs_table.c.topic2,
+        logs_table.c.topic3,
+        logs_table.c.data,
+        blocks_table.c.hash,
+    )
+
+    @classmethod
+    def _select_receipts(cls) -> Any:
+        return (
+            select(*cls._RECEIPT_COLUMNS)
+            .join_from(
+                receipts_table,
+                transactions_table,
+                transactions_table.c.hash == receipts_table.c.tx_hash,
+            )
+            .join(blocks_table, blocks_table.c.number == receipts_table.c.block_number)
+        )
+
+    @classmethod
+    def _select_logs(cls) -> Any:
+        return select(*cls._LOG_COLUMNS).join_from(
+            logs_table, blocks_table, blocks_table.c.number == logs_table.c.block_number
+        )
+
+    @staticmethod
+    def _log_from_row(row: Any) -> StoredLog:
+        return StoredLog(
+            block_number=row[0],
+            tx_index=row[1],
+            log_index=row[2],
+            tx_hash=row[3],
+            address=row[4],
+            topics=tuple(topic for topic in row[5:9] if topic is not None),
+            data=row[9],
+            block_hash=row[10],
+        )
+
+    @staticmethod
+    def _receipt_from_row(row: Any, logs: tuple[StoredLog, ...]) -> StoredReceipt:
+        return StoredReceipt(
+            transaction_hash=row[0],
+            transaction_index=row[1],
+            sender=row[2],
+            to=row[3],
+            tx_type=row[4],
+            status=row[5],
+            gas_used=row[6],
+            cumulative_gas_used=row[7],
+            effective_gas_price=row[8],
+            logs=logs,
+            block_number=row[9],
+            block_hash=row[10],
+        )
+
+    def get_receipt(self, tx_hash: bytes) -> StoredReceipt | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                self._select_receipts().where(receipts_table.c.tx_hash == tx_hash)
+            ).first()
+            if row is None:
+                return None
+            block_number, first_log_index, log_count = row[9], row[11], row[12]
+            logs: tuple[StoredLog, ...] = ()
+            if log_count:
+                log_rows = conn.execute(
+                    self._select_logs()
+                    .where(
+                        logs_table.c.block_number == block_number,
+                        logs_table.c.log_index >= first_log_index,
+                        logs_table.c.log_index < first_log_index + log_count,
+                    )
+                    .order_by(logs_table.c.log_index)
+                )
+                logs = tuple(self._log_from_row(log_row) for log_row in log_rows)
+        return self._receipt_from_row(row, logs)
+
+    def get_block_receipts(self, number: int) -> list[StoredReceipt]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                self._select_receipts()
+                .where(receipts_table.c.block_number == number)
+                .order_by(receipts_table.c.tx_index)
+            ).all()
+            logs_by_tx: dict[int, list[StoredLog]] = {}
+            for log_row in conn.execute(
+                self._select_logs()
+                .where(logs_table.c.block_number == number)
+                .order_by(logs_table.c.log_index)
+            ):
+                log = self._log_from_row(log_row)
+                logs_by_tx.setdefault(log.tx_index, []).append(log)
+        return [self._receipt_from_row(row, tuple(logs_by_tx.get(row[1], ()))) for row in rows]
+
+    def get_logs(
+        self,
+        from_block: int,
+        to_block: int,
+        addresses: Sequence[bytes] | None,
+        topics: Sequence[Sequence[bytes] | None],
+        max_results: int = MAX_LOG_RESULTS,
+    ) -> list[StoredLog]:
+        """eth_getLogs: logs of blocks from_block..to_block (inclusive) matching the filter.
+
+        Addresses are alternatives (None or empty: any). Topics are positional; each position is
+        None or empty (any topic) or a list of alternatives. As in geth, a filter with N topic
+        positions only matches logs with at least N topics. Ordered by (block, log index).
+        Raises ValueError if more than `max_results` logs match.
+        """
+        if from_block > to_block:
+            raise ValueError(f"invalid block range: from {from_block} is after to {to_block}")
+        if len(topics) > MAX_TOPICS:
+            raise ValueError(f"a log filter has at most {MAX_TOPICS} topic positions")
+        table = logs_table.c
+        query = self._select_logs().where(
+            table.block_number >= from_block, table.block_number <= to_block
+        )
+        if addresses:
+            query = query.where(table.address.in_([bytes(address) for address in addresses]))
+        for position, alternatives in enumerate(topics):
+            if alternatives:
+                column = LOG_TOPIC_COLUMNS[position]
+                query = query.where(column.in_([bytes(topic) for topic in alternatives]))
+        if topics:
+            query = query.where(LOG_TOPIC_COLUMNS[len(topics) - 1].is_not(None))
+        query = query.order_by(table.block_number, table.log_index).limit(max_results + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if len(rows) > max_results:
+            raise ValueError(
+                f"query returned more than {max_results} results; narrow the block range"
+            )
+        return [self._log_from_row(row) for row in rows]
+
+    # -----------------------------------------------------------------------------------------
+    # State
+
+    def load_state(self, state: State) -> bytes:
+        """Load every stored leaf into a fresh State and return its state root (restart)."""
+
+        def leaves(conn: Connection) -> Iterator[tuple[StateKey, tuple[int, ...]]]:
+            rows = conn.execution_options(yield_per=50_000).execute(
+                select(state_table.c.key, state_table.c.kind, state_table.c.value)
+            )
+            for key, kind, value in rows:
+                yield decode_state_key(key), decode_leaf(kind, value)
+
+        with self.engine.connect() as conn:
+            return state.load_leaves(leaves(conn))
+
+    def count_state_leaves(self) -> int:
+        with self.engine.connect() as conn:
+            count: int = conn.execute(select(func.count()).select_from(state_table)).scalar_one()
+        return count
+
+
+if set(KEY_FIELD_SIZES) != set(LEAF_TYPES):  # pragma: no cover - guards a new leaf kind
+    raise RuntimeError("sequencer.storage.KEY_FIELD_SIZES must list every kind of rollup.state")
