@@ -101,14 +101,24 @@ class Receipt:
     logs: tuple[Log, ...]
 
     def encode(self) -> bytes:
-        return rlp.encode(
-            [
-                self.transaction_hash,
-                self.status,
-                self.cumulative_gas_used,
-                [[log.address, list(log.topics), log.data] for log in self.logs],
-            ]
-        )
+        """abi.encodePacked(txHash, uint8 status, uint64 cumulativeGas, uint32 logCount, logs...)
+        with each log packed as (address, uint8 topicCount, topics..., uint32 dataLength, data).
+
+        Packed rather than RLP: it is what the L1 contracts would hash, and cheap to build here.
+        """
+        parts = [
+            self.transaction_hash,
+            self.status.to_bytes(1, "big"),
+            self.cumulative_gas_used.to_bytes(8, "big"),
+            len(self.logs).to_bytes(4, "big"),
+        ]
+        for log in self.logs:
+            parts.append(log.address)
+            parts.append(len(log.topics).to_bytes(1, "big"))
+            parts.extend(log.topics)
+            parts.append(len(log.data).to_bytes(4, "big"))
+            parts.append(log.data)
+        return b"".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,7 +164,8 @@ class Node:
             raise TransactionRejected(
                 f"invalid chain id for signer: have {tx.chain_id} want {self.config.chain_id}"
             )
-        if signed.hash in self.mempool.by_hash or self.storage.get_transaction(signed.hash):
+        # An included transaction fails the nonce check below; no database lookup per transaction.
+        if signed.hash in self.mempool.by_hash:
             raise TransactionRejected("already known")
         state_nonce = self.get_state_nonce(signed.sender)
         if tx.nonce < state_nonce:

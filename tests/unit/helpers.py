@@ -366,3 +366,92 @@ def state_leaves(state: State) -> dict[tuple[Any, ...], tuple[int, ...]]:
 
     return {key: leaf for key, leaf in state.items() if leaf != EMPTY_LEAVES[key[0]]}
 
+
+
+# -- a small lending world --------------------------------------------------------------------
+
+LENDING_USDC = bytes.fromhex("4200000000000000000000000000000000002001")
+LENDING_DAI = bytes.fromhex("4200000000000000000000000000000000002003")  # listed, no market
+
+USDC_MARKET: dict[str, str] = {
+    "baseRate": "0.02",
+    "slope1": "0.1",
+    "slope2": "1.0",
+    "optimalUtilization": "0.8",
+    "reserveFactor": "0.1",
+    "collateralFactor": "0.8",
+    "liquidationThreshold": "0.85",
+    "liquidationBonus": "0.04",
+    "closeFactor": "0.5",
+    "volatilitySensitivity": "0.5",
+    "collateralFactorFloor": "0.5",
+    "liquidationThresholdFloor": "0.6",
+}
+WETH_MARKET: dict[str, str] = {
+    "baseRate": "0.01",
+    "slope1": "0.05",
+    "slope2": "0.8",
+    "optimalUtilization": "0.8",
+    "reserveFactor": "0.2",
+    "collateralFactor": "0.75",
+    "liquidationThreshold": "0.8",
+    "liquidationBonus": "0.05",
+    "closeFactor": "0.5",
+    "volatilitySensitivity": "0.25",
+    "collateralFactorFloor": "0.4",
+    "liquidationThresholdFloor": "0.5",
+}
+
+
+def lending_document(**overrides: Any) -> dict[str, Any]:
+    """Two markets with round numbers: WETH at $2,000 and USDC (6 decimals) at $1, no volatility.
+
+    Key 3 supplies 100,000 USDC and 100 WETH at genesis; keys 0-2 each hold 100 WETH and
+    100,000 USDC; key 8 provides a WETH/USDC pool of 1,000 WETH and 2,000,000 USDC (for leverage).
+    Genesis time 1,000; prices go stale after 3,600 s.
+    """
+    holders = {hex_address(ADDRESSES[i]): None for i in (0, 1, 2, 3)}
+    document = base_document()
+    document["alloc"][hex_address(ADDRESSES[8])] = {"balance": str(1_000 * 10**18)}
+    document["tokens"][0]["balances"] = {address: "100.0" for address in holders}
+    document["tokens"] += [
+        {
+            "address": hex_address(LENDING_USDC),
+            "name": "USD Coin",
+            "symbol": "USDC",
+            "decimals": 6,
+            "balances": {address: "100000.0" for address in holders},
+        },
+        {
+            "address": hex_address(LENDING_DAI),
+            "name": "Dai Stablecoin",
+            "symbol": "DAI",
+            "decimals": 18,
+            "balances": {address: "1000.0" for address in holders},
+        },
+    ]
+    document["prices"] = [
+        {"asset": hex_address(WETH), "price": "2000.0", "volatility": "0.0"},
+        {"asset": hex_address(LENDING_USDC), "price": "1.0", "volatility": "0.0"},
+        {"asset": hex_address(LENDING_DAI), "price": "1.0", "volatility": "0.0"},
+    ]
+    document["markets"] = [
+        {"asset": hex_address(LENDING_USDC), **USDC_MARKET},
+        {"asset": hex_address(WETH), **WETH_MARKET},
+    ]
+    document["pools"] = [
+        {
+            "tokenA": hex_address(WETH),
+            "tokenB": hex_address(LENDING_USDC),
+            "amountA": "1000.0",
+            "amountB": "2000000.0",
+            "provider": hex_address(ADDRESSES[8]),
+        }
+    ]
+    document["supplies"] = [
+        {"account": hex_address(ADDRESSES[3]), "asset": hex_address(LENDING_USDC),
+         "amount": "100000.0"},
+        {"account": hex_address(ADDRESSES[3]), "asset": hex_address(WETH), "amount": "100.0"},
+    ]
+    document.update(overrides)
+    return document
