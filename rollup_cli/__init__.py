@@ -1,1 +1,1 @@
-"""The operator command line: `rollup devnet`, `rollup sequencer`, `rollup status`, `rollup bench`."""
+"""The operator command line: `rollup devnet`, `sequencer`, `status`, `genesis`, `bench`."""

@@ -30,7 +30,12 @@ from rich.table import Table
 
 from rollup.crypto import compute_private_key_address, keccak256, recover_address, sign_message_hash
 from rollup.genesis import load_default_genesis_document
-from rollup.transaction import TX_TYPE_DYNAMIC_FEE, Transaction, encode_transaction, sign_transaction
+from rollup.transaction import (
+    TX_TYPE_DYNAMIC_FEE,
+    Transaction,
+    encode_transaction,
+    sign_transaction,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +148,17 @@ def read_peak_rss_mib(pid: int) -> float:
 
 
 def rpc(client: httpx.Client, url: str, method: str, params: list[Any]) -> Any:
-    body = client.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).json()
+    body = client.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    ).json()
     if "error" in body:
         raise RuntimeError(f"{method}: {body['error']}")
     return body["result"]
 
 
-def wait_for_node(client: httpx.Client, url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_for_node(
+    client: httpx.Client, url: str, process: subprocess.Popen[bytes], timeout: float
+) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if process.poll() is not None:
@@ -166,7 +175,7 @@ def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
@@ -182,10 +191,20 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
     signed = sign_transfers(keys, settings.count, chain_id)
     console.print(f"signed {len(signed):,} transfers in {time.perf_counter() - started:.1f} s")
     command = [
-        sys.executable, "-m", "rollup_cli.main", "sequencer",
-        "--data-dir", str(workdir / "data"), "--genesis", str(genesis_path),
-        "--port", str(port), "--block-time", str(settings.block_time),
-        "--recovery-workers", str(settings.recovery_workers),
+        sys.executable,
+        "-m",
+        "rollup_cli.main",
+        "sequencer",
+        "--data-dir",
+        str(workdir / "data"),
+        "--genesis",
+        str(genesis_path),
+        "--port",
+        str(port),
+        "--block-time",
+        str(settings.block_time),
+        "--recovery-workers",
+        str(settings.recovery_workers),
     ]
     log_file = (workdir / "node.log").open("wb")
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
@@ -194,7 +213,9 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
             wait_for_node(client, url, process, 60)
             start_block = int(rpc(client, url, "eth_blockNumber", []), 16)
             raws = [raw for raw, _hash in signed]
-            batches = [raws[i : i + settings.batch_size] for i in range(0, len(raws), settings.batch_size)]
+            batches = [
+                raws[i : i + settings.batch_size] for i in range(0, len(raws), settings.batch_size)
+            ]
             # Each client gets every n-th batch, so all senders' nonces advance together.
             shares = [batches[i :: settings.clients] for i in range(settings.clients)]
             submit_started = time.time()
@@ -209,7 +230,9 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
                     while len(inclusion) < len(wanted) and time.time() < deadline:
                         head = int(rpc(client, url, "eth_blockNumber", []), 16)
                         while next_block <= head:
-                            block = rpc(client, url, "eth_getBlockByNumber", [hex(next_block), False])
+                            block = rpc(
+                                client, url, "eth_getBlockByNumber", [hex(next_block), False]
+                            )
                             seen = time.time()
                             for tx_hash in block["transactions"]:
                                 inclusion.setdefault(bytes.fromhex(tx_hash[2:]), seen)
@@ -222,7 +245,9 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
             submit_times: dict[bytes, float] = {}
             position = 0
             for client_index, share in enumerate(shares):
-                for batch, (submitted, _accepted, _rejected) in zip(share, client_results[client_index], strict=True):
+                for batch, (submitted, _accepted, _rejected) in zip(
+                    share, client_results[client_index], strict=True
+                ):
                     for raw in batch:
                         submit_times[keccak256(bytes.fromhex(raw[2:]))] = submitted
                         position += 1
@@ -230,7 +255,9 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
             rejected = sum(r for result in client_results for _t, _a, r in result)
             last_answer = max(t for result in client_results for t, _a, _r in result)
             latencies = [inclusion[h] - submit_times[h] for h in inclusion if h in submit_times]
-            included_span = (max(inclusion.values()) - submit_started) if inclusion else float("nan")
+            included_span = (
+                (max(inclusion.values()) - submit_started) if inclusion else float("nan")
+            )
             peak_rss = read_peak_rss_mib(process.pid)
     finally:
         process.terminate()
@@ -257,8 +284,11 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
         "cores": cores,
         "fraction_of_ceiling": included_rate / ceiling if ceiling else 0.0,
     }
-    table = Table(title=f"rollup bench: {settings.count:,} ETH transfers, {settings.senders} senders, "
-                        f"batches of {settings.batch_size}, {settings.clients} clients, block time {settings.block_time}s")
+    table = Table(
+        title=f"rollup bench: {settings.count:,} ETH transfers, {settings.senders} senders, "
+        f"batches of {settings.batch_size}, {settings.clients} clients, "
+        f"block time {settings.block_time}s"
+    )
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_row("accepted tx/s", f"{results['accepted_tps']:,.0f}")
@@ -273,5 +303,7 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
     console.print(table)
     shutil.rmtree(workdir, ignore_errors=True)
     if len(inclusion) < settings.count:
-        console.print(f"[yellow]only {len(inclusion)} of {settings.count} transactions were included[/yellow]")
+        console.print(
+            f"[yellow]only {len(inclusion)} of {settings.count} transactions were included[/yellow]"
+        )
     return results

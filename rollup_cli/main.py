@@ -1,10 +1,10 @@
 """`rollup`: run and inspect the DeFi rollup.
 
-    rollup devnet      start a local L2 node with a ready genesis and funded dev accounts
-    rollup sequencer   start a sequencer from a genesis file and a data directory
-    rollup status      show a running node's chain, head, fees and mempool
-    rollup genesis     write the default devnet genesis document to a file
-    rollup bench       measure transfer throughput and latency through JSON-RPC
+rollup devnet      start a local L2 node with a ready genesis and funded dev accounts
+rollup sequencer   start a sequencer from a genesis file and a data directory
+rollup status      show a running node's chain, head, fees and mempool
+rollup genesis     write the default devnet genesis document to a file
+rollup bench       measure transfer throughput and latency through JSON-RPC
 """
 
 from __future__ import annotations
@@ -46,8 +46,12 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def open_node(data_dir: Path, db_url: str | None, genesis_document: dict[str, Any] | None,
-              recovery_workers: int) -> Any:
+def open_node(
+    data_dir: Path,
+    db_url: str | None,
+    genesis_document: dict[str, Any] | None,
+    recovery_workers: int,
+) -> Any:
     from sequencer.node import Node
     from sequencer.storage import Storage
 
@@ -96,7 +100,9 @@ def sequencer(
     ] = None,
     db_url: Annotated[
         str | None,
-        typer.Option(help="SQLAlchemy URL (default: SQLite in the data dir; or postgresql+psycopg2://...)."),
+        typer.Option(
+            help="SQLAlchemy URL (default: SQLite in the data dir; or postgresql+psycopg2://...)."
+        ),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = LOCALHOST,
     port: Port = 8545,
@@ -119,10 +125,14 @@ def sequencer(
 
 @app.command()
 def devnet(
-    data_dir: Annotated[Path, typer.Option(help="Directory for the devnet's data.")] = Path(".devnet"),
+    data_dir: Annotated[Path, typer.Option(help="Directory for the devnet's data.")] = Path(
+        ".devnet"
+    ),
     port: Port = 8545,
     block_time: BlockTime = 1.0,
-    fresh: Annotated[bool, typer.Option(help="Delete the data dir first and start a new chain.")] = False,
+    fresh: Annotated[
+        bool, typer.Option(help="Delete the data dir first and start a new chain.")
+    ] = False,
     recovery_workers: RecoveryWorkers = 1,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
@@ -149,7 +159,9 @@ def devnet(
     table.add_column("private key")
     table.add_column("role")
     for index, (address, key) in enumerate(derive_dev_keys()):
-        role = {ORACLE_ACCOUNT_INDEX: "oracle", LIQUIDITY_ACCOUNT_INDEX: "liquidity provider"}.get(index, "")
+        role = {ORACLE_ACCOUNT_INDEX: "oracle", LIQUIDITY_ACCOUNT_INDEX: "liquidity provider"}.get(
+            index, ""
+        )
         table.add_row(str(index), address, "0x" + key.hex(), role)
     console.print(table)
     contracts = Table(title="System contracts")
@@ -157,8 +169,8 @@ def devnet(
     contracts.add_column("address")
     for token in document.get("tokens", []):
         contracts.add_row(f"{token['symbol']} (ERC-20)", token["address"])
-    for address, name in addresses.NAMED_SYSTEM_CONTRACTS.items():
-        contracts.add_row(name, "0x" + address.hex())
+    for contract_address, name in addresses.NAMED_SYSTEM_CONTRACTS.items():
+        contracts.add_row(name, "0x" + contract_address.hex())
     console.print(contracts)
     console.print(
         f"chain id {node.config.chain_id} | block time {block_time}s | data {data_dir} | "
@@ -171,14 +183,18 @@ def devnet(
 
 @app.command()
 def status(
-    rpc_url: Annotated[str, typer.Option(help="The node's JSON-RPC URL.")] = f"http://{LOCALHOST}:8545",
+    rpc_url: Annotated[
+        str, typer.Option(help="The node's JSON-RPC URL.")
+    ] = f"http://{LOCALHOST}:8545",
 ) -> None:
     """Show a running node's chain id, head block, base fee and mempool."""
     import httpx
 
     def call(method: str, params: list[Any]) -> Any:
         response = httpx.post(
-            rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=10
+            rpc_url,
+            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+            timeout=10,
         )
         body = response.json()
         if "error" in body:
@@ -203,7 +219,9 @@ def status(
     table.add_row("head age", f"{int(time.time()) - int(block['timestamp'], 16)} s")
     table.add_row("txs in head", str(len(block["transactions"])))
     table.add_row("base fee", f"{int(block['baseFeePerGas'], 16)} wei")
-    table.add_row("mempool pending / queued", f"{int(pool['pending'], 16)} / {int(pool['queued'], 16)}")
+    table.add_row(
+        "mempool pending / queued", f"{int(pool['pending'], 16)} / {int(pool['queued'], 16)}"
+    )
     console.print(table)
 
 
@@ -223,14 +241,26 @@ def genesis(
 @app.command()
 def bench(
     count: Annotated[int, typer.Option(min=100, max=200_000, help="Transfers to send.")] = 20_000,
-    senders: Annotated[int, typer.Option(min=1, max=10_000, help="Distinct sending accounts.")] = 200,
-    batch_size: Annotated[int, typer.Option(min=1, max=1_000, help="Transactions per JSON-RPC batch.")] = 500,
-    clients: Annotated[int, typer.Option(min=1, max=16, help="Client processes sending batches.")] = 2,
+    senders: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Distinct sending accounts.")
+    ] = 200,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=1_000, help="Transactions per JSON-RPC batch.")
+    ] = 500,
+    clients: Annotated[
+        int, typer.Option(min=1, max=16, help="Client processes sending batches.")
+    ] = 2,
     block_time: BlockTime = 1.0,
     recovery_workers: RecoveryWorkers = 1,
-    timeout: Annotated[float, typer.Option(min=5, max=3_600, help="Give up after this many seconds.")] = 300,
-    json_out: Annotated[Path | None, typer.Option(help="Also write the results as JSON here.")] = None,
-    quick: Annotated[bool, typer.Option(help="A small run (2,000 transfers) to check the setup.")] = False,
+    timeout: Annotated[
+        float, typer.Option(min=5, max=3_600, help="Give up after this many seconds.")
+    ] = 300,
+    json_out: Annotated[
+        Path | None, typer.Option(help="Also write the results as JSON here.")
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option(help="A small run (2,000 transfers) to check the setup.")
+    ] = False,
 ) -> None:
     """Send pre-signed ETH transfers to a fresh local node; print tx/s, latency and the ceiling."""
     from rollup_cli.bench import BenchSettings, run_bench

@@ -10,6 +10,6 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy rollup sequencer rollup_cli
 echo "== forge test (contracts)"
-(cd contracts && ../node_modules/.bin/forge test --offline)
+(cd contracts && tools/forge test)
 echo "== pytest"
 .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

@@ -74,7 +74,7 @@ class Mempool:
         self.by_hash[signed.hash] = pooled
 
     def get_pending_nonce(self, sender: bytes, state_nonce: int) -> int:
-        """The nonce a sender's next transaction should carry (eth_getTransactionCount 'pending')."""
+        """The nonce of a sender's next transaction (eth_getTransactionCount 'pending')."""
         queue = self.by_sender.get(sender)
         nonce = state_nonce
         if queue:
@@ -82,7 +82,9 @@ class Mempool:
                 nonce += 1
         return nonce
 
-    def select(self, get_state_nonce: Callable[[bytes], int], limit: int) -> list[SignedTransaction]:
+    def select(
+        self, get_state_nonce: Callable[[bytes], int], limit: int
+    ) -> list[SignedTransaction]:
         """Ready transactions for the next block, at most `limit`, each sender's in nonce order.
 
         Across senders the order is arrival order, except that a transaction never goes before a

@@ -124,7 +124,7 @@ class RpcHandler:
         return orjson.dumps(response) if response is not None else None
 
     async def recover_batch(self, requests: list[Any]) -> dict[int, Recovered]:
-        """Recover the signatures of every eth_sendRawTransaction in a batch at once, off the loop."""
+        """Recover every eth_sendRawTransaction signature of a batch at once, off the loop."""
         raws: list[bytes] = []
         positions: list[int] = []
         for position, item in enumerate(requests):
@@ -144,7 +144,7 @@ class RpcHandler:
             return {}
         pool = self.node.recovery_pool
         if pool is not None and len(raws) >= POOL_RECOVERY_THRESHOLD:
-            workers = max(pool._max_workers, 1)
+            workers = self.node.recovery_workers
             size = -(-len(raws) // workers)
             chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
             loop = asyncio.get_running_loop()
@@ -154,7 +154,10 @@ class RpcHandler:
             results = [result for part in parts for result in part]
         else:
             results = recover_raw_transactions(raws)
-        return {id(requests[position]): result for position, result in zip(positions, results, strict=True)}
+        return {
+            id(requests[position]): result
+            for position, result in zip(positions, results, strict=True)
+        }
 
     def handle_one(self, request: Any, recovered: dict[int, Recovered]) -> dict[str, Any] | None:
         if not isinstance(request, dict):
@@ -164,9 +167,13 @@ class RpcHandler:
             return make_error(request_id, InvalidRequest('invalid request: jsonrpc must be "2.0"'))
         method = request.get("method")
         if not isinstance(method, str):
-            return make_error(request_id, InvalidRequest("invalid request: method must be a string"))
+            return make_error(
+                request_id, InvalidRequest("invalid request: method must be a string")
+            )
         if request_id is not None and not isinstance(request_id, (str, int)):
-            return make_error(None, InvalidRequest("invalid request: id must be a string or number"))
+            return make_error(
+                None, InvalidRequest("invalid request: id must be a string or number")
+            )
         handler = self.methods.get(method)
         try:
             if handler is None:
@@ -196,7 +203,9 @@ class RpcHandler:
 
     def require_latest_state(self, value: Any) -> None:
         """State reads are served for the head only: the node keeps no historical state."""
-        if value is None or (isinstance(value, str) and value in ("latest", "pending", "safe", "finalized")):
+        if value is None or (
+            isinstance(value, str) and value in ("latest", "pending", "safe", "finalized")
+        ):
             return
         number = parse_block_tag(value, self.node.head.number)
         if number != self.node.head.number:
@@ -249,11 +258,12 @@ class RpcHandler:
         count = min(count, MAX_FEE_HISTORY_BLOCKS)
         newest = min(self.resolve_block_number(params[1]), self.node.head.number)
         percentiles = get_param(params, 2, "rewardPercentiles", required=False)
-        if percentiles is not None:
-            if not isinstance(percentiles, list) or not all(
-                isinstance(p, (int, float)) and 0 <= p <= 100 for p in percentiles
-            ) or percentiles != sorted(percentiles):
-                raise InvalidParams("rewardPercentiles must be increasing numbers in [0, 100]")
+        if percentiles is not None and (
+            not isinstance(percentiles, list)
+            or not all(isinstance(p, (int, float)) and 0 <= p <= 100 for p in percentiles)
+            or percentiles != sorted(percentiles)
+        ):
+            raise InvalidParams("rewardPercentiles must be increasing numbers in [0, 100]")
         oldest = max(newest - count + 1, 0)
         base_fees: list[str] = []
         ratios: list[float] = []
@@ -286,7 +296,8 @@ class RpcHandler:
         if not receipts:
             return ["0x0" for _ in percentiles]
         tips = sorted(
-            (receipt.effective_gas_price - header.base_fee, receipt.gas_used) for receipt in receipts
+            (receipt.effective_gas_price - header.base_fee, receipt.gas_used)
+            for receipt in receipts
         )
         total_gas = sum(gas for _tip, gas in tips)
         rewards: list[str] = []
@@ -359,7 +370,9 @@ class RpcHandler:
             account: Account = view.get(account_key(sender))
             if account.balance < amount:
                 view.set(account_key(sender), account._replace(balance=amount))
-        result = execute_call(view, self.node.get_pending_environment(), sender, to, amount, call_data)
+        result = execute_call(
+            view, self.node.get_pending_environment(), sender, to, amount, call_data
+        )
         if not result.success:
             reason = decode_revert_reason(result.output)
             raise ExecutionReverted(
@@ -370,7 +383,9 @@ class RpcHandler:
 
     def eth_call(self, params: Any) -> str:
         params = parse_params(params, 1, 3)
-        output, _gas, _data = self.run_call(params[0], get_param(params, 1, "block", required=False))
+        output, _gas, _data = self.run_call(
+            params[0], get_param(params, 1, "block", required=False)
+        )
         return fmt.data(output)
 
     def eth_estimate_gas(self, params: Any) -> str:
@@ -405,7 +420,9 @@ class RpcHandler:
         tx_hash = parse_hash(params[0])
         pending = self.node.mempool.get(tx_hash)
         if pending is not None:
-            return fmt.format_transaction(pending.tx, pending.sender, tx_hash, None, None, None, None)
+            return fmt.format_transaction(
+                pending.tx, pending.sender, tx_hash, None, None, None, None
+            )
         stored = self.node.storage.get_transaction(tx_hash)
         if stored is None:
             return None
@@ -424,8 +441,14 @@ class RpcHandler:
     def format_receipt(self, receipt: Any, header: Header) -> dict[str, Any]:
         logs = [
             fmt.format_log(
-                log.address, log.topics, log.data, header.number, header.hash,
-                receipt.transaction_hash, receipt.transaction_index, log.log_index,
+                log.address,
+                log.topics,
+                log.data,
+                header.number,
+                header.hash,
+                receipt.transaction_hash,
+                receipt.transaction_index,
+                log.log_index,
             )
             for log in receipt.logs
         ]
@@ -472,7 +495,12 @@ class RpcHandler:
         if full:
             block["transactions"] = [
                 fmt.format_transaction(
-                    decode_transaction(raw), sender, tx_hash, header.hash, header.number, index,
+                    decode_transaction(raw),
+                    sender,
+                    tx_hash,
+                    header.hash,
+                    header.number,
+                    index,
                     header.base_fee,
                 )
                 for index, (tx_hash, sender, raw) in enumerate(transactions)
@@ -527,7 +555,9 @@ class RpcHandler:
         if query.get("blockHash") is not None:
             if query.get("fromBlock") is not None or query.get("toBlock") is not None:
                 raise InvalidParams("blockHash excludes fromBlock and toBlock")
-            header = self.node.storage.get_header_by_hash(parse_hash(query["blockHash"], "blockHash"))
+            header = self.node.storage.get_header_by_hash(
+                parse_hash(query["blockHash"], "blockHash")
+            )
             if header is None:
                 raise RpcError("unknown block", code=-32000)
             from_block = to_block = header.number
@@ -574,8 +604,14 @@ class RpcHandler:
                 block_hash = hashes[entry.block_number] = header.hash
             result.append(
                 fmt.format_log(
-                    entry.address, entry.topics, entry.data, entry.block_number, block_hash,
-                    entry.tx_hash, entry.tx_index, entry.log_index,
+                    entry.address,
+                    entry.topics,
+                    entry.data,
+                    entry.block_number,
+                    block_hash,
+                    entry.tx_hash,
+                    entry.tx_index,
+                    entry.log_index,
                 )
             )
         return result
@@ -589,7 +625,10 @@ class RpcHandler:
             while nonce in queue:
                 pending += 1
                 nonce += 1
-        return {"pending": fmt.quantity(pending), "queued": fmt.quantity(len(node.mempool) - pending)}
+        return {
+            "pending": fmt.quantity(pending),
+            "queued": fmt.quantity(len(node.mempool) - pending),
+        }
 
     def eth_get_proof(self, params: Any) -> dict[str, Any]:
         """Merkle proofs from the state's sparse Merkle tree (not a Patricia trie).
@@ -650,7 +689,7 @@ def make_error(request_id: Any, error: RpcError) -> dict[str, Any]:
 def decode_revert_reason(output: bytes) -> str | None:
     if output[:4] == Revert("").encode()[:4] and len(output) >= 68:
         try:
-            from eth_abi import decode
+            from eth_abi.abi import decode
 
             (reason,) = decode(["string"], output[4:])
             return str(reason)

@@ -1,4 +1,4 @@
-"""Shaping responses as ethereum/execution-apis specifies: hex quantities, 0x data, null if unknown."""
+"""Responses shaped as ethereum/execution-apis specifies: hex quantities, 0x data, null."""
 
 from __future__ import annotations
 
@@ -66,10 +66,8 @@ def format_transaction(
     index: int | None,
     base_fee: int | None,
 ) -> dict[str, Any]:
-    if tx.tx_type == TX_TYPE_LEGACY:
-        v = tx.chain_id * 2 + 35 + tx.y_parity
-    else:
-        v = tx.y_parity
+    # Legacy transactions report EIP-155's v; typed ones report the y parity.
+    v = tx.chain_id * 2 + 35 + tx.y_parity if tx.tx_type == TX_TYPE_LEGACY else tx.y_parity
     if base_fee is not None and tx.tx_type == 2:
         gas_price = min(tx.max_fee_per_gas, base_fee + tx.max_priority_fee_per_gas)
     else:

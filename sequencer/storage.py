@@ -34,7 +34,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    Dialect,
     Engine,
     ForeignKey,
     Index,
@@ -45,7 +44,6 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
-    TypeDecorator,
     create_engine,
     delete,
     event,
@@ -186,21 +184,13 @@ class StoredReceipt:
 # Schema
 
 
-class Word(TypeDecorator[int]):
+def encode_uint(value: int) -> bytes:
     """A uint256 as minimal big-endian bytes (fees can exceed a 64-bit integer column)."""
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")
 
-    impl = LargeBinary
-    cache_ok = True
 
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> bytes | None:
-        if value is None:
-            return None
-        return value.to_bytes((value.bit_length() + 7) // 8, "big")
-
-    def process_result_value(self, value: bytes | None, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        return int.from_bytes(value, "big")
+def decode_uint(data: bytes) -> int:
+    return int.from_bytes(data, "big")
 
 
 # A block number; INTEGER on SQLite so that blocks.number is the table's rowid.
@@ -226,7 +216,7 @@ blocks_table = Table(
     Column("tx_count", Integer, nullable=False),
     Column("gas_used", BigInteger, nullable=False),
     Column("gas_limit", BigInteger, nullable=False),
-    Column("base_fee", Word, nullable=False),
+    Column("base_fee", LargeBinary, nullable=False),  # encode_uint
     Column("l1_origin_number", BigInteger, nullable=False),
     Column("l1_origin_hash", LargeBinary, nullable=False),
     Column("header", LargeBinary, nullable=False),
@@ -258,7 +248,7 @@ receipts_table = Table(
     Column("status", SmallInteger, nullable=False),
     Column("gas_used", BigInteger, nullable=False),
     Column("cumulative_gas_used", BigInteger, nullable=False),
-    Column("effective_gas_price", Word, nullable=False),
+    Column("effective_gas_price", LargeBinary, nullable=False),  # encode_uint
     Column("first_log_index", Integer, nullable=False),
     Column("log_count", Integer, nullable=False),
     Index("ix_receipts_block_position", "block_number", "tx_index", unique=True),
@@ -303,6 +293,35 @@ state_history_table = Table(
     PrimaryKeyConstraint("block_number", "key"),
     sqlite_with_rowid=False,
 )
+
+TRANSACTION_COLUMNS = ("hash", "block_number", "tx_index", "sender", "raw")
+RECEIPT_COLUMNS = (
+    "tx_hash",
+    "block_number",
+    "tx_index",
+    "to_address",
+    "tx_type",
+    "status",
+    "gas_used",
+    "cumulative_gas_used",
+    "effective_gas_price",
+    "first_log_index",
+    "log_count",
+)
+LOG_COLUMNS = (
+    "block_number",
+    "log_index",
+    "tx_index",
+    "tx_hash",
+    "address",
+    "topic0",
+    "topic1",
+    "topic2",
+    "topic3",
+    "data",
+)
+STATE_COLUMNS = ("key", "kind", "value")
+HISTORY_COLUMNS = ("block_number", "key", "old_value")
 
 LOG_TOPIC_COLUMNS = (
     logs_table.c.topic0,
@@ -407,7 +426,11 @@ class Storage:
         self.dialect = self.engine.dialect.name
         metadata.create_all(self.engine)
         self._state_upsert = self._build_upsert(state_table, "key", ("kind", "value"))
-        self._meta_upsert = self._build_upsert(meta_table, "key", ("value",))
+        self._history_insert = insert(state_history_table)
+        self._transaction_insert = insert(transactions_table)
+        self._receipt_insert = insert(receipts_table)
+        self._log_insert = insert(logs_table)
+        self._compiled: dict[int, str] = {}
         with self.engine.begin() as conn:
             stored = self._get_meta(conn, "schema_version")
             if stored is None:
@@ -527,7 +550,7 @@ class Storage:
             "tx_count": tx_count,
             "gas_used": header.gas_used,
             "gas_limit": header.gas_limit,
-            "base_fee": header.base_fee,
+            "base_fee": encode_uint(header.base_fee),
             "l1_origin_number": header.l1_origin_number,
             "l1_origin_hash": header.l1_origin_hash,
             "header": encoded,
@@ -539,45 +562,36 @@ class Storage:
         header = execution.header
         transactions = execution.transactions
         receipts = execution.receipts
+        number = header.number
         if len(receipts) != len(transactions):
             raise ValueError(
-                f"block {header.number} has {len(transactions)} transactions "
-                f"but {len(receipts)} receipts"
+                f"block {number} has {len(transactions)} transactions but {len(receipts)} receipts"
             )
         block_row = self._block_row(header, len(transactions))
-        number = header.number
-        transaction_rows: list[dict[str, Any]] = []
-        receipt_rows: list[dict[str, Any]] = []
-        log_rows: list[dict[str, Any]] = []
+        transaction_rows: list[tuple[Any, ...]] = []
+        receipt_rows: list[tuple[Any, ...]] = []
+        log_rows: list[tuple[Any, ...]] = []
         log_index = 0
         for index, (signed, receipt) in enumerate(zip(transactions, receipts, strict=True)):
             tx_hash = signed.hash
             if receipt.transaction_hash != tx_hash or receipt.transaction_index != index:
                 raise ValueError(f"receipt {index} of block {number} is not its transaction's")
-            transaction_rows.append(
-                {
-                    "hash": tx_hash,
-                    "block_number": number,
-                    "tx_index": index,
-                    "sender": signed.sender,
-                    "raw": signed.raw,
-                }
-            )
+            transaction_rows.append((tx_hash, number, index, signed.sender, signed.raw))
             logs = receipt.logs
             receipt_rows.append(
-                {
-                    "tx_hash": tx_hash,
-                    "block_number": number,
-                    "tx_index": index,
-                    "to_address": receipt.to,
-                    "tx_type": receipt.tx_type,
-                    "status": receipt.status,
-                    "gas_used": receipt.gas_used,
-                    "cumulative_gas_used": receipt.cumulative_gas_used,
-                    "effective_gas_price": receipt.effective_gas_price,
-                    "first_log_index": log_index,
-                    "log_count": len(logs),
-                }
+                (
+                    tx_hash,
+                    number,
+                    index,
+                    receipt.to,
+                    receipt.tx_type,
+                    receipt.status,
+                    receipt.gas_used,
+                    receipt.cumulative_gas_used,
+                    encode_uint(receipt.effective_gas_price),
+                    log_index,
+                    len(logs),
+                )
             )
             for log in logs:
                 topics = log.topics
@@ -585,18 +599,18 @@ class Storage:
                     raise ValueError(f"a log has {len(topics)} topics; at most {MAX_TOPICS}")
                 padded = (*topics, None, None, None, None)
                 log_rows.append(
-                    {
-                        "block_number": number,
-                        "log_index": log_index,
-                        "tx_index": index,
-                        "tx_hash": tx_hash,
-                        "address": log.address,
-                        "topic0": padded[0],
-                        "topic1": padded[1],
-                        "topic2": padded[2],
-                        "topic3": padded[3],
-                        "data": log.data,
-                    }
+                    (
+                        number,
+                        log_index,
+                        index,
+                        tx_hash,
+                        log.address,
+                        padded[0],
+                        padded[1],
+                        padded[2],
+                        padded[3],
+                        log.data,
+                    )
                 )
                 log_index += 1
         writes = [
@@ -619,45 +633,77 @@ class Storage:
                 )
             conn.execute(insert(blocks_table), [block_row])
             state_rows, history_rows = self._compute_state_changes(conn, number, writes)
-            if state_rows:
-                conn.execute(self._state_upsert, state_rows)
-                conn.execute(insert(state_history_table), history_rows)
-            if transaction_rows:
-                conn.execute(insert(transactions_table), transaction_rows)
-                conn.execute(insert(receipts_table), receipt_rows)
-            if log_rows:
-                conn.execute(insert(logs_table), log_rows)
+            self._insert_many(conn, self._state_upsert, STATE_COLUMNS, state_rows)
+            self._insert_many(conn, self._history_insert, HISTORY_COLUMNS, history_rows)
+            self._insert_many(conn, self._transaction_insert, TRANSACTION_COLUMNS, transaction_rows)
+            self._insert_many(conn, self._receipt_insert, RECEIPT_COLUMNS, receipt_rows)
+            self._insert_many(conn, self._log_insert, LOG_COLUMNS, log_rows)
+
+    def _insert_many(
+        self,
+        conn: Connection,
+        statement: Insert,
+        columns: tuple[str, ...],
+        rows: list[tuple[Any, ...]],
+    ) -> None:
+        """One executemany of `statement` over rows of values in `columns` order.
+
+        On SQLite the statement, compiled once, goes straight to the driver's executemany: per
+        row, SQLAlchemy's parameter processing costs more than SQLite's insert. On PostgreSQL,
+        SQLAlchemy's insertmanyvalues batches the rows into multi-row INSERTs (few round trips).
+        """
+        if not rows:
+            return
+        if self.dialect == "sqlite":
+            sql = self._compiled.get(id(statement))
+            if sql is None:
+                compiled = statement.compile(dialect=self.engine.dialect, column_keys=list(columns))
+                if tuple(compiled.positiontup or ()) != columns:
+                    raise RuntimeError(f"unexpected parameter order in {compiled.string}")
+                sql = self._compiled[id(statement)] = compiled.string
+            conn.exec_driver_sql(sql, rows)
+        else:
+            conn.execute(statement, [dict(zip(columns, row, strict=True)) for row in rows])
+
+    def _select_state_values(self, conn: Connection, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """The stored values of those of `keys` that have a leaf."""
+        found: dict[bytes, bytes] = {}
+        for chunk in _chunks(keys, KEY_LOOKUP_CHUNK):
+            if self.dialect == "sqlite":
+                placeholders = ",".join("?" * len(chunk))
+                rows: Any = conn.exec_driver_sql(
+                    f'SELECT "key", value FROM state WHERE "key" IN ({placeholders})', tuple(chunk)
+                )
+            else:
+                column = state_table.c.key
+                rows = conn.execute(select(column, state_table.c.value).where(column.in_(chunk)))
+            for key, value in rows:
+                found[key] = value
+        return found
 
     def _compute_state_changes(
         self,
         conn: Connection,
         number: int,
         writes: list[tuple[bytes, int, tuple[int, ...], bytes]],
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """The rows that make the stored leaves follow State.apply_writes, and their undo rows.
 
         Mirror rule (State.apply_writes): a write of an empty leaf to an absent key creates
         nothing, except for the withdrawal kinds, which are always stored; an unchanged leaf is
         not rewritten.
         """
-        old_values: dict[bytes, bytes] = {}
-        keys = [key for key, _, _, _ in writes]
-        column_key = state_table.c.key
-        for chunk in _chunks(keys, KEY_LOOKUP_CHUNK):
-            for stored_key, stored_value in conn.execute(
-                select(column_key, state_table.c.value).where(column_key.in_(chunk))
-            ):
-                old_values[stored_key] = stored_value
-        state_rows: list[dict[str, Any]] = []
-        history_rows: list[dict[str, Any]] = []
+        old_values = self._select_state_values(conn, [key for key, _, _, _ in writes])
+        state_rows: list[tuple[Any, ...]] = []
+        history_rows: list[tuple[Any, ...]] = []
         for key, kind, leaf, value in writes:
             old = old_values.get(key)
             if old == value:
                 continue
             if old is None and kind not in ALWAYS_STORED_KINDS and leaf == EMPTY_LEAVES[kind]:
                 continue
-            state_rows.append({"key": key, "kind": kind, "value": value})
-            history_rows.append({"block_number": number, "key": key, "old_value": old})
+            state_rows.append((key, kind, value))
+            history_rows.append((number, key, old))
         return state_rows, history_rows
 
     def rollback_to(self, number: int) -> None:
@@ -668,7 +714,7 @@ class Storage:
                 raise ValueError(f"cannot roll back to block {number}: the head is {head}")
             history = state_history_table.c
             for block in range(head, number, -1):
-                restores: list[dict[str, Any]] = []
+                restores: list[tuple[Any, ...]] = []
                 removals: list[bytes] = []
                 for key, old_value in conn.execute(
                     select(history.key, history.old_value).where(history.block_number == block)
@@ -676,9 +722,8 @@ class Storage:
                     if old_value is None:
                         removals.append(key)
                     else:
-                        restores.append({"key": key, "kind": key[0], "value": old_value})
-                if restores:
-                    conn.execute(self._state_upsert, restores)
+                        restores.append((key, key[0], old_value))
+                self._insert_many(conn, self._state_upsert, STATE_COLUMNS, restores)
                 for chunk in _chunks(removals, KEY_LOOKUP_CHUNK):
                     conn.execute(delete(state_table).where(state_table.c.key.in_(chunk)))
             conn.execute(delete(logs_table).where(logs_table.c.block_number > number))
@@ -824,7 +869,7 @@ class Storage:
             status=row[5],
             gas_used=row[6],
             cumulative_gas_used=row[7],
-            effective_gas_price=row[8],
+            effective_gas_price=decode_uint(row[8]),
             logs=logs,
             block_number=row[9],
             block_hash=row[10],

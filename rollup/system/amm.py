@@ -170,7 +170,7 @@ def add_liquidity(
         AMM,
         (
             LIQUIDITY_ADDED_TOPIC,
-            encode_address_topic(ctx.sender),
+            encode_address_topic(recipient),
             encode_address_topic(token0),
             encode_address_topic(token1),
         ),

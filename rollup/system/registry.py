@@ -13,7 +13,17 @@ from typing import Any
 
 from rollup import addresses
 from rollup.abi import Revert, compute_selector, parse_argument_types
-from rollup.state import Account, Overlay, Token, account_key, allowance_key, balance_key, token_key
+from rollup.state import (
+    Account,
+    Overlay,
+    Pool,
+    Token,
+    account_key,
+    allowance_key,
+    balance_key,
+    pool_key,
+    token_key,
+)
 from rollup.system import amm, bridge, lending, leverage, oracle, tokens
 from rollup.system.context import CallContext
 
@@ -101,7 +111,7 @@ AMM_FUNCTIONS: tuple[SystemFunction, ...] = (
 
 def _get_reserves_view(ctx: CallContext, token_a: bytes, token_b: bytes) -> tuple[int, int, int]:
     token0, token1 = amm.sort_tokens(token_a, token_b)
-    pool = amm.get_pool(ctx, token0, token1)
+    pool: Pool = ctx.state.get(pool_key(token0, token1))  # zeros for a pool that does not exist
     if token_a == token0:
         return pool.reserve0, pool.reserve1, pool.total_liquidity
     return pool.reserve1, pool.reserve0, pool.total_liquidity

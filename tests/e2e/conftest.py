@@ -84,7 +84,9 @@ class NodeProcess:
 
     def rpc(self, method: str, params: list[Any]) -> Any:
         return httpx.post(
-            self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30
+            self.url,
+            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+            timeout=30,
         ).json()
 
     def stop(self) -> None:
@@ -100,11 +102,18 @@ class NodeProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "rollup_cli.main", "sequencer",
-                "--data-dir", str(self.data_dir),
-                "--genesis", str(self.genesis_path),
-                "--port", str(self.port),
-                "--block-time", str(BLOCK_TIME),
+                sys.executable,
+                "-m",
+                "rollup_cli.main",
+                "sequencer",
+                "--data-dir",
+                str(self.data_dir),
+                "--genesis",
+                str(self.genesis_path),
+                "--port",
+                str(self.port),
+                "--block-time",
+                str(BLOCK_TIME),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -190,7 +199,11 @@ def cast(*args: str) -> str:
     if not CAST.exists():
         pytest.fail("cast is missing: run `npm ci` (the README's setup does)")
     completed = subprocess.run(
-        [str(CAST), *args], capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"}
+        [str(CAST), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
     )
     if completed.returncode != 0:
         raise AssertionError(f"cast {' '.join(args)} failed: {completed.stderr}")

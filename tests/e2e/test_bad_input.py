@@ -12,7 +12,9 @@ from tests.e2e.conftest import NodeProcess, account
 
 def post(node: NodeProcess, body: bytes | str) -> Any:
     content = body.encode() if isinstance(body, str) else body
-    response = httpx.post(node.url, content=content, headers={"content-type": "application/json"}, timeout=30)
+    response = httpx.post(
+        node.url, content=content, headers={"content-type": "application/json"}, timeout=30
+    )
     return response.json()
 
 
@@ -50,7 +52,10 @@ def test_request_without_method_is_invalid(node: NodeProcess) -> None:
 
 def test_unknown_method_is_method_not_found(node: NodeProcess) -> None:
     answer = node.rpc("eth_mine", [])
-    assert answer["error"] == {"code": -32601, "message": "the method eth_mine does not exist/is not available"}
+    assert answer["error"] == {
+        "code": -32601,
+        "message": "the method eth_mine does not exist/is not available",
+    }
 
 
 def test_wrong_parameter_types_are_invalid_params(node: NodeProcess) -> None:
@@ -115,7 +120,10 @@ def test_nonce_too_low_is_refused(node: NodeProcess) -> None:
     stale = {**{}, "raw": sign_transfer(901, 0, sender.key.hex())}
     answer = node.rpc("eth_sendRawTransaction", [stale["raw"]])
     assert answer["error"]["code"] == -32000
-    assert answer["error"]["message"] in ("already known", "nonce too low: next nonce 1, tx nonce 0")
+    assert answer["error"]["message"] in (
+        "already known",
+        "nonce too low: next nonce 1, tx nonce 0",
+    )
 
 
 def test_insufficient_funds_is_refused(node: NodeProcess) -> None:
@@ -126,11 +134,21 @@ def test_insufficient_funds_is_refused(node: NodeProcess) -> None:
 
 
 def test_contract_creation_is_refused(node: NodeProcess) -> None:
-    tx = {"data": "0x6000", "value": 0, "gas": 100_000, "maxFeePerGas": 10**10,
-          "maxPriorityFeePerGas": 10**6, "nonce": 0, "chainId": 901}
+    tx = {
+        "data": "0x6000",
+        "value": 0,
+        "gas": 100_000,
+        "maxFeePerGas": 10**10,
+        "maxPriorityFeePerGas": 10**6,
+        "nonce": 0,
+        "chainId": 901,
+    }
     raw = "0x" + bytes(Account.sign_transaction(tx, account(4).key).raw_transaction).hex()
     answer = node.rpc("eth_sendRawTransaction", [raw])
-    assert answer["error"] == {"code": -32000, "message": "contract creation is not supported on this chain"}
+    assert answer["error"] == {
+        "code": -32000,
+        "message": "contract creation is not supported on this chain",
+    }
 
 
 def test_reverting_eth_call_returns_code_3_with_reason(node: NodeProcess) -> None:

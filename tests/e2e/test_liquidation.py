@@ -41,15 +41,25 @@ def test_price_drop_then_liquidation_seizes_collateral_with_bonus(w3: Web3) -> N
     assert send(w3, borrower, lending.functions.borrow(USDC, 22_000 * 10**6))["status"] == 1
     assert lending.functions.getAccountData(borrower.address).call()[4] > 10**18
 
-    receipt = send(w3, liquidator, lending.functions.liquidate(borrower.address, USDC, WETH, 1_000 * 10**6), gas=400_000)
+    receipt = send(
+        w3,
+        liquidator,
+        lending.functions.liquidate(borrower.address, USDC, WETH, 1_000 * 10**6),
+        gas=400_000,
+    )
     assert receipt["status"] == 0  # healthy positions cannot be liquidated
 
     not_oracle = send(w3, liquidator, oracle.functions.setPrice(WETH, 1, 0), gas=100_000)
     assert not_oracle["status"] == 0
     assert oracle.functions.getPrice(WETH).call()[0] == 3_000 * 10**18
 
-    assert send(w3, oracle_key, oracle.functions.setPrice(WETH, 2_500 * 10**18, 6 * 10**17))["status"] == 1
-    collateral, debt, _limit, liquidation_limit, health = lending.functions.getAccountData(borrower.address).call()
+    assert (
+        send(w3, oracle_key, oracle.functions.setPrice(WETH, 2_500 * 10**18, 6 * 10**17))["status"]
+        == 1
+    )
+    collateral, debt, _limit, liquidation_limit, health = lending.functions.getAccountData(
+        borrower.address
+    ).call()
     assert collateral == 25_000 * 10**18
     assert liquidation_limit == 25_000 * 10**18 * 79 // 100  # LT 0.85 - 0.1 * 0.6
     assert health == liquidation_limit * 10**18 // debt
@@ -58,7 +68,9 @@ def test_price_drop_then_liquidation_seizes_collateral_with_bonus(w3: Web3) -> N
     assert send(w3, liquidator, usdc.functions.approve(LENDING, MAX_UINT))["status"] == 1
     weth_before = weth.functions.balanceOf(liquidator.address).call()
     usdc_before = usdc.functions.balanceOf(liquidator.address).call()
-    receipt = send(w3, liquidator, lending.functions.liquidate(borrower.address, USDC, WETH, 11_000 * 10**6))
+    receipt = send(
+        w3, liquidator, lending.functions.liquidate(borrower.address, USDC, WETH, 11_000 * 10**6)
+    )
     assert receipt["status"] == 1
     event = lending.events.LiquidationCall().process_receipt(receipt, errors=DISCARD)[0].args
     # $11,000 repaid, plus the 5% WETH bonus, at $2,500: 4.62 WETH.

@@ -10,7 +10,9 @@ from tests.e2e.conftest import USDC, account, contract, send, start_node
 SINK = Web3.to_checksum_address("0x000000000000000000000000000000000000f00d")
 
 
-def test_restart_keeps_blocks_receipts_and_balances(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_restart_keeps_blocks_receipts_and_balances(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     node = start_node(tmp_path_factory.mktemp("restart"))
     try:
         w3 = Web3(Web3.HTTPProvider(node.url))

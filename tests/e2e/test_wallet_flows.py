@@ -56,14 +56,21 @@ def test_approve_and_swap_pays_uniswap_v2_output(w3: Web3) -> None:
     reserve_weth, reserve_usdc, _ = amm.functions.getReserves(WETH, USDC).call()
     expected = compute_amount_out(10**18, reserve_weth, reserve_usdc)
     usdc_before = usdc.functions.balanceOf(trader.address).call()
-    receipt = send(w3, trader, amm.functions.swapExactIn(WETH, USDC, 10**18, expected, trader.address, FAR_DEADLINE))
+    receipt = send(
+        w3,
+        trader,
+        amm.functions.swapExactIn(WETH, USDC, 10**18, expected, trader.address, FAR_DEADLINE),
+    )
     assert receipt["status"] == 1
     assert usdc.functions.balanceOf(trader.address).call() == usdc_before + expected
-    assert amm.functions.getReserves(WETH, USDC).call()[:2] == [reserve_weth + 10**18, reserve_usdc - expected]
-    swaps = amm.events.Swap().process_receipt(receipt, errors=DISCARD)
-    assert [(e.args.tokenIn, e.args.tokenOut, e.args.amountIn, e.args.amountOut) for e in swaps] == [
-        (WETH, USDC, 10**18, expected)
+    assert amm.functions.getReserves(WETH, USDC).call()[:2] == [
+        reserve_weth + 10**18,
+        reserve_usdc - expected,
     ]
+    swaps = amm.events.Swap().process_receipt(receipt, errors=DISCARD)
+    assert [
+        (e.args.tokenIn, e.args.tokenOut, e.args.amountIn, e.args.amountOut) for e in swaps
+    ] == [(WETH, USDC, 10**18, expected)]
 
 
 def test_swap_below_min_out_reverts_with_reason_and_keeps_balances(w3: Web3) -> None:
@@ -93,7 +100,9 @@ def test_supply_borrow_repay_round_trip(w3: Web3) -> None:
     usdc_before = usdc.functions.balanceOf(user.address).call()
     assert send(w3, user, lending.functions.borrow(USDC, 1_000 * 10**6))["status"] == 1
     assert usdc.functions.balanceOf(user.address).call() == usdc_before + 1_000 * 10**6
-    collateral, debt, borrow_limit, _liq, health = lending.functions.getAccountData(user.address).call()
+    collateral, debt, borrow_limit, _liq, health = lending.functions.getAccountData(
+        user.address
+    ).call()
     assert collateral == 5 * 3_000 * 10**18
     # WETH collateral factor 0.80 lowered by 0.1 * 60% volatility = 0.74
     assert borrow_limit == 15_000 * 10**18 * 74 // 100
@@ -130,13 +139,26 @@ def test_open_and_close_leveraged_position(w3: Web3) -> None:
     expected_debt = compute_amount_in(2 * 10**18, reserve_usdc, reserve_weth)
     bought = compute_amount_out(expected_debt, reserve_usdc, reserve_weth)
     weth_before = weth.functions.balanceOf(user.address).call()
-    receipt = send(w3, user, leverage.functions.openPosition(WETH, USDC, 10**18, 3 * 10**18, expected_debt, FAR_DEADLINE))
+    receipt = send(
+        w3,
+        user,
+        leverage.functions.openPosition(
+            WETH, USDC, 10**18, 3 * 10**18, expected_debt, FAR_DEADLINE
+        ),
+    )
     assert receipt["status"] == 1
     opened = leverage.events.LeverageOpened().process_receipt(receipt, errors=DISCARD)[0].args
-    assert (opened.principal, opened.collateral, opened.debt) == (10**18, 10**18 + bought, expected_debt)
+    assert (opened.principal, opened.collateral, opened.debt) == (
+        10**18,
+        10**18 + bought,
+        expected_debt,
+    )
     assert bought >= 2 * 10**18
     assert weth.functions.balanceOf(user.address).call() == weth_before - 10**18
-    supplied, borrowed = lending.functions.getPosition(user.address, WETH).call()[0], lending.functions.getPosition(user.address, USDC).call()[1]
+    supplied, borrowed = (
+        lending.functions.getPosition(user.address, WETH).call()[0],
+        lending.functions.getPosition(user.address, USDC).call()[1],
+    )
     assert supplied == 10**18 + bought
     assert expected_debt <= borrowed <= expected_debt + expected_debt // 10**6
 
@@ -154,7 +176,12 @@ def test_leverage_above_maximum_reverts(w3: Web3) -> None:
     user = account(4)
     leverage = contract(w3, LEVERAGE, "ILeverage")
     maximum = leverage.functions.maxLeverage(WETH).call()
-    receipt = send(w3, user, leverage.functions.openPosition(WETH, USDC, 10**18, maximum + 1, MAX_UINT, FAR_DEADLINE), gas=600_000)
+    receipt = send(
+        w3,
+        user,
+        leverage.functions.openPosition(WETH, USDC, 10**18, maximum + 1, MAX_UINT, FAR_DEADLINE),
+        gas=600_000,
+    )
     assert receipt["status"] == 0
 
 
@@ -194,7 +221,17 @@ def test_system_contracts_report_code_and_accounts_do_not(w3: Web3) -> None:
 def test_cast_sends_eth_and_reads_balance(node: NodeProcess) -> None:
     sender = account(7)
     recipient = "0x00000000000000000000000000000000000ca570"
-    output = cast("send", "--rpc-url", node.url, "--private-key", sender.key.hex(), recipient, "--value", "1000", "--json")
+    output = cast(
+        "send",
+        "--rpc-url",
+        node.url,
+        "--private-key",
+        sender.key.hex(),
+        recipient,
+        "--value",
+        "1000",
+        "--json",
+    )
     assert '"status":"0x1"' in output.replace(" ", "")
     assert cast("balance", "--rpc-url", node.url, recipient) == "1000"
 
@@ -203,5 +240,18 @@ def test_cast_calls_a_token_and_sends_an_erc20_transfer(node: NodeProcess) -> No
     sender = account(7)
     recipient = "0x00000000000000000000000000000000000ca571"
     assert cast("call", "--rpc-url", node.url, USDC, "symbol()(string)") == '"USDC"'
-    cast("send", "--rpc-url", node.url, "--private-key", sender.key.hex(), USDC, "transfer(address,uint256)", recipient, "2500000")
-    assert cast("call", "--rpc-url", node.url, USDC, "balanceOf(address)(uint256)", recipient) == "2500000 [2.5e6]"
+    cast(
+        "send",
+        "--rpc-url",
+        node.url,
+        "--private-key",
+        sender.key.hex(),
+        USDC,
+        "transfer(address,uint256)",
+        recipient,
+        "2500000",
+    )
+    assert (
+        cast("call", "--rpc-url", node.url, USDC, "balanceOf(address)(uint256)", recipient)
+        == "2500000 [2.5e6]"
+    )
