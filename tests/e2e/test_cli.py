@@ -1,0 +1,144 @@
+"""The `rollup` command as an operator uses it: help, bad flags, devnet, status, bench."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import REPO_ROOT, find_free_port
+
+ROLLUP = [sys.executable, "-m", "rollup_cli.main"]
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ROLLUP, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO_ROOT,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+    )
+
+
+def test_help_lists_every_command() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("devnet", "sequencer", "status", "genesis", "bench"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", ["devnet", "sequencer", "status", "genesis", "bench"])
+def test_each_command_explains_itself(command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.returncode == 0
+    assert "--" in result.stdout
+
+
+def test_block_time_out_of_range_is_refused(tmp_path: Path) -> None:
+    result = run_cli("sequencer", "--data-dir", str(tmp_path), "--block-time", "0")
+    assert result.returncode == 2
+    assert "block-time" in result.stderr
+    assert not (tmp_path / "node.db").exists()
+
+
+def test_sequencer_without_genesis_on_empty_data_dir_is_refused(tmp_path: Path) -> None:
+    result = run_cli("sequencer", "--data-dir", str(tmp_path / "data"))
+    assert result.returncode == 2
+    assert "no genesis document given" in result.stdout
+
+
+def test_malformed_genesis_file_is_refused(tmp_path: Path) -> None:
+    genesis = tmp_path / "genesis.json"
+    genesis.write_text("{not json")
+    result = run_cli("sequencer", "--data-dir", str(tmp_path / "data"), "--genesis", str(genesis))
+    assert result.returncode == 2
+    assert "is not valid JSON" in result.stdout
+
+
+def test_invalid_genesis_rule_is_named(tmp_path: Path) -> None:
+    genesis = tmp_path / "genesis.json"
+    written = run_cli("genesis", "--out", str(genesis))
+    assert written.returncode == 0
+    text = genesis.read_text().replace('"collateralFactor": "0.8"', '"collateralFactor": "0.9"')
+    genesis.write_text(text)
+    result = run_cli("sequencer", "--data-dir", str(tmp_path / "data"), "--genesis", str(genesis))
+    assert result.returncode == 2
+    assert "need collateralFactor < liquidationThreshold < 1" in result.stdout
+
+
+def test_devnet_prints_dev_accounts_and_status_reads_it(tmp_path: Path) -> None:
+    port = find_free_port()
+    log_path = tmp_path / "devnet.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                *ROLLUP,
+                "devnet",
+                "--data-dir",
+                str(tmp_path / "devnet"),
+                "--port",
+                str(port),
+                "--block-time",
+                "0.2",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            assert process.poll() is None, log_path.read_text()
+            assert time.time() < deadline, "devnet did not answer"
+            try:
+                httpx.post(
+                    url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}, timeout=5
+                )
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        printed = log_path.read_text()
+        assert "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" in printed
+        assert "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80" in printed
+        assert "0x4200000000000000000000000000000000000200" in printed
+        assert f"http://127.0.0.1:{port}" in printed
+        time.sleep(0.5)
+        status = run_cli("status", "--rpc-url", url)
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert "chain id" in status.stdout and "901" in status.stdout
+        assert "head block" in status.stdout
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_status_against_nothing_fails_clearly() -> None:
+    result = run_cli("status", "--rpc-url", f"http://127.0.0.1:{find_free_port()}")
+    assert result.returncode == 2
+    assert "cannot reach" in result.stdout
+
+
+def test_quick_bench_runs_and_prints_every_column(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = run_cli("bench", "--quick", "--json-out", str(out), timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for column in (
+        "accepted tx/s",
+        "included tx/s",
+        "latency to receipt p50",
+        "latency to receipt p99",
+        "node peak RSS",
+        "signature ceiling",
+        "included / ceiling",
+    ):
+        assert column in result.stdout
+    assert '"included": 2000' in out.read_text()
