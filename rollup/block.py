@@ -14,11 +14,22 @@ import rlp
 
 from rollup.config import ChainConfig
 from rollup.crypto import keccak256
+from rollup.deposit import (
+    DEPOSIT_TX_TYPE,
+    DepositTransaction,
+    InvalidMessage,
+    QueuedMessage,
+    apply_deposit,
+    compute_deposit_hash,
+    decode_message,
+    encode_deposit,
+)
 from rollup.execution import InvalidBlockTransaction, process_transaction
+from rollup.fixedpoint import ArithmeticOverflow
 from rollup.gas import compute_base_fee
 from rollup.state import WITHDRAWALS_KEY, Overlay, State, StateKey
 from rollup.system.context import BlockEnvironment, Log
-from rollup.transaction import Transaction
+from rollup.transaction import InvalidTransaction, Transaction, decode_and_recover
 
 ZERO_HASH = bytes(32)
 
@@ -38,9 +49,10 @@ class Header:
     base_fee: int
     l1_origin_number: int = 0
     l1_origin_hash: bytes = ZERO_HASH
+    withdrawal_root: bytes = ZERO_HASH  # root of the withdrawal tree after this block
 
     def encode(self) -> bytes:
-        return rlp.encode(
+        encoded: bytes = rlp.encode(
             [
                 self.parent_hash,
                 self.number,
@@ -53,8 +65,10 @@ class Header:
                 self.base_fee,
                 self.l1_origin_number,
                 self.l1_origin_hash,
+                self.withdrawal_root,
             ]
         )
+        return encoded
 
     @property
     def hash(self) -> bytes:
@@ -64,8 +78,8 @@ class Header:
 def decode_header(data: bytes) -> Header:
     """Inverse of Header.encode (storage and derivation)."""
     fields = rlp.decode(data)
-    if not isinstance(fields, list) or len(fields) != 11:
-        raise ValueError("a header is an RLP list of 11 fields")
+    if not isinstance(fields, list) or len(fields) != 12:
+        raise ValueError("a header is an RLP list of 12 fields")
 
     def as_int(value: bytes) -> int:
         return int.from_bytes(value, "big")
@@ -82,6 +96,7 @@ def decode_header(data: bytes) -> Header:
         base_fee=as_int(fields[8]),
         l1_origin_number=as_int(fields[9]),
         l1_origin_hash=fields[10],
+        withdrawal_root=fields[11],
     )
 
 
@@ -131,15 +146,31 @@ class SignedTransaction:
     raw: bytes
 
 
+BlockTransaction = SignedTransaction | DepositTransaction
+
+
 @dataclass(slots=True)
 class BlockExecution:
-    """A block built from candidate transactions: what went in, what was left out and why."""
+    """A block built from candidate transactions: what went in, what was left out and why.
+
+    The first `l1_message_count` transactions came from L1 (deposits and forced transactions);
+    only the rest are sequenced, and only those go into batches.
+    """
 
     header: Header
-    transactions: list[SignedTransaction]
+    transactions: list[BlockTransaction]
     receipts: list[Receipt]
     writes: dict[StateKey, tuple[int, ...]]
     skipped: list[tuple[SignedTransaction, str]] = field(default_factory=list)
+    l1_message_count: int = 0
+
+    @property
+    def sequenced_transactions(self) -> list[SignedTransaction]:
+        return [
+            tx
+            for tx in self.transactions[self.l1_message_count :]
+            if isinstance(tx, SignedTransaction)
+        ]
 
     @property
     def hash(self) -> bytes:
@@ -178,7 +209,18 @@ def build_genesis_header(config: ChainConfig, state_root: bytes) -> Header:
         gas_limit=config.block_gas_limit,
         gas_used=0,
         base_fee=config.genesis_base_fee,
+        l1_origin_number=config.l1_origin_number,
+        l1_origin_hash=config.l1_origin_hash,
     )
+
+
+def recover_forced_transaction(raw: bytes) -> SignedTransaction | None:
+    """The signed transaction a forced message carries, or None if it does not decode."""
+    try:
+        tx, sender, tx_hash = decode_and_recover(raw)
+    except InvalidTransaction:
+        return None
+    return SignedTransaction(tx, sender, tx_hash, raw)
 
 
 def execute_block(
@@ -189,11 +231,13 @@ def execute_block(
     timestamp: int,
     l1_origin_number: int = 0,
     l1_origin_hash: bytes = ZERO_HASH,
+    messages: Sequence[QueuedMessage] = (),
 ) -> BlockExecution:
-    """Execute candidates in order on top of `state` (which must be at `parent`) and commit.
+    """Execute L1 messages, then candidates, in order on top of `state` (at `parent`); commit.
 
-    Candidates that break an inclusion rule are skipped and reported, never included; the block
-    holds every other candidate. The state is advanced to the new block's state root.
+    Deposits always apply (an undecodable message is skipped); forced and sequenced transactions
+    that break an inclusion rule are skipped and reported, never included; the block holds every
+    other one. The state is advanced to the new block's state root.
     """
     if timestamp < parent.timestamp:
         raise ValueError("block timestamp before its parent's")
@@ -202,42 +246,82 @@ def execute_block(
         number=parent.number + 1, timestamp=timestamp, base_fee=base_fee, chain_id=config.chain_id
     )
     block_state = Overlay(state)
-    included: list[SignedTransaction] = []
+    included: list[BlockTransaction] = []
     receipts: list[Receipt] = []
     skipped: list[tuple[SignedTransaction, str]] = []
     cumulative_gas = 0
-    for candidate in candidates:
-        if len(included) >= config.max_transactions_per_block:
-            skipped.append((candidate, "block transaction limit reached"))
+    forced: list[SignedTransaction] = []
+    for message in messages:
+        try:
+            decoded = decode_message(message)
+        except InvalidMessage:
+            continue
+        if isinstance(decoded, bytes):
+            signed = recover_forced_transaction(decoded)
+            if signed is not None:
+                forced.append(signed)
             continue
         try:
-            outcome = process_transaction(
-                block_state,
-                environment,
-                config,
-                candidate.tx,
-                candidate.sender,
-                config.block_gas_limit - cumulative_gas,
-            )
-        except InvalidBlockTransaction as reason:
-            skipped.append((candidate, str(reason)))
+            logs = apply_deposit(block_state, environment, decoded, message.queue_index)
+        except ArithmeticOverflow:
             continue
-        cumulative_gas += outcome.gas_used
+        deposit = DepositTransaction(
+            message=message,
+            sender=decoded.sender,
+            hash=compute_deposit_hash(message.l1_block_hash, message.queue_index),
+            raw=encode_deposit(message),
+        )
         receipts.append(
             Receipt(
-                transaction_hash=candidate.hash,
+                transaction_hash=deposit.hash,
                 transaction_index=len(included),
-                sender=candidate.sender,
-                to=candidate.tx.to,
-                tx_type=candidate.tx.tx_type,
-                status=outcome.status,
-                gas_used=outcome.gas_used,
+                sender=deposit.sender,
+                to=decoded.recipient,
+                tx_type=DEPOSIT_TX_TYPE,
+                status=1,
+                gas_used=0,
                 cumulative_gas_used=cumulative_gas,
-                effective_gas_price=outcome.effective_gas_price,
-                logs=outcome.logs,
+                effective_gas_price=0,
+                logs=logs,
             )
         )
-        included.append(candidate)
+        included.append(deposit)
+    l1_message_count = 0
+    for phase, transactions in enumerate((forced, candidates)):
+        if phase == 1:
+            l1_message_count = len(included)
+        for candidate in transactions:
+            if len(included) >= config.max_transactions_per_block:
+                skipped.append((candidate, "block transaction limit reached"))
+                continue
+            try:
+                outcome = process_transaction(
+                    block_state,
+                    environment,
+                    config,
+                    candidate.tx,
+                    candidate.sender,
+                    config.block_gas_limit - cumulative_gas,
+                )
+            except InvalidBlockTransaction as reason:
+                skipped.append((candidate, str(reason)))
+                continue
+            cumulative_gas += outcome.gas_used
+            receipts.append(
+                Receipt(
+                    transaction_hash=candidate.hash,
+                    transaction_index=len(included),
+                    sender=candidate.sender,
+                    to=candidate.tx.to,
+                    tx_type=candidate.tx.tx_type,
+                    status=outcome.status,
+                    gas_used=outcome.gas_used,
+                    cumulative_gas_used=cumulative_gas,
+                    effective_gas_price=outcome.effective_gas_price,
+                    logs=outcome.logs,
+                )
+            )
+            included.append(candidate)
     writes = block_state.writes
     state_root = state.apply_writes(writes)
     header = Header(
@@ -252,8 +336,9 @@ def execute_block(
         base_fee=base_fee,
         l1_origin_number=l1_origin_number,
         l1_origin_hash=l1_origin_hash,
+        withdrawal_root=state.withdrawal_tree.root,
     )
     committed = dict(writes)
     if WITHDRAWALS_KEY in committed:  # its root is only known once the block's writes are in
         committed[WITHDRAWALS_KEY] = state.get(WITHDRAWALS_KEY)
-    return BlockExecution(header, included, receipts, committed, skipped)
+    return BlockExecution(header, included, receipts, committed, skipped, l1_message_count)

@@ -18,6 +18,9 @@ class ChainConfig:
     genesis_base_fee: int = 1_000_000
     genesis_timestamp: int = 0
     max_transactions_per_block: int = 50_000
+    # The L1 block the rollup starts from (its contracts' deployment): genesis's L1 origin.
+    l1_origin_number: int = 0
+    l1_origin_hash: bytes = bytes(32)
 
     @property
     def gas_target(self) -> int:

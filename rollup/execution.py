@@ -107,7 +107,7 @@ def execute_call(
                 raise Revert("function is not payable")
             arguments = decode_static_arguments(function.inputs, data)
             results = function.handler(context, to, arguments)
-            output = encode_arguments(function.outputs, results) if function.outputs else b""
+            output = encode_arguments(function.outputs, results or ()) if function.outputs else b""
     except Revert as revert:
         return CallResult(False, revert.encode(), operation_gas, ())
     except ArithmeticOverflow:
@@ -185,6 +185,7 @@ def process_transaction(
         Account(nonce=account.nonce + 1, balance=account.balance - tx.gas_limit * price),
     )
     operation_gas = compute_operation_gas(state, tx.to, tx.data)
+    logs: tuple[Log, ...]
     if intrinsic_gas + operation_gas > tx.gas_limit:
         status, gas_used, logs = 0, tx.gas_limit, ()
         output = Revert("out of gas").encode()

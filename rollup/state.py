@@ -159,7 +159,7 @@ class System(NamedTuple):
 class Withdrawals(NamedTuple):
     """The withdrawal tree's root as of the end of the last block, and how many withdrawals exist."""
 
-    count: int = 0
+    count: int = 0  # type: ignore[assignment]  # the field shadows tuple.count, on purpose
     root: int = 0
 
 
@@ -282,7 +282,7 @@ def decode_leaf(kind: int, data: bytes) -> tuple[int, ...]:
     if len(data) != 32 * count:
         raise ValueError(f"leaf of kind {kind} must be {32 * count} bytes, got {len(data)}")
     words = [int.from_bytes(data[i * 32 : (i + 1) * 32], "big") for i in range(count)]
-    return cls(*words)
+    return cls._make(words)  # type: ignore[attr-defined, no-any-return]
 
 
 def get_empty_leaf(key: StateKey) -> tuple[int, ...]:

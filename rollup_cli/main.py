@@ -39,6 +39,7 @@ def configure_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per L1 request otherwise
 
 
 def fail(message: str) -> None:
@@ -91,6 +92,44 @@ RecoveryWorkers = Annotated[
 ]
 
 
+def parse_key(value: str, option: str) -> bytes:
+    try:
+        key = bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        fail(f"{option}: not a hex private key")
+    if len(key) != 32:
+        fail(f"{option}: a private key is 32 bytes")
+    return key
+
+
+def parse_address_option(value: str, option: str) -> bytes:
+    try:
+        address = bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        fail(f"{option}: not a hex address")
+    if len(address) != 20:
+        fail(f"{option}: an address is 20 bytes")
+    return address
+
+
+def read_deployment(path: Path) -> Any:
+    from l1.deploy import Deployment
+
+    try:
+        return Deployment.read(path)
+    except FileNotFoundError:
+        fail(f"deployment file {path} does not exist")
+    except (ValueError, KeyError, TypeError) as exc:
+        fail(f"deployment file {path} is invalid: {exc}")
+
+
+L1Rpc = Annotated[str | None, typer.Option(help="L1 JSON-RPC URL; enables batches and outputs.")]
+DeploymentFile = Annotated[
+    Path | None,
+    typer.Option(help="The L1 deployment JSON written by `rollup devnet` or a deployer."),
+]
+
+
 @app.command()
 def sequencer(
     data_dir: Annotated[Path, typer.Option(help="Directory for the node database.")],
@@ -108,19 +147,84 @@ def sequencer(
     port: Port = 8545,
     block_time: BlockTime = 1.0,
     recovery_workers: RecoveryWorkers = 1,
+    l1_rpc: L1Rpc = None,
+    deployment: DeploymentFile = None,
+    batcher_key: Annotated[
+        str | None, typer.Option(help="L1 key that posts batches (the BatchInbox's sequencer).")
+    ] = None,
+    proposer_key: Annotated[
+        str | None, typer.Option(help="L1 key that bonds output roots; omit to not propose.")
+    ] = None,
+    batch_interval: Annotated[
+        float, typer.Option(min=0.1, max=3600, help="Seconds between batch postings.")
+    ] = 1.0,
+    censor: Annotated[
+        list[str] | None,
+        typer.Option(help="TESTING ONLY: silently ignore transactions from this L2 address."),
+    ] = None,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
-    """Start a sequencer: JSON-RPC endpoint, mempool and block builder, resuming from disk."""
+    """Start a sequencer: JSON-RPC endpoint, mempool and block builder, resuming from disk.
+
+    With --l1-rpc and --deployment it also follows L1 (origins, deposits, forced transactions),
+    posts batches with --batcher-key and proposes outputs with --proposer-key.
+    """
     configure_logging(verbose)
+    if (l1_rpc is None) != (deployment is None):
+        fail("--l1-rpc and --deployment go together")
+    if l1_rpc is not None and batcher_key is None:
+        fail("--batcher-key is required with --l1-rpc")
     document = read_genesis_file(genesis) if genesis is not None else None
     node = open_node(data_dir, db_url, document, recovery_workers)
+    for address in censor or []:
+        node.censored.add(parse_address_option(address, "--censor"))
+        console.print(f"[bold red]TESTING FLAG: censoring {address}[/bold red]")
+    workers: list[Any] = []
+    if l1_rpc is not None and deployment is not None and batcher_key is not None:
+        from rollup_cli.l1_roles import attach_settlement
+
+        workers.append(
+            attach_settlement(
+                node,
+                l1_rpc,
+                read_deployment(deployment),
+                parse_key(batcher_key, "--batcher-key"),
+                parse_key(proposer_key, "--proposer-key") if proposer_key else None,
+                batch_interval,
+            )
+        )
     from sequencer.service import serve
 
     console.print(
         f"sequencer: chain {node.config.chain_id}, head block {node.head.number}, "
-        f"JSON-RPC http://{host}:{port}"
+        f"JSON-RPC http://{host}:{port}" + (f", L1 {l1_rpc}" if l1_rpc else "")
     )
-    asyncio.run(serve(node, host, port, block_time))
+    asyncio.run(serve(node, host, port, block_time, workers))
+
+
+@app.command()
+def verifier(
+    data_dir: Annotated[Path, typer.Option(help="Directory for the verifier's database.")],
+    genesis: Annotated[Path, typer.Option(help="The chain's genesis JSON.")],
+    l1_rpc: Annotated[str, typer.Option(help="L1 JSON-RPC URL.")],
+    deployment: Annotated[Path, typer.Option(help="The L1 deployment JSON.")],
+    db_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: SQLite).")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = LOCALHOST,
+    port: Port = 8546,
+    verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
+) -> None:
+    """Start a verifier: derive the L2 chain from L1 alone, check output roots, serve reads."""
+    configure_logging(verbose)
+    document = read_genesis_file(genesis)
+    node = open_node(data_dir, db_url, document, 0)
+    from rollup_cli.l1_roles import attach_verifier
+    from sequencer.service import serve
+
+    replica = attach_verifier(node, l1_rpc, read_deployment(deployment))
+    console.print(
+        f"verifier: chain {node.config.chain_id}, JSON-RPC http://{host}:{port}, L1 {l1_rpc}"
+    )
+    asyncio.run(serve(node, host, port, None, [replica]))
 
 
 @app.command()
@@ -129,56 +233,139 @@ def devnet(
         ".devnet"
     ),
     port: Port = 8545,
+    verifier_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Verifier JSON-RPC port.")
+    ] = 8546,
+    l1_port: Annotated[int, typer.Option(min=1, max=65535, help="Anvil (L1) port.")] = 8547,
     block_time: BlockTime = 1.0,
-    fresh: Annotated[
-        bool, typer.Option(help="Delete the data dir first and start a new chain.")
+    l1_block_time: Annotated[int, typer.Option(min=1, max=60, help="Anvil block time (s).")] = 1,
+    finalization_period: Annotated[
+        int, typer.Option(min=1, max=604_800, help="Output challenge window on the devnet (s).")
+    ] = 12,
+    standalone: Annotated[
+        bool, typer.Option(help="Only the L2 node: no anvil, batches or verifier.")
     ] = False,
     recovery_workers: RecoveryWorkers = 1,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
-    """Start a local L2 with the default genesis and print the funded dev accounts, like anvil."""
+    """Start the local network: anvil (L1) with the rollup's contracts, the sequencer with its
+    batcher and proposer, and a verifier; print endpoints and the funded dev accounts.
+
+    Every run starts a fresh chain (anvil keeps no state) in --data-dir.
+    """
     import shutil
+    import subprocess
+    import sys
 
     from rollup_cli.devkeys import LIQUIDITY_ACCOUNT_INDEX, ORACLE_ACCOUNT_INDEX, derive_dev_keys
 
     configure_logging(verbose)
-    if fresh and data_dir.exists():
+    if data_dir.exists():
         shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True)
     genesis_path = data_dir / "genesis.json"
-    if not genesis_path.exists():
+    deployment_path = data_dir / "deployment.json"
+    workers: list[Any] = []
+    anvil = None
+    verifier_process = None
+    if standalone:
         document = load_default_genesis_document()
         document["timestamp"] = int(time.time())
-        genesis_path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
-    document = read_genesis_file(genesis_path)
-    node = open_node(data_dir, None, document, recovery_workers)
-
-    table = Table(title="Dev accounts (10,000 ETH each; mnemonic: test test ... junk)")
-    table.add_column("#")
-    table.add_column("address")
-    table.add_column("private key")
-    table.add_column("role")
-    for index, (address, key) in enumerate(derive_dev_keys()):
-        role = {ORACLE_ACCOUNT_INDEX: "oracle", LIQUIDITY_ACCOUNT_INDEX: "liquidity provider"}.get(
-            index, ""
+    else:
+        from rollup_cli.l1_roles import (
+            L1_BATCHER_KEY,
+            L1_PROPOSER_KEY,
+            make_devnet_genesis,
+            start_devnet_l1,
         )
-        table.add_row(str(index), address, "0x" + key.hex(), role)
-    console.print(table)
-    contracts = Table(title="System contracts")
-    contracts.add_column("name")
-    contracts.add_column("address")
-    for token in document.get("tokens", []):
-        contracts.add_row(f"{token['symbol']} (ERC-20)", token["address"])
-    for contract_address, name in addresses.NAMED_SYSTEM_CONTRACTS.items():
-        contracts.add_row(name, "0x" + contract_address.hex())
-    console.print(contracts)
-    console.print(
-        f"chain id {node.config.chain_id} | block time {block_time}s | data {data_dir} | "
-        f"JSON-RPC [bold]http://{LOCALHOST}:{port}[/bold]"
-    )
-    from sequencer.service import serve
 
-    asyncio.run(serve(node, LOCALHOST, port, block_time))
+        console.print("starting anvil and deploying the rollup contracts...")
+        anvil, deployment = start_devnet_l1(l1_block_time, l1_port, finalization_period)
+        deployment.write(deployment_path)
+        document = make_devnet_genesis(anvil.client, deployment)
+    genesis_path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    try:
+        node = open_node(data_dir / "sequencer", None, document, recovery_workers)
+        if anvil is not None:
+            from rollup_cli.l1_roles import attach_settlement
+
+            workers.append(
+                attach_settlement(node, anvil.url, deployment, L1_BATCHER_KEY, L1_PROPOSER_KEY)
+            )
+            verifier_log = (data_dir / "verifier.log").open("wb")
+            verifier_process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "rollup_cli.main",
+                    "verifier",
+                    "--data-dir",
+                    str(data_dir / "verifier"),
+                    "--genesis",
+                    str(genesis_path),
+                    "--l1-rpc",
+                    anvil.url,
+                    "--deployment",
+                    str(deployment_path),
+                    "--port",
+                    str(verifier_port),
+                ],
+                stdout=verifier_log,
+                stderr=subprocess.STDOUT,
+            )
+        table = Table(
+            title="Dev accounts (10,000 ETH each on L1 and L2; mnemonic: test test ... junk)"
+        )
+        table.add_column("#")
+        table.add_column("address")
+        table.add_column("private key")
+        table.add_column("role")
+        l1_roles = {0: "L1 deployer", 1: "L1 batcher", 2: "L1 proposer", 3: "L1 challenger"}
+        for index, (address, key) in enumerate(derive_dev_keys()):
+            role = {
+                ORACLE_ACCOUNT_INDEX: "L2 oracle",
+                LIQUIDITY_ACCOUNT_INDEX: "L2 liquidity provider",
+            }.get(index, "")
+            if not standalone and index in l1_roles:
+                role = ", ".join(filter(None, [role, l1_roles[index]]))
+            table.add_row(str(index), address, "0x" + key.hex(), role)
+        console.print(table)
+        contracts = Table(title="Contracts")
+        contracts.add_column("name")
+        contracts.add_column("address")
+        for token in document.get("tokens", []):
+            contracts.add_row(f"L2 {token['symbol']} (ERC-20)", token["address"])
+        for contract_address, name in addresses.NAMED_SYSTEM_CONTRACTS.items():
+            contracts.add_row(f"L2 {name}", "0x" + contract_address.hex())
+        if not standalone:
+            for name, value in (
+                ("L1 BatchInbox", deployment.batch_inbox),
+                ("L1 OutputOracle", deployment.output_oracle),
+                ("L1 Bridge", deployment.bridge),
+                ("L1 TestERC20 (TT)", deployment.test_token),
+            ):
+                contracts.add_row(name, "0x" + value.hex())
+        console.print(contracts)
+        chain = node.config.chain_id
+        lines = [f"L2 sequencer JSON-RPC [bold]http://{LOCALHOST}:{port}[/bold] (chain {chain})"]
+        if anvil is not None:
+            lines.append(f"L2 verifier JSON-RPC http://{LOCALHOST}:{verifier_port}")
+            lines.append(f"L1 anvil JSON-RPC http://{LOCALHOST}:{anvil.port} (chain 31337)")
+            lines.append(f"deployment {deployment_path} | genesis {genesis_path}")
+        for line in lines:
+            console.print(line)
+        from sequencer.service import serve
+
+        asyncio.run(serve(node, LOCALHOST, port, block_time, workers))
+    finally:
+        if verifier_process is not None:
+            verifier_process.terminate()
+            try:
+                verifier_process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                verifier_process.kill()
+        if anvil is not None:
+            anvil.stop()
 
 
 @app.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from l1.follower import L1Follower
 from rollup.block import (
     BlockExecution,
     Header,
@@ -28,6 +30,8 @@ from rollup.block import (
     execute_block,
 )
 from rollup.config import ChainConfig
+from rollup.deposit import QueuedMessage
+from rollup.derivation import MAX_DRIFT, collect_messages
 from rollup.execution import validate_transaction
 from rollup.genesis import Genesis, build_genesis
 from rollup.state import Account, Overlay, State, account_key
@@ -111,6 +115,14 @@ class Node:
             ProcessPoolExecutor(max_workers=recovery_workers) if recovery_workers > 0 else None
         )
         self.started_at = time.time()
+        self.follower: L1Follower | None = None
+        self.l1_lock = threading.Lock()
+        self.safe_number = 0  # highest block whose batch is on L1
+        self.finalized_number = 0  # highest block of a finalized output
+        self.role = "sequencer"
+        # Testing only (`--censor`): senders whose transactions are accepted and then ignored, to
+        # show that forced transactions through L1 get in regardless.
+        self.censored: set[bytes] = set()
 
     def _load_state(self, genesis: Genesis) -> tuple[State, Header]:
         head_number = self.storage.get_head_number()
@@ -168,6 +180,10 @@ class Node:
         The stateful checks are the protocol's own inclusion rules, applied with the nonce taken
         as the sender's next pending one, so a transaction the pool accepts can be included.
         """
+        if self.role != "sequencer":
+            raise TransactionRejected(
+                f"this node is a {self.role}: send transactions to the sequencer"
+            )
         tx = signed.tx
         if tx.to is None:
             raise TransactionRejected("contract creation is not supported on this chain")
@@ -175,6 +191,9 @@ class Node:
             raise TransactionRejected(
                 f"invalid chain id for signer: have {tx.chain_id} want {self.config.chain_id}"
             )
+        if signed.sender in self.censored:
+            log.warning("censoring 0x%s (testing flag --censor)", signed.sender.hex())
+            return signed.hash
         # An included transaction fails the nonce check below; no database lookup per transaction.
         if signed.hash in self.mempool.by_hash:
             raise TransactionRejected("already known")
@@ -223,7 +242,23 @@ class Node:
         candidates = self.mempool.select(
             self.get_state_nonce, self.config.max_transactions_per_block
         )
-        execution = execute_block(self.state, self.config, self.head, candidates, timestamp)
+        with self.l1_lock:
+            origin_number, origin_hash, messages = self.select_l1_origin(timestamp)
+            history = self.follower.history if self.follower is not None else {}
+            origin = history.get(origin_number)
+        if origin is not None:
+            # Derivation refuses blocks too far ahead of their origin: wait for L1 instead.
+            timestamp = max(min(timestamp, origin.timestamp + MAX_DRIFT), self.head.timestamp)
+        execution = execute_block(
+            self.state,
+            self.config,
+            self.head,
+            candidates,
+            timestamp,
+            origin_number,
+            origin_hash,
+            messages,
+        )
         try:
             self.storage.append_block(execution)
         except Exception:
@@ -231,7 +266,7 @@ class Node:
             log.critical("could not store block %d; stopping", execution.header.number)
             raise
         self.head = execution.header
-        self.mempool.remove(execution.transactions)
+        self.mempool.remove(execution.sequenced_transactions)
         refused = [
             signed
             for signed, reason in execution.skipped
@@ -243,6 +278,59 @@ class Node:
         self.mempool.remove(refused)
         self.mempool.drop_stale(self.get_state_nonce)
         return execution
+
+    def get_sync_status(self) -> dict[str, object]:
+        """Heads as rollup_syncStatus reports them (OP Stack's names)."""
+        follower = self.follower
+        l1_head = follower.head if follower is not None else None
+
+        def block_ref(number: int) -> dict[str, object] | None:
+            header = self.head if number >= self.head.number else self.storage.get_header(number)
+            if header is None:
+                header = self.genesis.header
+            return {
+                "number": header.number,
+                "hash": "0x" + header.hash.hex(),
+                "timestamp": header.timestamp,
+                "l1origin": {
+                    "number": header.l1_origin_number,
+                    "hash": "0x" + header.l1_origin_hash.hex(),
+                },
+            }
+
+        return {
+            "role": self.role,
+            "head_l1": (
+                {
+                    "number": l1_head.number,
+                    "hash": "0x" + l1_head.hash.hex(),
+                    "timestamp": l1_head.timestamp,
+                }
+                if l1_head is not None
+                else None
+            ),
+            "unsafe_l2": block_ref(self.head.number),
+            "safe_l2": block_ref(min(self.safe_number, self.head.number)),
+            "finalized_l2": block_ref(min(self.finalized_number, self.head.number)),
+        }
+
+    def select_l1_origin(self, timestamp: int) -> tuple[int, bytes, list[QueuedMessage]]:
+        """The newest L1 block known that is not later than `timestamp`, and its new messages.
+
+        Without an L1 (a standalone node) the origin stays genesis's.
+        """
+        head_origin = self.head.l1_origin_number
+        if self.follower is None:
+            return head_origin, self.head.l1_origin_hash, []
+        history = self.follower.history
+        number = self.follower.head_number
+        while number > head_origin and (
+            number not in history or history[number].timestamp > timestamp
+        ):
+            number -= 1
+        if number <= head_origin or number not in history:
+            return head_origin, self.head.l1_origin_hash, []
+        return number, history[number].hash, collect_messages(history, head_origin, number)
 
     def remember_rejection(self, tx_hash: bytes, reason: str) -> None:
         self.rejected[tx_hash] = reason

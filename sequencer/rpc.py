@@ -14,18 +14,26 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from eth_abi.abi import decode as abi_decode
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from rollup.abi import Revert
-from rollup.addresses import SYSTEM_CODE_MARKER
+from rollup.addresses import L2_BRIDGE, SYSTEM_CODE_MARKER
 from rollup.block import Header
 from rollup.execution import execute_call
 from rollup.gas import compute_intrinsic_gas
-from rollup.smt import encode_proof
-from rollup.state import Account, Overlay, account_key, compute_tree_key
+from rollup.output import compute_output_root_proof
+from rollup.smt import SparseMerkleTree, encode_proof
+from rollup.state import (
+    WITHDRAWAL_PRESENT_VALUE_HASH,
+    Account,
+    Overlay,
+    account_key,
+    compute_tree_key,
+)
+from rollup.system.bridge import WITHDRAWAL_INITIATED_TOPIC
 from rollup.system.registry import is_system_contract
-from rollup.transaction import decode_transaction
 from sequencer import rpc_format as fmt
 from sequencer.node import (
     POOL_RECOVERY_THRESHOLD,
@@ -98,6 +106,9 @@ class RpcHandler:
             "eth_getLogs": self.eth_get_logs,
             "eth_getProof": self.eth_get_proof,
             "txpool_status": self.txpool_status,
+            "rollup_syncStatus": self.rollup_sync_status,
+            "rollup_outputAtBlock": self.rollup_output_at_block,
+            "rollup_getWithdrawalProof": self.rollup_get_withdrawal_proof,
         }
 
     # ---------------------------------------------------------------------------------------
@@ -428,8 +439,8 @@ class RpcHandler:
             return None
         header = self.get_header(stored.block_number)
         assert header is not None
-        return fmt.format_transaction(
-            decode_transaction(stored.raw),
+        return fmt.format_any_transaction(
+            stored.raw,
             stored.sender,
             tx_hash,
             header.hash,
@@ -494,14 +505,8 @@ class RpcHandler:
         block = fmt.format_header(header, bloom, size)
         if full:
             block["transactions"] = [
-                fmt.format_transaction(
-                    decode_transaction(raw),
-                    sender,
-                    tx_hash,
-                    header.hash,
-                    header.number,
-                    index,
-                    header.base_fee,
+                fmt.format_any_transaction(
+                    raw, sender, tx_hash, header.hash, header.number, index, header.base_fee
                 )
                 for index, (tx_hash, sender, raw) in enumerate(transactions)
             ]
@@ -616,6 +621,90 @@ class RpcHandler:
             )
         return result
 
+    # ---------------------------------------------------------------------------------------
+    # rollup_
+
+    def rollup_sync_status(self, params: Any) -> dict[str, Any]:
+        parse_params(params, 0, 0)
+        return self.node.get_sync_status()
+
+    def rollup_output_at_block(self, params: Any) -> dict[str, Any]:
+        """The output root of an L2 block and its preimage (OP Stack's optimism_outputAtBlock)."""
+        params = parse_params(params, 1, 1)
+        number = self.resolve_block_number(params[0])
+        header = self.get_header(number) if number <= self.node.head.number else None
+        if header is None:
+            raise RpcError(f"block {number} not found", code=-32001)
+        proof = compute_output_root_proof(header)
+        return {
+            "version": fmt.data(proof.version),
+            "outputRoot": fmt.data(proof.root),
+            "stateRoot": fmt.data(proof.state_root),
+            "withdrawalRoot": fmt.data(proof.withdrawal_root),
+            "blockRef": {
+                "number": fmt.quantity(header.number),
+                "hash": fmt.data(header.hash),
+                "timestamp": fmt.quantity(header.timestamp),
+                "l1origin": {
+                    "number": fmt.quantity(header.l1_origin_number),
+                    "hash": fmt.data(header.l1_origin_hash),
+                },
+            },
+            "syncStatus": self.node.get_sync_status(),
+        }
+
+    def rollup_get_withdrawal_proof(self, params: Any) -> dict[str, Any]:
+        """What L1's Bridge.proveWithdrawal needs for a withdrawal, against the output of a block.
+
+        params: [withdrawalHash, l2BlockNumber]. The proof is built from every withdrawal up to
+        that block (the withdrawal tree only grows), so any block at or after the withdrawal works.
+        """
+        params = parse_params(params, 2, 2)
+        wanted = parse_hash(params[0], "withdrawalHash")
+        number = self.resolve_block_number(params[1])
+        header = self.get_header(number) if number <= self.node.head.number else None
+        if header is None:
+            raise RpcError(f"block {number} not found", code=-32001)
+        entries = self.node.storage.get_logs(
+            0, number, [L2_BRIDGE], [[WITHDRAWAL_INITIATED_TOPIC]], max_results=10_000_000
+        )
+        tree = SparseMerkleTree()
+        found: dict[str, Any] | None = None
+        changes: dict[bytes, bytes] = {}
+        for entry in entries:
+            l1_token, amount, withdrawal_hash = abi_decode(
+                ["address", "uint256", "bytes32"], entry.data
+            )
+            changes[withdrawal_hash] = WITHDRAWAL_PRESENT_VALUE_HASH
+            if withdrawal_hash == wanted:
+                found = {
+                    "index": fmt.quantity(int.from_bytes(entry.topics[1], "big")),
+                    "sender": fmt.data(entry.topics[2][12:]),
+                    "l1Recipient": fmt.data(entry.topics[3][12:]),
+                    "l1Token": l1_token,
+                    "amount": fmt.quantity(amount),
+                    "l2BlockNumber": fmt.quantity(entry.block_number),
+                }
+        if found is None:
+            raise RpcError(f"no withdrawal 0x{wanted.hex()} up to block {number}", code=-32001)
+        tree.update(changes)
+        if tree.root != header.withdrawal_root:
+            raise RpcError("withdrawal history does not match the block's withdrawal root")
+        proof = compute_output_root_proof(header)
+        return {
+            "withdrawal": found,
+            "withdrawalHash": fmt.data(wanted),
+            "l2BlockNumber": fmt.quantity(number),
+            "outputRoot": fmt.data(proof.root),
+            "outputRootProof": {
+                "version": fmt.data(proof.version),
+                "stateRoot": fmt.data(proof.state_root),
+                "withdrawalRoot": fmt.data(proof.withdrawal_root),
+                "blockHash": fmt.data(proof.block_hash),
+            },
+            "proof": fmt.data(encode_proof(tree.prove(wanted))),
+        }
+
     def txpool_status(self, params: Any) -> dict[str, str]:
         """geth's txpool_status: ready (pending) and nonce-gapped (queued) transactions."""
         node = self.node
@@ -689,9 +778,7 @@ def make_error(request_id: Any, error: RpcError) -> dict[str, Any]:
 def decode_revert_reason(output: bytes) -> str | None:
     if output[:4] == Revert("").encode()[:4] and len(output) >= 68:
         try:
-            from eth_abi.abi import decode
-
-            (reason,) = decode(["string"], output[4:])
+            (reason,) = abi_decode(["string"], output[4:])
             return str(reason)
         except Exception:
             return None

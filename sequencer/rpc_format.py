@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rollup.addresses import FEE_VAULT
+from rollup.addresses import FEE_VAULT, L2_BRIDGE
 from rollup.block import Header
 from rollup.crypto import keccak256
-from rollup.transaction import TX_TYPE_LEGACY, Transaction
+from rollup.deposit import DEPOSIT_TX_TYPE, decode_deposit
+from rollup.transaction import TX_TYPE_LEGACY, Transaction, decode_transaction
 
 EMPTY_UNCLES_HASH = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
 ZERO_NONCE = "0x0000000000000000"
@@ -100,6 +101,55 @@ def format_transaction(
         result["maxFeePerGas"] = quantity(tx.max_fee_per_gas)
         result["maxPriorityFeePerGas"] = quantity(tx.max_priority_fee_per_gas)
     return result
+
+
+def format_deposit(
+    raw: bytes,
+    sender: bytes,
+    tx_hash: bytes,
+    block_hash: bytes,
+    block_number: int,
+    index: int,
+) -> dict[str, Any]:
+    """A deposit (type 0x7e) as OP Stack nodes show theirs: no signature, no fee."""
+    message = decode_deposit(raw)
+    return {
+        "type": quantity(DEPOSIT_TX_TYPE),
+        "hash": data(tx_hash),
+        "nonce": "0x0",
+        "blockHash": data(block_hash),
+        "blockNumber": quantity(block_number),
+        "transactionIndex": quantity(index),
+        "from": data(sender),
+        "to": data(L2_BRIDGE),
+        "value": "0x0",
+        "gas": "0x0",
+        "gasPrice": "0x0",
+        "input": data(message.payload),
+        "sourceHash": data(message.l1_block_hash),
+        "queueIndex": quantity(message.queue_index),
+        "l1BlockNumber": quantity(message.l1_block_number),
+        "v": "0x0",
+        "r": "0x0",
+        "s": "0x0",
+    }
+
+
+def format_any_transaction(
+    raw: bytes,
+    sender: bytes,
+    tx_hash: bytes,
+    block_hash: bytes,
+    block_number: int,
+    index: int,
+    base_fee: int,
+) -> dict[str, Any]:
+    """A stored transaction of any type, as included in a block."""
+    if raw and raw[0] == DEPOSIT_TX_TYPE:
+        return format_deposit(raw, sender, tx_hash, block_hash, block_number, index)
+    return format_transaction(
+        decode_transaction(raw), sender, tx_hash, block_hash, block_number, index, base_fee
+    )
 
 
 def format_header(header: Header, logs_bloom: bytes, size: int) -> dict[str, Any]:

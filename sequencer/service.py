@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
+from typing import Protocol
 
 import uvicorn
 
@@ -47,18 +49,41 @@ async def run_block_builder(node: Node, block_time: float, stop: asyncio.Event) 
         await asyncio.sleep(0)
 
 
-async def serve(node: Node, host: str, port: int, block_time: float) -> None:
-    """Serve JSON-RPC on host:port and produce blocks until interrupted."""
+class Background(Protocol):
+    """A role's background worker (settlement, verifier): started before serving, stopped after."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+async def serve(
+    node: Node,
+    host: str,
+    port: int,
+    block_time: float | None,
+    workers: Sequence[Background] = (),
+) -> None:
+    """Serve JSON-RPC on host:port, produce blocks (unless block_time is None), until interrupted."""
     app = create_app(node)
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
     )
     server = uvicorn.Server(config)
     stop = asyncio.Event()
-    builder = asyncio.create_task(run_block_builder(node, block_time, stop))
+    for worker in workers:
+        worker.start()
+    builder = (
+        asyncio.create_task(run_block_builder(node, block_time, stop))
+        if block_time is not None
+        else None
+    )
     try:
         await server.serve()
     finally:
         stop.set()
-        await builder
+        if builder is not None:
+            await builder
+        for worker in workers:
+            worker.stop()
         node.close()

@@ -9,17 +9,18 @@ WAD; amounts are integers (or decimal strings of integers) in the token's smalle
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib import resources
 from typing import Any
 
 import orjson
 
-from rollup.addresses import AMM, LENDING, WETH
+from rollup.addresses import AMM, LENDING, NAMED_SYSTEM_CONTRACTS, WETH, ZERO_ADDRESS
 from rollup.block import Header, build_genesis_header
 from rollup.config import ChainConfig
-from rollup.fixedpoint import RAY, WAD, isqrt
+from rollup.fixedpoint import RAY, UINT256_MAX, WAD, isqrt
+from rollup.gas import TX_BASE_GAS
 from rollup.state import (
     SYSTEM_KEY,
     Account,
@@ -69,6 +70,15 @@ def parse_address(value: Any, what: str) -> bytes:
         raise InvalidGenesis(f"{what}: {value!r} is not hex") from exc
 
 
+def parse_hash(value: Any, what: str) -> bytes:
+    if not isinstance(value, str) or not value.startswith("0x") or len(value) != 66:
+        raise InvalidGenesis(f"{what}: {value!r} is not a 0x-prefixed 32-byte hash")
+    try:
+        return bytes.fromhex(value[2:])
+    except ValueError as exc:
+        raise InvalidGenesis(f"{what}: {value!r} is not hex") from exc
+
+
 def parse_integer(value: Any, what: str) -> int:
     if isinstance(value, bool):
         raise InvalidGenesis(f"{what}: {value!r} is not an integer")
@@ -86,23 +96,38 @@ def parse_integer(value: Any, what: str) -> int:
     return result
 
 
+DECIMAL_PATTERN = re.compile(r"(-?)([0-9]*)\.([0-9]*)")
+
+
+def parse_decimal(value: str, places: int, what: str, inexact: str) -> int:
+    """A decimal string times 10**places, exactly (no floating or context rounding) and in range.
+
+    `inexact` is the message for a negative value or one with more than `places` decimals.
+    """
+    match = DECIMAL_PATTERN.fullmatch(value)
+    if match is None or not match.group(2) + match.group(3):
+        raise InvalidGenesis(f"{what}: {value!r} is not a decimal number")
+    sign, whole, fraction = match.groups()
+    if len(fraction.rstrip("0")) > places or (sign and (whole + fraction).strip("0")):
+        raise InvalidGenesis(f"{what}: {value!r} {inexact}")
+    scale: int = 10**places
+    result = int(whole or "0") * scale + int(fraction[:places].ljust(places, "0") or "0")
+    if result > UINT256_MAX:
+        raise InvalidGenesis(f"{what}: {value!r} is out of the uint256 range")
+    return result
+
+
 def parse_wad(value: Any, what: str) -> int:
     """'0.75' -> 0.75e18 exactly; an integer is taken as already in WAD."""
     if isinstance(value, str) and "." in value:
-        scaled = Decimal(value) * WAD
-        if scaled != scaled.to_integral_value() or scaled < 0:
-            raise InvalidGenesis(f"{what}: {value!r} has more than 18 decimals or is negative")
-        return int(scaled)
+        return parse_decimal(value, 18, what, "has more than 18 decimals or is negative")
     return parse_integer(value, what)
 
 
 def parse_amount(value: Any, decimals: int, what: str) -> int:
     """An amount in whole tokens as a decimal string ('1.5') or an integer of base units."""
     if isinstance(value, str) and "." in value:
-        scaled = Decimal(value) * (10**decimals)
-        if scaled != scaled.to_integral_value() or scaled < 0:
-            raise InvalidGenesis(f"{what}: {value!r} has too many decimals")
-        return int(scaled)
+        return parse_decimal(value, decimals, what, "has too many decimals")
     return parse_integer(value, what)
 
 
@@ -119,7 +144,7 @@ def build_genesis(document: dict[str, Any]) -> Genesis:
         return _build_genesis(document)
     except InvalidGenesis:
         raise
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InvalidGenesis(f"malformed genesis document: {exc!r}") from exc
 
 
@@ -130,21 +155,31 @@ def _build_genesis(document: dict[str, Any]) -> Genesis:
         min_base_fee=parse_integer(document.get("minBaseFee", 1_000_000), "minBaseFee"),
         genesis_base_fee=parse_integer(document.get("baseFee", 1_000_000), "baseFee"),
         genesis_timestamp=parse_integer(document.get("timestamp", 0), "timestamp"),
+        l1_origin_number=parse_integer(document.get("l1OriginNumber", 0), "l1OriginNumber"),
+        l1_origin_hash=parse_hash(document.get("l1OriginHash", "0x" + "00" * 32), "l1OriginHash"),
     )
     if config.chain_id == 0:
         raise InvalidGenesis("chainId must not be zero")
+    if config.block_gas_limit < TX_BASE_GAS:  # also keeps the EIP-1559 gas target above zero
+        raise InvalidGenesis(f"gasLimit must be at least {TX_BASE_GAS}")
     now = config.genesis_timestamp
     state = State()
     writes = Overlay(state)
 
     def credit_eth(address: bytes, amount: int) -> None:
         account: Account = writes.get(account_key(address))
+        if account.balance + amount > UINT256_MAX:
+            raise InvalidGenesis(f"ETH balance of 0x{address.hex()} is out of the uint256 range")
         writes.set(account_key(address), account._replace(balance=account.balance + amount))
 
     def credit_token(token: bytes, owner: bytes, amount: int) -> None:
+        leaf: Token = writes.get(token_key(token))
+        if leaf.total_supply + amount > UINT256_MAX:  # bounds every balance of the token too
+            raise InvalidGenesis(
+                f"total supply of token 0x{token.hex()} is out of the uint256 range"
+            )
         balance: TokenBalance = writes.get(balance_key(token, owner))
         writes.set(balance_key(token, owner), TokenBalance(balance.amount + amount))
-        leaf: Token = writes.get(token_key(token))
         writes.set(token_key(token), leaf._replace(total_supply=leaf.total_supply + amount))
         if token == WETH:  # WETH is always backed 1:1 by ETH held by the WETH contract
             credit_eth(WETH, amount)
@@ -164,11 +199,15 @@ def _build_genesis(document: dict[str, Any]) -> Genesis:
         token = parse_address(entry["address"], "token address")
         if token in decimals_of:
             raise InvalidGenesis(f"token {entry['address']} is listed twice")
+        if token in NAMED_SYSTEM_CONTRACTS or token == ZERO_ADDRESS:
+            raise InvalidGenesis(f"token {entry['address']}: address taken by a system contract")
         decimals = parse_integer(entry["decimals"], "decimals")
         if decimals > 36:
             raise InvalidGenesis(f"token {entry['address']}: decimals {decimals} above 36")
         decimals_of[token] = decimals
         l1_token = entry.get("l1Token")
+        if l1_token and token == WETH:  # burning bridged WETH would strand the ETH backing it
+            raise InvalidGenesis("WETH is backed by L2 ETH and cannot be bridged from an L1 token")
         writes.set(
             token_key(token),
             Token(
@@ -222,6 +261,8 @@ def _build_genesis(document: dict[str, Any]) -> Genesis:
             ),
         )
         validate_market_config(entry["asset"], market_config)
+        if writes.get(market_config_key(asset)).listed:
+            raise InvalidGenesis(f"market {entry['asset']} is listed twice")
         if writes.get(price_key(asset)).price == 0:
             raise InvalidGenesis(f"market {entry['asset']} has no genesis price")
         writes.set(market_config_key(asset), market_config)
@@ -238,10 +279,14 @@ def _build_genesis(document: dict[str, Any]) -> Genesis:
         amount_a = parse_amount(entry["amountA"], decimals_of[token_a], "amountA")
         amount_b = parse_amount(entry["amountB"], decimals_of[token_b], "amountB")
         provider = parse_address(entry["provider"], "pool provider")
+        if provider == ZERO_ADDRESS:  # its shares would overwrite the locked minimum liquidity
+            raise InvalidGenesis("pool provider: the zero address holds the locked liquidity")
         token0, token1 = (token_a, token_b) if token_a < token_b else (token_b, token_a)
         amount0, amount1 = (amount_a, amount_b) if token_a == token0 else (amount_b, amount_a)
         if writes.get(pool_key(token0, token1)).created:
             raise InvalidGenesis("a pool is listed twice")
+        if amount0 * amount1 > UINT256_MAX:  # the AMM's checked math could never price it
+            raise InvalidGenesis("pool amounts too large: amountA * amountB must fit in uint256")
         root = isqrt(amount0 * amount1)
         if root <= MINIMUM_LIQUIDITY:
             raise InvalidGenesis("pool liquidity too small")

@@ -202,7 +202,8 @@ def get_price(ctx: CallContext, asset: bytes, require_fresh: bool) -> Price:
 
 def get_decimals_unit(ctx: CallContext, asset: bytes) -> int:
     decimals: int = ctx.state.get(token_key(asset)).decimals
-    return 10**decimals
+    unit: int = 10**decimals
+    return unit
 
 
 def compute_value_down(amount: int, price: int, unit: int) -> int:

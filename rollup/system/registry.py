@@ -27,7 +27,8 @@ from rollup.state import (
 from rollup.system import amm, bridge, lending, leverage, oracle, tokens
 from rollup.system.context import CallContext
 
-Handler = Callable[[CallContext, bytes, list[Any]], tuple[Any, ...]]
+# A handler returns its outputs as a tuple, or None for a function without outputs.
+Handler = Callable[[CallContext, bytes, list[Any]], tuple[Any, ...] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +78,14 @@ ERC20_FUNCTIONS: tuple[SystemFunction, ...] = (
 
 WETH_FUNCTIONS: tuple[SystemFunction, ...] = (
     SystemFunction("deposit()", (), "weth_deposit",
-                   lambda c, t, a: (tokens.deposit_weth(c, t), ())[1], payable=True),
+                   lambda c, t, a: tokens.deposit_weth(c, t), payable=True),
     SystemFunction("withdraw(uint256)", (), "weth_withdraw",
-                   lambda c, t, a: (tokens.withdraw_weth(c, t, a[0]), ())[1]),
+                   lambda c, t, a: tokens.withdraw_weth(c, t, a[0])),
 )
 
 AMM_FUNCTIONS: tuple[SystemFunction, ...] = (
     SystemFunction("createPool(address,address)", (), "pool_create",
-                   lambda c, t, a: (amm.create_pool(c, a[0], a[1]), ())[1]),
+                   lambda c, t, a: amm.create_pool(c, a[0], a[1])),
     SystemFunction(
         "addLiquidity(address,address,uint256,uint256,uint256,uint256,address,uint256)",
         ("uint256", "uint256", "uint256"), "liquidity_add",
@@ -119,11 +120,11 @@ def _get_reserves_view(ctx: CallContext, token_a: bytes, token_b: bytes) -> tupl
 
 LENDING_FUNCTIONS: tuple[SystemFunction, ...] = (
     SystemFunction("supply(address,uint256)", (), "lending_supply",
-                   lambda c, t, a: (lending.supply(c, a[0], a[1]), ())[1]),
+                   lambda c, t, a: lending.supply(c, a[0], a[1])),
     SystemFunction("withdraw(address,uint256)", ("uint256",), "lending_withdraw",
                    lambda c, t, a: (lending.withdraw(c, a[0], a[1]),)),
     SystemFunction("borrow(address,uint256)", (), "lending_borrow",
-                   lambda c, t, a: (lending.borrow(c, a[0], a[1]), ())[1]),
+                   lambda c, t, a: lending.borrow(c, a[0], a[1])),
     SystemFunction("repay(address,uint256)", ("uint256",), "lending_repay",
                    lambda c, t, a: (lending.repay(c, a[0], a[1]),)),
     SystemFunction("liquidate(address,address,address,uint256)", ("uint256", "uint256"),
@@ -152,7 +153,7 @@ LEVERAGE_FUNCTIONS: tuple[SystemFunction, ...] = (
 
 ORACLE_FUNCTIONS: tuple[SystemFunction, ...] = (
     SystemFunction("setPrice(address,uint256,uint256)", (), "oracle_set_price",
-                   lambda c, t, a: (oracle.set_price(c, a[0], a[1], a[2]), ())[1]),
+                   lambda c, t, a: oracle.set_price(c, a[0], a[1], a[2])),
     SystemFunction("getPrice(address)", ("uint256", "uint256", "uint256"), "read",
                    lambda c, t, a: oracle.get_price_report(c, a[0]), view=True),
 )

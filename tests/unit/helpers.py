@@ -2,8 +2,8 @@
 
 `Chain` builds a genesis (the devnet document or a small custom one), signs transactions with the
 anvil dev keys exactly as a wallet does (sign -> encode -> decode_and_recover), executes them in
-blocks with rollup.block.execute_block, and reads results the way a dapp does: view functions through
-rollup.execution.execute_call, ABI-decoded with eth_abi, plus receipts and logs.
+blocks with rollup.block.execute_block, and reads results the way a dapp does: view functions
+through rollup.execution.execute_call, ABI-decoded with eth_abi, plus receipts and logs.
 
 Receipts carry no return data (as on Ethereum), so `Chain.send` also runs the very same transaction
 through rollup.execution.process_transaction on a throwaway overlay of the same pre-state and block
@@ -273,8 +273,11 @@ class Chain:
         return SignedTransaction(decoded, recovered, tx_hash, raw)
 
     def execute(
-        self, transactions: list[SignedTransaction] | tuple[SignedTransaction, ...], *,
-        dt: int = 1, timestamp: int | None = None,
+        self,
+        transactions: list[SignedTransaction] | tuple[SignedTransaction, ...],
+        *,
+        dt: int = 1,
+        timestamp: int | None = None,
     ) -> BlockExecution:
         """Build and execute the next block from `transactions`, `dt` seconds after the head."""
         when = self.head.timestamp + dt if timestamp is None else timestamp
@@ -342,8 +345,13 @@ class Chain:
 
     def set_price(self, asset: bytes, price: int, volatility: int, **options: Any) -> Sent:
         return self.ok(
-            ORACLE_KEY, self.oracle_address(), "setPrice(address,uint256,uint256)",
-            asset, price, volatility, **options,
+            ORACLE_KEY,
+            self.oracle_address(),
+            "setPrice(address,uint256,uint256)",
+            asset,
+            price,
+            volatility,
+            **options,
         )
 
     @staticmethod
@@ -365,7 +373,6 @@ def state_leaves(state: State) -> dict[tuple[Any, ...], tuple[int, ...]]:
     from rollup.state import EMPTY_LEAVES
 
     return {key: leaf for key, leaf in state.items() if leaf != EMPTY_LEAVES[key[0]]}
-
 
 
 # -- a small lending world --------------------------------------------------------------------
@@ -449,8 +456,11 @@ def lending_document(**overrides: Any) -> dict[str, Any]:
         }
     ]
     document["supplies"] = [
-        {"account": hex_address(ADDRESSES[3]), "asset": hex_address(LENDING_USDC),
-         "amount": "100000.0"},
+        {
+            "account": hex_address(ADDRESSES[3]),
+            "asset": hex_address(LENDING_USDC),
+            "amount": "100000.0",
+        },
         {"account": hex_address(ADDRESSES[3]), "asset": hex_address(WETH), "amount": "100.0"},
     ]
     document.update(overrides)

@@ -7,6 +7,8 @@ Devnet pool WETH/USDC: 1,000 WETH (18 decimals) and 3,000,000 USDC (6 decimals);
 from __future__ import annotations
 
 from eth_abi import decode
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rollup.abi import compute_event_topic, encode_address_topic
 from rollup.addresses import AMM, WETH
@@ -120,7 +122,9 @@ def test_swap_with_exactly_the_expected_minimum_output_succeeds() -> None:
 
 def test_swap_below_the_minimum_output_reverts_and_changes_no_reserve() -> None:
     chain = approved_chain()
-    reason = chain.fails(ALICE_KEY, AMM, SWAP, WETH, USDC, 10**18, 2_988_020_944, ALICE, FAR_DEADLINE)
+    reason = chain.fails(
+        ALICE_KEY, AMM, SWAP, WETH, USDC, 10**18, 2_988_020_944, ALICE, FAR_DEADLINE
+    )
     assert reason == "insufficient output amount"
     assert chain.call(AMM, RESERVES, WETH, USDC) == (WETH_RESERVE, USDC_RESERVE, POOL_LIQUIDITY)
     assert chain.balance(WETH, ALICE) == 100 * 10**18
@@ -298,7 +302,16 @@ def test_later_deposit_below_the_b_minimum_reverts() -> None:
     chain = approved_chain()
     # 10 WETH is worth 30,000 USDC at the pool ratio; asking for at least 30,001 fails.
     reason = chain.fails(
-        ALICE_KEY, AMM, ADD, WETH, USDC, 10 * 10**18, 40_000 * 10**6, 0, 30_001 * 10**6, ALICE,
+        ALICE_KEY,
+        AMM,
+        ADD,
+        WETH,
+        USDC,
+        10 * 10**18,
+        40_000 * 10**6,
+        0,
+        30_001 * 10**6,
+        ALICE,
         FAR_DEADLINE,
     )
     assert reason == "insufficient B amount"
@@ -307,7 +320,16 @@ def test_later_deposit_below_the_b_minimum_reverts() -> None:
 def test_later_deposit_below_the_a_minimum_reverts() -> None:
     chain = approved_chain()
     reason = chain.fails(
-        ALICE_KEY, AMM, ADD, WETH, USDC, 10 * 10**18, 20_000 * 10**6, 7 * 10**18, 0, ALICE,
+        ALICE_KEY,
+        AMM,
+        ADD,
+        WETH,
+        USDC,
+        10 * 10**18,
+        20_000 * 10**6,
+        7 * 10**18,
+        0,
+        ALICE,
         FAR_DEADLINE,
     )
     assert reason == "insufficient A amount"
@@ -393,3 +415,30 @@ def test_deposit_then_withdraw_never_returns_more_than_was_deposited() -> None:
     chain.ok(ALICE_KEY, AMM, REMOVE, WETH, USDC, minted, 0, 0, ALICE, FAR_DEADLINE)
     assert chain.balance(WETH, ALICE) <= weth_before
     assert chain.balance(USDC, ALICE) <= usdc_before
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    amount_in=st.integers(min_value=10**9, max_value=100 * 10**18),
+    weth_to_usdc=st.booleans(),
+)
+def test_any_swap_pays_get_amount_out_and_never_decreases_k(
+    amount_in: int, weth_to_usdc: bool
+) -> None:
+    chain = approved_chain()
+    token_in, token_out = (WETH, USDC) if weth_to_usdc else (USDC, WETH)
+    reserve_in, reserve_out = (
+        (WETH_RESERVE, USDC_RESERVE) if weth_to_usdc else (USDC_RESERVE, WETH_RESERVE)
+    )
+    amount_in = amount_in if weth_to_usdc else amount_in * 3_000 // 10**12 + 1  # in USDC
+    expected = amount_in * 997 * reserve_out // (reserve_in * 1000 + amount_in * 997)
+    sent = chain.transact(
+        WHALE_KEY, AMM, SWAP, token_in, token_out, amount_in, 0, WHALE, FAR_DEADLINE
+    )
+    if expected == 0:
+        assert sent.revert_reason == "insufficient output amount"
+        return
+    assert sent.returned("uint256") == (expected,)
+    new_in, new_out, _ = chain.call(AMM, RESERVES, token_in, token_out)
+    assert (new_in, new_out) == (reserve_in + amount_in, reserve_out - expected)
+    assert new_in * new_out >= reserve_in * reserve_out

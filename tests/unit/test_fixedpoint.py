@@ -38,7 +38,10 @@ def test_constants_are_the_usual_units() -> None:
     assert WAD == 1_000_000_000_000_000_000
     assert RAY == 1_000_000_000_000_000_000_000_000_000
     assert SECONDS_PER_YEAR == 31_536_000  # 365 days
-    assert UINT256_MAX == 115792089237316195423570985008687907853269984665640564039457584007913129639935
+    assert (
+        UINT256_MAX
+        == 115792089237316195423570985008687907853269984665640564039457584007913129639935
+    )
 
 
 def test_check_uint256_accepts_the_full_range_and_nothing_else() -> None:

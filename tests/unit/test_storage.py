@@ -6,6 +6,7 @@ Blocks are real: signed transactions executed by rollup.block.execute_block on t
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from rollup.block import BlockExecution, SignedTransaction, execute_block
 from rollup.crypto import compute_private_key_address
 from rollup.genesis import Genesis, build_genesis, load_default_genesis_document
 from rollup.state import LEAF_TYPES, State, TokenBalance, balance_key
+from rollup.system.context import Log
 from rollup.system.tokens import DEPOSIT_TOPIC, TRANSFER_TOPIC
 from rollup.transaction import (
     TX_TYPE_DYNAMIC_FEE,
@@ -33,9 +35,11 @@ from rollup.transaction import (
 )
 from sequencer.storage import (
     KEY_FIELD_SIZES,
+    Storage,
     StoredLog,
     StoredTransaction,
-    Storage,
+    format_copy_row,
+    meta_table,
 )
 
 PRIVATE_KEY = bytes.fromhex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
@@ -138,7 +142,7 @@ def storage(url: str, chain: Chain) -> Iterator[Storage]:
     store.close()
 
 
-def all_logs(chain: Chain) -> list[tuple[int, int, object]]:
+def all_logs(chain: Chain) -> list[tuple[int, int, Log]]:
     """(block number, block log index, Log) of every log produced, in chain order."""
     result = []
     for execution in chain.blocks:
@@ -345,9 +349,7 @@ def test_large_effective_gas_price_reads_back_exactly(url: str, chain: Chain) ->
 # Logs (eth_getLogs)
 
 
-def test_get_logs_without_filter_returns_every_log_in_order(
-    storage: Storage, chain: Chain
-) -> None:
+def test_get_logs_without_filter_returns_every_log_in_order(storage: Storage, chain: Chain) -> None:
     found = storage.get_logs(0, 3, None, [])
     expected = all_logs(chain)
     assert positions(found) == [(number, index) for number, index, _ in expected]
@@ -580,49 +582,55 @@ def free_port() -> int:
         return port
 
 
+def postgres_user_prefix() -> list[str]:
+    """The command prefix to run PostgreSQL's tools as a non-root user (initdb refuses root)."""
+    if os.geteuid() != 0:
+        return []
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.skip("running as root and there is no postgres user to run PostgreSQL as")
+    return [runuser, "-u", "postgres", "--"]
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL cluster in a temporary directory, on 127.0.0.1 and a free port."""
     bin_dir = find_postgres_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        runuser = shutil.which("runuser")
-        if runuser is None:
-            pytest.skip("running as root without runuser: cannot start PostgreSQL")
-        try:
-            import pwd
-
-            postgres_user = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no postgres user to run PostgreSQL as")
-        as_user = [runuser, "-u", "postgres", "--"]
+    prefix = postgres_user_prefix()
     directory = tempfile.mkdtemp(prefix="storage-pg-")
+    if prefix:
+        user = pwd.getpwnam("postgres")
+        os.chown(directory, user.pw_uid, user.pw_gid)
     data = os.path.join(directory, "data")
-    if as_user:
-        os.chown(directory, postgres_user.pw_uid, postgres_user.pw_gid)
+    pg_ctl = [*prefix, str(bin_dir / "pg_ctl"), "-D", data]
     port = free_port()
-    subprocess.run(
-        [*as_user, str(bin_dir / "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-    )
     options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        [*as_user, str(bin_dir / "pg_ctl"), "-D", data, "-o", options, "-l",
-         os.path.join(directory, "log"), "-w", "-t", "60", "start"],
-        check=True,
-        capture_output=True,
-    )
+    started = False
     try:
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
-    finally:
+        initdb = [str(bin_dir / "initdb"), "-D", data, "-U", "postgres", "-A", "trust"]
+        subprocess.run([*prefix, *initdb], check=True, capture_output=True)
+        log_file = os.path.join(directory, "log")
         subprocess.run(
-            [*as_user, str(bin_dir / "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"],
+            [*pg_ctl, "-o", options, "-l", log_file, "-w", "-t", "60", "start"],
+            check=True,
             capture_output=True,
         )
+        started = True
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        if started:
+            subprocess.run([*pg_ctl, "-m", "immediate", "-w", "stop"], capture_output=True)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_postgresql_copy_row_escapes_null_bytea_and_integers() -> None:
+    assert format_copy_row((None, b"\x01\xff", 7, b"")) == "\\N\t\\\\x01ff\t7\t\\\\x\n"
 
 
 def test_postgresql_round_trip(postgres_url: str, chain: Chain) -> None:
@@ -650,6 +658,26 @@ def test_postgresql_round_trip(postgres_url: str, chain: Chain) -> None:
     reopened.close()
 
 
+def test_database_of_another_schema_version_is_refused(url: str) -> None:
+    store = Storage(url)
+    with store.engine.begin() as conn:
+        conn.execute(
+            meta_table.update().where(meta_table.c.key == "schema_version"), {"value": b"0"}
+        )
+    store.close()
+    with pytest.raises(ValueError, match="schema version 0 is not this node's"):
+        Storage(url)
+
+
+def test_in_memory_sqlite_keeps_one_database() -> None:
+    store = Storage("sqlite://")
+    genesis, document = new_genesis()
+    store.initialize_genesis(genesis, document)
+    assert store.get_header(0) == genesis.header
+    assert store.load_state(State()) == genesis.header.state_root
+    store.close()
+
+
 def test_unsupported_url_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database URL"):
         Storage("mysql://localhost/db")
@@ -660,4 +688,3 @@ def test_sqlite_file_is_in_wal_mode(storage: Storage, url: str) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-

@@ -7,7 +7,7 @@ from eth_abi import decode
 from rollup.abi import compute_event_topic, encode_address_topic, encode_call
 from rollup.addresses import AMM, WETH
 from rollup.state import Token, token_key
-from tests.unit.helpers import ADDRESSES, ANVIL_KEYS, DAI, USDC, UINT256_MAX, Chain
+from tests.unit.helpers import ADDRESSES, ANVIL_KEYS, DAI, UINT256_MAX, USDC, Chain
 
 ALICE_KEY, BOB_KEY, CAROL_KEY = ANVIL_KEYS[0], ANVIL_KEYS[1], ANVIL_KEYS[2]
 ALICE, BOB, CAROL = ADDRESSES[0], ADDRESSES[1], ADDRESSES[2]
@@ -53,7 +53,9 @@ def test_transfer_returns_true_and_emits_a_transfer_log() -> None:
 
 def test_transfer_of_more_than_the_balance_reverts() -> None:
     chain = Chain()
-    reason = chain.fails(ALICE_KEY, USDC, "transfer(address,uint256)", BOB, USDC_GENESIS_BALANCE + 1)
+    reason = chain.fails(
+        ALICE_KEY, USDC, "transfer(address,uint256)", BOB, USDC_GENESIS_BALANCE + 1
+    )
     assert reason == "transfer amount exceeds balance"
     assert chain.balance(USDC, ALICE) == USDC_GENESIS_BALANCE
     assert chain.balance(USDC, BOB) == USDC_GENESIS_BALANCE

@@ -88,6 +88,129 @@ interface Vm {
     /// @notice Discards the current fuzz input when `condition` is false.
     /// @param condition The condition the input must satisfy.
     function assume(bool condition) external;
+
+    /// @notice Records every log emitted from now on, for getRecordedLogs.
+    function recordLogs() external;
+
+    /// @notice A log recorded after recordLogs.
+    /// @custom:field topics  The log's topics.
+    /// @custom:field data    The log's data.
+    /// @custom:field emitter The emitting contract.
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    /// @notice Returns the logs recorded since recordLogs (or the last getRecordedLogs) and clears
+    ///         them.
+    /// @return logs The recorded logs, in order.
+    function getRecordedLogs() external returns (Log[] memory logs);
+
+    /// @notice The project root (the directory of foundry.toml), without a trailing slash.
+    /// @return path The absolute path.
+    function projectRoot() external view returns (string memory path);
+
+    /// @notice Reads a whole file as text; the path must be readable under fs_permissions.
+    /// @param path Absolute or relative to the project root.
+    /// @return data The file's contents.
+    function readFile(string calldata path) external view returns (string memory data);
+
+    /// @notice Reads an environment variable, or returns `defaultValue` when it is unset.
+    /// @param name         The variable.
+    /// @param defaultValue The value when it is unset.
+    /// @return value The value.
+    function envOr(string calldata name, string calldata defaultValue)
+        external
+        view
+        returns (string memory value);
+
+    /// @notice Whether a JSON path exists in a JSON document.
+    /// @param json The document.
+    /// @param key  The path, e.g. ".cases[0].root".
+    /// @return Whether it exists.
+    function keyExistsJson(string calldata json, string calldata key) external view returns (bool);
+
+    /// @notice Decodes the JSON value at `key` as a uint256 (a number or a numeric string).
+    /// @param json The document.
+    /// @param key  The path.
+    /// @return The value.
+    function parseJsonUint(string calldata json, string calldata key)
+        external
+        pure
+        returns (uint256);
+
+    /// @notice Decodes the JSON value at `key` as an address (a 0x-prefixed hex string).
+    /// @param json The document.
+    /// @param key  The path.
+    /// @return The value.
+    function parseJsonAddress(string calldata json, string calldata key)
+        external
+        pure
+        returns (address);
+
+    /// @notice Decodes the JSON value at `key` as a bytes32 (a 0x-prefixed hex string).
+    /// @param json The document.
+    /// @param key  The path.
+    /// @return The value.
+    function parseJsonBytes32(string calldata json, string calldata key)
+        external
+        pure
+        returns (bytes32);
+
+    /// @notice Decodes the JSON value at `key` as bytes (a 0x-prefixed hex string).
+    /// @param json The document.
+    /// @param key  The path.
+    /// @return The value.
+    function parseJsonBytes(string calldata json, string calldata key)
+        external
+        pure
+        returns (bytes memory);
+
+    /// @notice Decodes the JSON value at `key` as a string.
+    /// @param json The document.
+    /// @param key  The path.
+    /// @return The value.
+    function parseJsonString(string calldata json, string calldata key)
+        external
+        pure
+        returns (string memory);
+
+    /// @notice Decodes the JSON array at `key` as bool[].
+    /// @param json The document.
+    /// @param key  The path.
+    /// @return The values.
+    function parseJsonBoolArray(string calldata json, string calldata key)
+        external
+        pure
+        returns (bool[] memory);
+
+    /// @notice Decodes the JSON array at `key` as bytes32[].
+    /// @param json The document.
+    /// @param key  The path.
+    /// @return The values.
+    function parseJsonBytes32Array(string calldata json, string calldata key)
+        external
+        pure
+        returns (bytes32[] memory);
+
+    /// @notice Decodes the JSON array at `key` as bytes[].
+    /// @param json The document.
+    /// @param key  The path.
+    /// @return The values.
+    function parseJsonBytesArray(string calldata json, string calldata key)
+        external
+        pure
+        returns (bytes[] memory);
+
+    /// @notice Decodes the JSON array at `key` as string[].
+    /// @param json The document.
+    /// @param key  The path.
+    /// @return The values.
+    function parseJsonStringArray(string calldata json, string calldata key)
+        external
+        pure
+        returns (string[] memory);
 }
 
 /// @title Test
@@ -163,6 +286,30 @@ abstract contract Test {
         if (keccak256(bytes(_left)) != keccak256(bytes(_right))) {
             _fail("assertEq(string)", _quote(_left), "!=", _quote(_right));
         }
+    }
+
+    /// @notice Reverts unless `_left == _right`, prefixing the reason with `_message`.
+    /// @param _left    The actual value.
+    /// @param _right   The expected value.
+    /// @param _message What was compared.
+    function assertEq(bytes32 _left, bytes32 _right, string memory _message) internal pure {
+        if (_left != _right) _fail(_message, _toHex(_left), "!=", _toHex(_right));
+    }
+
+    /// @notice Reverts unless `_left == _right`, prefixing the reason with `_message`.
+    /// @param _left    The actual value.
+    /// @param _right   The expected value.
+    /// @param _message What was compared.
+    function assertEq(bool _left, bool _right, string memory _message) internal pure {
+        if (_left != _right) _fail(_message, _toString(_left), "!=", _toString(_right));
+    }
+
+    /// @notice Reverts unless `_left == _right`, prefixing the reason with `_message`.
+    /// @param _left    The actual value.
+    /// @param _right   The expected value.
+    /// @param _message What was compared.
+    function assertEq(address _left, address _right, string memory _message) internal pure {
+        if (_left != _right) _fail(_message, _toHex(_left), "!=", _toHex(_right));
     }
 
     /// @notice Reverts if `_left == _right`.
@@ -284,6 +431,86 @@ abstract contract Test {
         uint256 size = _max - _min;
         if (size == type(uint256).max) return _value;
         return _min + _value % (size + 1);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Invariant testing: forge reads these lists through the public getters below (the names and
+    // return types forge-std's StdInvariant uses), after setUp.
+
+    /// @notice A contract and the functions of it the invariant fuzzer may call.
+    /// @custom:field addr      The contract.
+    /// @custom:field selectors Its functions.
+    struct FuzzSelector {
+        address addr;
+        bytes4[] selectors;
+    }
+
+    address[] private _targetedContracts;
+    address[] private _excludedContracts;
+    address[] private _targetedSenders;
+    address[] private _excludedSenders;
+    FuzzSelector[] private _targetedSelectors;
+
+    /// @notice Lets the invariant fuzzer call `_target` (by default it calls every contract
+    ///         deployed in setUp).
+    /// @param _target The contract.
+    function targetContract(address _target) internal {
+        _targetedContracts.push(_target);
+    }
+
+    /// @notice Keeps the invariant fuzzer from calling `_target`.
+    /// @param _target The contract.
+    function excludeContract(address _target) internal {
+        _excludedContracts.push(_target);
+    }
+
+    /// @notice Restricts the invariant fuzzer's calls to `_selector.addr` to the listed functions.
+    /// @param _selector The contract and its functions.
+    function targetSelector(FuzzSelector memory _selector) internal {
+        _targetedSelectors.push(_selector);
+    }
+
+    /// @notice Makes the invariant fuzzer send its calls from `_sender` (and the other targeted
+    ///         senders) only.
+    /// @param _sender The sender.
+    function targetSender(address _sender) internal {
+        _targetedSenders.push(_sender);
+    }
+
+    /// @notice Keeps the invariant fuzzer from sending calls from `_sender`.
+    /// @param _sender The sender.
+    function excludeSender(address _sender) internal {
+        _excludedSenders.push(_sender);
+    }
+
+    /// @notice The contracts the invariant fuzzer calls (empty: every contract from setUp).
+    /// @return The contracts.
+    function targetContracts() public view returns (address[] memory) {
+        return _targetedContracts;
+    }
+
+    /// @notice The contracts the invariant fuzzer never calls.
+    /// @return The contracts.
+    function excludeContracts() public view returns (address[] memory) {
+        return _excludedContracts;
+    }
+
+    /// @notice The functions the invariant fuzzer calls, per contract.
+    /// @return The selectors.
+    function targetSelectors() public view returns (FuzzSelector[] memory) {
+        return _targetedSelectors;
+    }
+
+    /// @notice The senders the invariant fuzzer uses (empty: random senders).
+    /// @return The senders.
+    function targetSenders() public view returns (address[] memory) {
+        return _targetedSenders;
+    }
+
+    /// @notice The senders the invariant fuzzer never uses.
+    /// @return The senders.
+    function excludeSenders() public view returns (address[] memory) {
+        return _excludedSenders;
     }
 
     // ------------------------------------------------------------------------------------------

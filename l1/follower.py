@@ -1,0 +1,177 @@
+"""Following L1: the ordered L1 blocks since the rollup's start, with their batches and messages.
+
+Both roles use it: the sequencer for L1 origins and deposits, the verifier for derivation. Each
+poll checks that the newest known block is still canonical; if a reorg replaced it, the follower
+walks back to the last common block, forgets everything after it and reports that block, so the
+caller can roll back what it derived from the removed blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from l1.contracts import (
+    APPEND_BATCH,
+    BATCH_APPENDED_TOPIC,
+    L2_TRANSACTION_QUEUED_TOPIC,
+    decode_batch_appended,
+    decode_l2_transaction_queued,
+)
+from l1.rpc import L1Block, L1Client, L1Log, _parse_block
+from rollup.crypto import keccak256
+from rollup.deposit import QueuedMessage
+from rollup.derivation import L1BlockData
+
+log = logging.getLogger("rollup.l1")
+
+MAX_BLOCKS_PER_POLL = 500
+
+
+@dataclass(slots=True)
+class PollResult:
+    """What a poll found: new canonical blocks, and the block a reorg rewound to (if any)."""
+
+    new_blocks: list[L1BlockData] = field(default_factory=list)
+    reorged_to: int | None = None
+
+
+class L1Follower:
+    """Keeps `history` (number -> L1BlockData) canonical from `start_block` to the L1 head."""
+
+    def __init__(
+        self,
+        client: L1Client,
+        batch_inbox: bytes,
+        bridge: bytes,
+        start_block: int,
+        confirmations: int = 0,
+    ) -> None:
+        self.client = client
+        self.batch_inbox = batch_inbox
+        self.bridge = bridge
+        self.start_block = start_block
+        self.confirmations = confirmations
+        self.history: dict[int, L1BlockData] = {}
+        self.head_number = start_block - 1
+
+    @property
+    def head(self) -> L1BlockData | None:
+        return self.history.get(self.head_number)
+
+    def poll(self) -> PollResult:
+        """Catch up with L1 (at most MAX_BLOCKS_PER_POLL blocks), handling a reorg first."""
+        result = PollResult()
+        reorged_to = self.detect_reorg()
+        if reorged_to is not None:
+            result.reorged_to = reorged_to
+        target = self.client.block_number() - self.confirmations
+        if target <= self.head_number:
+            return result
+        last = min(target, self.head_number + MAX_BLOCKS_PER_POLL)
+        first = self.head_number + 1
+        blocks = self.fetch_blocks(first, last)
+        previous = self.history.get(first - 1)
+        parent_hash = previous.hash if previous is not None else None
+        kept: list[L1Block] = []
+        for block in blocks:
+            if parent_hash is not None and block.parent_hash != parent_hash:
+                break  # a reorg happened while we were reading; the next poll rewinds
+            kept.append(block)
+            parent_hash = block.hash
+        blocks = kept
+        if not blocks:
+            return result
+        logs = self.client.get_logs(
+            [self.batch_inbox, self.bridge],
+            [[BATCH_APPENDED_TOPIC, L2_TRANSACTION_QUEUED_TOPIC]],
+            blocks[0].number,
+            blocks[-1].number,
+        )
+        canonical = {block.number: block.hash for block in blocks}
+        logs = [entry for entry in logs if canonical.get(entry.block_number) == entry.block_hash]
+        batches = self.read_batches(logs)
+        for block in blocks:
+            data = L1BlockData(
+                number=block.number,
+                hash=block.hash,
+                parent_hash=block.parent_hash,
+                timestamp=block.timestamp,
+                batches=tuple(batches.get(block.number, [])),
+                messages=tuple(self.read_messages(logs, block.number)),
+            )
+            self.history[block.number] = data
+            self.head_number = block.number
+            result.new_blocks.append(data)
+        return result
+
+    def fetch_blocks(self, first: int, last: int) -> list[L1Block]:
+        replies = self.client.request_batch(
+            [("eth_getBlockByNumber", [hex(number), False]) for number in range(first, last + 1)]
+        )
+        return [_parse_block(reply) for reply in replies if reply is not None]
+
+    def read_batches(self, logs: list[L1Log]) -> dict[int, list[bytes]]:
+        """Batch bytes per L1 block, from the calldata of each BatchAppended transaction."""
+        appended = [
+            decode_batch_appended(entry)
+            for entry in logs
+            if entry.address == self.batch_inbox and entry.topics[0] == BATCH_APPENDED_TOPIC
+        ]
+        if not appended:
+            return {}
+        inputs = self.client.request_batch(
+            [("eth_getTransactionByHash", ["0x" + event.log.tx_hash.hex()]) for event in appended]
+        )
+        batches: dict[int, list[bytes]] = {}
+        for event, transaction in zip(appended, inputs, strict=True):
+            if transaction is None:
+                continue
+            calldata = bytes.fromhex(transaction.get("input", "0x")[2:])
+            try:
+                (batch,) = APPEND_BATCH.decode_arguments(calldata)
+            except ValueError:
+                continue  # not a direct appendBatch call; its bytes are not in this calldata
+            if keccak256(batch) != event.batch_hash:
+                continue
+            batches.setdefault(event.log.block_number, []).append(bytes(batch))
+        return batches
+
+    def read_messages(self, logs: list[L1Log], block_number: int) -> list[QueuedMessage]:
+        messages = [
+            decode_l2_transaction_queued(entry).to_message()
+            for entry in logs
+            if entry.block_number == block_number
+            and entry.address == self.bridge
+            and entry.topics[0] == L2_TRANSACTION_QUEUED_TOPIC
+        ]
+        messages.sort(key=lambda message: message.queue_index)
+        return messages
+
+    def detect_reorg(self) -> int | None:
+        """If our head is no longer canonical, rewind to the last common block and return it."""
+        number = self.head_number
+        if number < self.start_block:
+            return None
+        rewound = False
+        while number >= self.start_block:
+            known = self.history[number]
+            try:
+                canonical = self.client.get_block(number)
+            except Exception:  # the block may not exist any more after a deep reorg
+                canonical = None
+            if canonical is not None and canonical.hash == known.hash:
+                break
+            del self.history[number]
+            number -= 1
+            rewound = True
+        if not rewound:
+            return None
+        self.head_number = number
+        log.warning("L1 reorg: rewound to block %d", number)
+        return number
+
+    def prune(self, keep_from: int) -> None:
+        """Forget blocks below `keep_from` (never needed again by derivation)."""
+        for number in [n for n in self.history if n < keep_from]:
+            del self.history[number]

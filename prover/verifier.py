@@ -1,0 +1,150 @@
+"""The verifier replica: L1 only -> derivation -> the same STF -> its own blocks and roots.
+
+It follows the L1 BatchInbox and Bridge, derives every L2 block with rollup.derivation, stores them
+like a sequencer would (so the same JSON-RPC serves reads), and compares every output root the
+proposer bonded on L1 with its own. An L1 reorg rolls back the L2 blocks derived from the removed
+L1 blocks; derivation then continues on the new L1 chain.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from l1.contracts import OUTPUT_PROPOSED_TOPIC, decode_output_proposed
+from l1.follower import L1Follower
+from rollup.block import BlockExecution
+from rollup.derivation import Deriver
+from rollup.output import compute_output_root
+from rollup.state import State
+from sequencer.node import Node
+
+log = logging.getLogger("rollup.verifier")
+
+POLL_INTERVAL = 0.25
+
+
+@dataclass(slots=True)
+class OutputCheck:
+    """An output proposed on L1 and what this verifier computed for the same block."""
+
+    output_index: int
+    l2_block_number: int
+    proposed_root: bytes
+    computed_root: bytes | None  # None while the verifier has not derived that block yet
+
+    @property
+    def matches(self) -> bool | None:
+        return None if self.computed_root is None else self.computed_root == self.proposed_root
+
+
+@dataclass(slots=True)
+class Verifier:
+    """Derives the chain from L1 into `node` (a Node used read-only for RPC)."""
+
+    node: Node
+    follower: L1Follower
+    output_oracle: bytes
+    deriver: Deriver = field(init=False)
+    carriers: dict[int, int] = field(default_factory=dict)  # L2 block -> L1 block it came from
+    derived_through: int = 0  # last L1 block processed
+    outputs: dict[int, OutputCheck] = field(default_factory=dict)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self.deriver = Deriver(self.node.state, self.node.config, self.node.head)
+        self.node.role = "verifier"
+        self.derived_through = self.follower.start_block - 1
+
+    def store(self, execution: BlockExecution) -> None:
+        self.node.storage.append_block(execution)
+        self.node.head = execution.header
+        self.carriers[execution.header.number] = self.derived_through + 1
+
+    def step(self) -> int:
+        """Poll L1 once and derive what it brought; return the number of L2 blocks derived."""
+        with self.node.l1_lock:
+            result = self.follower.poll()
+            if result.reorged_to is not None:
+                self.roll_back(result.reorged_to)
+            derived = 0
+            history = self.follower.history
+            while self.derived_through < self.follower.head_number:
+                l1_block = history[self.derived_through + 1]
+                executions = self.deriver.process_l1_block(l1_block, history, on_block=self.store)
+                derived += len(executions)
+                self.derived_through = l1_block.number
+        head = self.node.head.number
+        self.node.safe_number = head
+        self.check_outputs(result.new_blocks[0].number if result.new_blocks else None)
+        return derived
+
+    def roll_back(self, l1_block: int) -> None:
+        """Undo every L2 block derived from L1 blocks after `l1_block`."""
+        removed = [number for number, carrier in self.carriers.items() if carrier > l1_block]
+        self.derived_through = min(self.derived_through, l1_block)
+        if not removed:
+            return
+        keep = min(removed) - 1
+        log.warning("L1 reorg to block %d: rolling L2 back to block %d", l1_block, keep)
+        self.node.storage.rollback_to(keep)
+        state = State()
+        self.node.storage.load_state(state)
+        header = self.node.storage.get_header(keep) if keep > 0 else self.node.genesis.header
+        assert header is not None
+        self.node.state = state
+        self.node.head = header
+        self.deriver = Deriver(state, self.node.config, header)
+        for number in removed:
+            del self.carriers[number]
+
+    def check_outputs(self, from_l1_block: int | None) -> None:
+        """Compare newly seen OutputProposed events, and pending ones, with our own roots."""
+        if from_l1_block is not None:
+            logs = self.follower.client.get_logs(
+                [self.output_oracle],
+                [[OUTPUT_PROPOSED_TOPIC]],
+                from_l1_block,
+                self.follower.head_number,
+            )
+            for entry in logs:
+                event = decode_output_proposed(entry)
+                self.outputs[event.output_index] = OutputCheck(
+                    event.output_index, event.l2_block_number, event.output_root, None
+                )
+        for check in self.outputs.values():
+            if check.computed_root is None and check.l2_block_number <= self.node.head.number:
+                header = self.node.storage.get_header(check.l2_block_number)
+                if header is not None:
+                    check.computed_root = compute_output_root(header)
+                    if not check.matches:
+                        log.error(
+                            "output %d for L2 block %d is WRONG: proposed 0x%s, derived 0x%s",
+                            check.output_index,
+                            check.l2_block_number,
+                            check.proposed_root.hex(),
+                            check.computed_root.hex(),
+                        )
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self.run, name="verifier", daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        last_error = None
+        while not self.stop_event.is_set():
+            try:
+                self.step()
+                last_error = None
+            except Exception as exc:  # keep following L1 through transient failures
+                if str(exc) != last_error:
+                    log.exception("verifier step failed")
+                last_error = str(exc)
+            self.stop_event.wait(POLL_INTERVAL)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)

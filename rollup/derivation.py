@@ -1,0 +1,152 @@
+"""Derivation: the L2 chain as a pure function of L1 data (docs/SETTLEMENT.md §5).
+
+A verifier feeds L1 blocks in order; each yields the L2 blocks that become safe with it. Batches are
+checked by rule and skipped when they do not apply; deposits and forced transactions enter with the
+first block that advances the L1 origin past them; if the sequencer lets the origin fall more than
+SEQUENCER_WINDOW L1 blocks behind, derivation builds the missing blocks itself (L1 messages only),
+so no one can keep a deposit or a forced transaction out of the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rollup.batch import Batch, BatchBlock, InvalidBatch, decode_batch
+from rollup.block import BlockExecution, Header, SignedTransaction, execute_block
+from rollup.config import ChainConfig
+from rollup.crypto import keccak256
+from rollup.deposit import QueuedMessage
+from rollup.state import State
+from rollup.transaction import InvalidTransaction, encode_transaction, recover_sender
+
+SEQUENCER_WINDOW = 120  # L1 blocks
+MAX_DRIFT = 600  # seconds an L2 block may run ahead of its L1 origin
+
+
+@dataclass(frozen=True, slots=True)
+class L1BlockData:
+    """What derivation needs of one L1 block."""
+
+    number: int
+    hash: bytes
+    parent_hash: bytes
+    timestamp: int
+    batches: tuple[bytes, ...]  # BatchInbox batches, in log order
+    messages: tuple[QueuedMessage, ...]  # Bridge queue events, in queue order
+
+
+def collect_messages(
+    history: Mapping[int, L1BlockData], after_origin: int, up_to_origin: int
+) -> list[QueuedMessage]:
+    """Every queued message of L1 blocks (after_origin, up_to_origin], in queue order."""
+    messages: list[QueuedMessage] = []
+    for number in range(after_origin + 1, up_to_origin + 1):
+        messages.extend(history[number].messages)
+    return messages
+
+
+def check_batch_block(
+    parent: Header, block: BatchBlock, carrier: L1BlockData, history: Mapping[int, L1BlockData]
+) -> str | None:
+    """Why a batch block may not follow `parent`, or None if it may."""
+    if block.timestamp < parent.timestamp:
+        return "timestamp before the parent's"
+    if block.l1_origin_number < parent.l1_origin_number:
+        return "L1 origin moves backwards"
+    if block.l1_origin_number > carrier.number:
+        return "L1 origin after the L1 block carrying the batch"
+    origin = history.get(block.l1_origin_number)
+    if origin is None:
+        return "L1 origin unknown (before the rollup's start)"
+    if block.timestamp < origin.timestamp:
+        return "timestamp before its L1 origin's"
+    if block.timestamp > origin.timestamp + MAX_DRIFT:
+        return "timestamp too far ahead of its L1 origin"
+    return None
+
+
+def recover_batch_transactions(block: BatchBlock) -> list[SignedTransaction] | None:
+    """Signed transactions of a batch block with their senders; None if a signature is invalid."""
+    signed: list[SignedTransaction] = []
+    for tx in block.transactions:
+        raw = encode_transaction(tx)
+        try:
+            sender = recover_sender(tx)
+        except InvalidTransaction:
+            return None
+        signed.append(SignedTransaction(tx, sender, keccak256(raw), raw))
+    return signed
+
+
+class Deriver:
+    """Applies L1 blocks to a replica of the L2 chain, one at a time."""
+
+    def __init__(self, state: State, config: ChainConfig, safe_head: Header) -> None:
+        self.state = state
+        self.config = config
+        self.safe_head = safe_head
+
+    def apply_block(
+        self,
+        block: BatchBlock,
+        transactions: Sequence[SignedTransaction],
+        history: Mapping[int, L1BlockData],
+    ) -> BlockExecution:
+        parent = self.safe_head
+        messages: list[QueuedMessage] = []
+        if block.l1_origin_number > parent.l1_origin_number:
+            messages = collect_messages(history, parent.l1_origin_number, block.l1_origin_number)
+        execution = execute_block(
+            self.state,
+            self.config,
+            parent,
+            transactions,
+            block.timestamp,
+            block.l1_origin_number,
+            history[block.l1_origin_number].hash,
+            messages,
+        )
+        self.safe_head = execution.header
+        return execution
+
+    def process_l1_block(
+        self,
+        l1_block: L1BlockData,
+        history: Mapping[int, L1BlockData],
+        on_block: Callable[[BlockExecution], None] | None = None,
+    ) -> list[BlockExecution]:
+        """Derive what `l1_block` makes safe; `history` must hold every L1 block since the start."""
+        derived: list[BlockExecution] = []
+
+        def emit(execution: BlockExecution) -> None:
+            derived.append(execution)
+            if on_block is not None:
+                on_block(execution)
+
+        for data in l1_block.batches:
+            head = self.safe_head
+            try:
+                batch: Batch = decode_batch(
+                    data, self.config.chain_id, head.timestamp, head.l1_origin_number
+                )
+            except InvalidBatch:
+                continue
+            if batch.first_block_number != head.number + 1 or batch.parent_hash != head.hash:
+                continue
+            for block in batch.blocks:
+                if check_batch_block(self.safe_head, block, l1_block, history) is not None:
+                    break
+                transactions = recover_batch_transactions(block)
+                if transactions is None:
+                    break
+                emit(self.apply_block(block, transactions, history))
+        while self.safe_head.l1_origin_number + SEQUENCER_WINDOW < l1_block.number:
+            origin = history[self.safe_head.l1_origin_number + 1]
+            forced = BatchBlock(
+                timestamp=max(origin.timestamp, self.safe_head.timestamp),
+                l1_origin_number=origin.number,
+                transactions=(),
+            )
+            emit(self.apply_block(forced, [], history))
+        return derived

@@ -1,0 +1,140 @@
+"""Wiring the roles to an L1: the devnet's anvil and deployment, the sequencer's settlement and the
+verifier's derivation, from command-line options."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from l1.anvil import Anvil
+from l1.artifacts import build_artifacts, find_missing_artifacts
+from l1.deploy import Deployment, deploy_rollup_contracts
+from l1.follower import L1Follower
+from l1.rpc import L1Client
+from l1.sender import L1Sender
+from prover.verifier import Verifier
+from rollup.crypto import compute_private_key_address
+from rollup.genesis import load_default_genesis_document
+from sequencer.batcher import Batcher
+from sequencer.node import Node
+from sequencer.proposer import Proposer
+from sequencer.settlement import Settlement
+
+# Roles of anvil's dev accounts on the devnet's L1 (the same mnemonic as the L2's dev accounts).
+L1_DEPLOYER_KEY = bytes.fromhex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+L1_BATCHER_KEY = bytes.fromhex("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
+L1_PROPOSER_KEY = bytes.fromhex("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a")
+L1_CHALLENGER_KEY = bytes.fromhex(
+    "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"
+)
+DEVNET_SUBMISSION_INTERVAL = 10
+DEVNET_FINALIZATION_PERIOD = 12
+DEVNET_BOND = 10**17
+SEQUENCER_L1_CONFIRMATIONS = 1
+
+
+def start_devnet_l1(
+    block_time: float,
+    port: int | None = None,
+    finalization_period: int = DEVNET_FINALIZATION_PERIOD,
+    submission_interval: int = DEVNET_SUBMISSION_INTERVAL,
+) -> tuple[Anvil, Deployment]:
+    """Start anvil in interval mining and deploy the rollup's contracts on it."""
+    if find_missing_artifacts():
+        build_artifacts()
+    anvil = Anvil(block_time=block_time, port=port)
+    anvil.start()
+    try:
+        deployment = deploy_rollup_contracts(
+            anvil.client,
+            L1_DEPLOYER_KEY,
+            sequencer_address=compute_private_key_address(L1_BATCHER_KEY),
+            proposer_address=compute_private_key_address(L1_PROPOSER_KEY),
+            challenger_address=compute_private_key_address(L1_CHALLENGER_KEY),
+            submission_interval=submission_interval,
+            finalization_period_seconds=finalization_period,
+            bond=DEVNET_BOND,
+        )
+    except Exception:
+        anvil.stop()
+        raise
+    return anvil, deployment
+
+
+def make_devnet_genesis(client: L1Client, deployment: Deployment) -> dict[str, Any]:
+    """The default genesis anchored at the deployment's L1 block."""
+    origin = client.get_block(deployment.deploy_block_number)
+    document = load_default_genesis_document()
+    document["timestamp"] = origin.timestamp
+    document["l1OriginNumber"] = origin.number
+    document["l1OriginHash"] = "0x" + origin.hash.hex()
+    return document
+
+
+def make_follower(client: L1Client, deployment: Deployment, confirmations: int) -> L1Follower:
+    return L1Follower(
+        client,
+        deployment.batch_inbox,
+        deployment.bridge,
+        start_block=deployment.deploy_block_number + 1,
+        confirmations=confirmations,
+    )
+
+
+def seed_follower_origin(follower: L1Follower, client: L1Client, deployment: Deployment) -> None:
+    """Put the deployment block itself into history: it is genesis's L1 origin."""
+    from rollup.derivation import L1BlockData
+
+    block = client.get_block(deployment.deploy_block_number)
+    follower.history[block.number] = L1BlockData(
+        block.number, block.hash, block.parent_hash, block.timestamp, (), ()
+    )
+    follower.head_number = block.number
+
+
+def attach_settlement(
+    node: Node,
+    l1_url: str,
+    deployment: Deployment,
+    batcher_key: bytes,
+    proposer_key: bytes | None,
+    batch_interval: float = 1.0,
+) -> Settlement:
+    """Give a sequencer node its L1 origin source, batcher and proposer."""
+    client = L1Client(l1_url)
+    follower = make_follower(client, deployment, SEQUENCER_L1_CONFIRMATIONS)
+    seed_follower_origin(follower, client, deployment)
+    node.follower = follower
+    batcher = Batcher(
+        node.storage,
+        L1Sender(L1Client(l1_url), batcher_key),
+        follower,
+        deployment.batch_inbox,
+        node.config.chain_id,
+        interval=batch_interval,
+    )
+    proposer = (
+        Proposer(node.storage, L1Sender(L1Client(l1_url), proposer_key), deployment.output_oracle)
+        if proposer_key is not None
+        else None
+    )
+    return Settlement(node, follower, batcher, proposer, threading.Event())
+
+
+def attach_verifier(node: Node, l1_url: str, deployment: Deployment) -> Verifier:
+    """Make a node a verifier that derives its chain from L1."""
+    client = L1Client(l1_url)
+    follower = make_follower(client, deployment, confirmations=0)
+    seed_follower_origin(follower, client, deployment)
+    node.follower = follower
+    return Verifier(node, follower, deployment.output_oracle)
+
+
+def wait_for_file(path: Path, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while not path.exists():
+        if time.time() > deadline:
+            raise TimeoutError(f"{path} did not appear")
+        time.sleep(0.1)

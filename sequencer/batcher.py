@@ -1,0 +1,199 @@
+"""The batcher: posts the sequencer's blocks to the L1 BatchInbox as compressed batches.
+
+It posts every block once and in order. What is already on L1 is read back from L1 at start
+(the batches the inbox holds whose blocks chain onto ours), so a restart neither posts a block
+twice nor leaves a gap. A batch in flight is resubmitted with higher fees when it waits too long;
+a block is *safe* once the batch holding it is mined.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+
+from l1.contracts import APPEND_BATCH
+from l1.follower import L1Follower
+from l1.sender import L1Sender, L1TransactionFailed
+from rollup.batch import Batch, BatchBlock, InvalidBatch, decode_batch, pack_batch
+from rollup.block import Header
+from rollup.crypto import keccak256
+from rollup.deposit import DEPOSIT_TX_TYPE, KIND_FORCED_TRANSACTION
+from rollup.derivation import L1BlockData
+from rollup.transaction import Transaction, decode_transaction
+from sequencer.storage import Storage
+
+log = logging.getLogger("rollup.batcher")
+
+BATCH_GAS_PER_BYTE = 17  # calldata (16/byte) plus keccak and event overhead, with margin
+BATCH_GAS_OVERHEAD = 80_000
+
+
+def compute_forced_hashes(
+    history: Mapping[int, L1BlockData], parent_origin: int, origin: int
+) -> set[bytes]:
+    """Hashes of the transactions forced through L1 into a block with this origin range."""
+    hashes: set[bytes] = set()
+    for number in range(parent_origin + 1, origin + 1):
+        block = history.get(number)
+        if block is None:
+            continue
+        for message in block.messages:
+            if message.kind == KIND_FORCED_TRANSACTION:
+                hashes.add(keccak256(message.payload))
+    return hashes
+
+
+def read_sequenced_transactions(
+    storage: Storage, header: Header, parent: Header, history: Mapping[int, L1BlockData]
+) -> tuple[Transaction, ...]:
+    """A stored block's transactions that came from the mempool (not deposits, not forced)."""
+    forced = (
+        compute_forced_hashes(history, parent.l1_origin_number, header.l1_origin_number)
+        if header.l1_origin_number > parent.l1_origin_number
+        else set()
+    )
+    sequenced = []
+    for tx_hash, _sender, raw in storage.get_block_transactions(header.number):
+        if raw[0] == DEPOSIT_TX_TYPE or tx_hash in forced:
+            continue
+        sequenced.append(decode_transaction(raw))
+    return tuple(sequenced)
+
+
+class Batcher:
+    """Posts blocks (posted_through, head] in batches, one transaction in flight at a time."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        sender: L1Sender,
+        follower: L1Follower,
+        batch_inbox: bytes,
+        chain_id: int,
+        interval: float = 1.0,
+        bump_after: float = 20.0,
+    ) -> None:
+        self.storage = storage
+        self.sender = sender
+        self.follower = follower
+        self.batch_inbox = batch_inbox
+        self.chain_id = chain_id
+        self.interval = interval
+        self.bump_after = bump_after
+        self.safe_through = 0  # blocks whose batch is mined on L1
+        self.posted_through = 0  # blocks sent (mined or in flight)
+        self.in_flight: tuple[bytes, int] | None = None  # (tx hash, last block of the batch)
+        self.last_post = 0.0
+        self.batches_posted = 0
+        self.bytes_posted = 0
+        self.gas_used = 0
+        self.transactions_posted = 0
+        self.lock = threading.Lock()
+
+    def recover_progress(self) -> None:
+        """Find the last of our blocks already on L1 by reading back the inbox's batches."""
+        through = 0
+        for number in sorted(self.follower.history):
+            for data in self.follower.history[number].batches:
+                parent = self.storage.get_header(through)
+                if parent is None:
+                    continue
+                try:
+                    batch = decode_batch(
+                        data, self.chain_id, parent.timestamp, parent.l1_origin_number
+                    )
+                except InvalidBatch:
+                    continue
+                if batch.first_block_number == through + 1 and batch.parent_hash == parent.hash:
+                    through += len(batch.blocks)
+        self.safe_through = self.posted_through = through
+        if through:
+            log.info("batcher: L1 already holds L2 blocks up to %d", through)
+
+    def build_next_batch(self, head_number: int) -> tuple[Batch, bytes] | None:
+        """The next batch from posted_through + 1, as full as the size cap allows."""
+        first = self.posted_through + 1
+        if first > head_number:
+            return None
+        parent = self.storage.get_header(first - 1)
+        assert parent is not None
+        blocks: list[BatchBlock] = []
+        previous = parent
+        history = self.follower.history
+        for number in range(first, head_number + 1):
+            header = self.storage.get_header(number)
+            if header is None:
+                break
+            transactions = read_sequenced_transactions(self.storage, header, previous, history)
+            blocks.append(BatchBlock(header.timestamp, header.l1_origin_number, transactions))
+            previous = header
+            if len(blocks) >= 1_000:
+                break
+        batch = Batch(first, parent.hash, parent.timestamp, parent.l1_origin_number, tuple(blocks))
+        return pack_batch(batch)
+
+    def tick(self, head_number: int) -> None:
+        """Advance: confirm the batch in flight, or post the next one when it is time."""
+        with self.lock:
+            if self.in_flight is not None:
+                self.check_in_flight()
+                return
+            if time.monotonic() - self.last_post < self.interval:
+                return
+            built = self.build_next_batch(head_number)
+            if built is None:
+                return
+            batch, data = built
+            calldata = APPEND_BATCH.encode(data)
+            gas = BATCH_GAS_OVERHEAD + BATCH_GAS_PER_BYTE * len(calldata)
+            tx_hash = self.sender.send(self.batch_inbox, calldata, gas=gas)
+            last = batch.first_block_number + len(batch.blocks) - 1
+            self.in_flight = (tx_hash, last)
+            self.posted_through = last
+            self.last_post = time.monotonic()
+            self.bytes_posted += len(data)
+            self.transactions_posted += batch.transaction_count
+            log.info(
+                "batch of blocks %d-%d (%d txs, %d bytes) sent in 0x%s",
+                batch.first_block_number,
+                last,
+                batch.transaction_count,
+                len(data),
+                tx_hash.hex(),
+            )
+
+    def check_in_flight(self) -> None:
+        assert self.in_flight is not None
+        tx_hash, last = self.in_flight
+        try:
+            receipt = self.sender.client.get_receipt(tx_hash)
+        except Exception as exc:  # L1 unreachable: try again next tick
+            log.warning("batcher: cannot read receipt: %s", exc)
+            return
+        if receipt is None:
+            self.in_flight = (self.sender.resubmit_if_stuck(tx_hash, self.bump_after), last)
+            return
+        self.in_flight = None
+        if not receipt.succeeded:
+            log.error(
+                "batch transaction 0x%s failed; reposting from block %d",
+                tx_hash.hex(),
+                self.safe_through + 1,
+            )
+            self.posted_through = self.safe_through
+            return
+        self.safe_through = last
+        self.batches_posted += 1
+        self.gas_used += receipt.gas_used
+
+    def wait_until_safe(self, number: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.safe_through < number:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"block {number} not safe after {timeout} s")
+            time.sleep(0.05)
+
+
+__all__ = ["Batcher", "L1TransactionFailed", "compute_forced_hashes", "read_sequenced_transactions"]

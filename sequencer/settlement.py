@@ -1,0 +1,75 @@
+"""The sequencer's L1 side: follow L1, post batches, propose outputs — on one background thread.
+
+Block production stays on the event loop; this thread only reads what the loop has stored and
+shares the L1 history under `node.l1_lock`, so a block is never built from a half-updated history.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from l1.follower import L1Follower
+from sequencer.batcher import Batcher
+from sequencer.node import Node
+from sequencer.proposer import Proposer
+
+log = logging.getLogger("rollup.settlement")
+
+POLL_INTERVAL = 0.25
+FINALITY_CHECK_INTERVAL = 5.0
+
+
+@dataclass(slots=True)
+class Settlement:
+    """Everything the sequencer runs against L1."""
+
+    node: Node
+    follower: L1Follower
+    batcher: Batcher
+    proposer: Proposer | None
+    stop_event: threading.Event
+    thread: threading.Thread | None = None
+    last_error: str | None = None
+
+    def start(self) -> None:
+        with self.node.l1_lock:
+            while self.follower.poll().new_blocks:
+                pass
+        self.batcher.recover_progress()
+        self.node.safe_number = self.batcher.safe_through
+        self.thread = threading.Thread(target=self.run, name="settlement", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)
+
+    def run(self) -> None:
+        last_finality_check = 0.0
+        while not self.stop_event.is_set():
+            try:
+                with self.node.l1_lock:
+                    result = self.follower.poll()
+                if result.reorged_to is not None:
+                    log.error(
+                        "L1 reorg back to block %d: blocks built on removed L1 blocks must be "
+                        "re-derived by verifiers; the sequencer keeps its chain",
+                        result.reorged_to,
+                    )
+                self.batcher.tick(self.node.head.number)
+                self.node.safe_number = self.batcher.safe_through
+                if self.proposer is not None:
+                    self.proposer.tick(self.batcher.safe_through)
+                    if time.monotonic() - last_finality_check > FINALITY_CHECK_INTERVAL:
+                        self.node.finalized_number = self.proposer.update_finalized()
+                        last_finality_check = time.monotonic()
+                self.last_error = None
+            except Exception as exc:  # L1 hiccups must not stop the sequencer; retry next tick
+                if str(exc) != self.last_error:
+                    log.warning("settlement: %s", exc)
+                self.last_error = str(exc)
+            self.stop_event.wait(POLL_INTERVAL)
