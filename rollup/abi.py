@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 
 from rollup.crypto import keccak256
 
@@ -75,7 +75,9 @@ def encode_arguments(types: Sequence[str], values: Sequence[Any]) -> bytes:
 
 def encode_call(signature: str, *values: Any) -> bytes:
     """Calldata for `signature` with `values` (used by the devnet tools, tests and benchmark)."""
-    return compute_selector(signature) + abi_encode(list(parse_argument_types(signature)), list(values))
+    return compute_selector(signature) + abi_encode(
+        list(parse_argument_types(signature)), list(values)
+    )
 
 
 def encode_word(value: int) -> bytes:

@@ -87,7 +87,7 @@ def compute_bridged_token_address(l1_token: bytes) -> bytes:
 
 def encode_deposit(message: QueuedMessage) -> bytes:
     """0x7e ‖ rlp([l1 block number, l1 block hash, queue index, kind, payload])."""
-    return bytes((DEPOSIT_TX_TYPE,)) + rlp.encode(
+    encoded: bytes = rlp.encode(
         [
             message.l1_block_number,
             message.l1_block_hash,
@@ -96,6 +96,7 @@ def encode_deposit(message: QueuedMessage) -> bytes:
             message.payload,
         ]
     )
+    return bytes((DEPOSIT_TX_TYPE,)) + encoded
 
 
 def decode_deposit(raw: bytes) -> QueuedMessage:

@@ -119,7 +119,11 @@ def execute_call(
 
 
 def validate_transaction(
-    state: Overlay, block: BlockEnvironment, config: ChainConfig, tx: Transaction, sender: bytes,
+    state: Overlay,
+    block: BlockEnvironment,
+    config: ChainConfig,
+    tx: Transaction,
+    sender: bytes,
     gas_available: int,
 ) -> int:
     """Check the inclusion rules; return the intrinsic gas. Raises InvalidBlockTransaction."""
@@ -155,8 +159,7 @@ def validate_transaction(
     cost = tx.gas_limit * tx.max_fee_per_gas + tx.value
     if account.balance < cost:
         raise InvalidBlockTransaction(
-            f"insufficient funds for gas * price + value: balance {account.balance}, "
-            f"tx cost {cost}"
+            f"insufficient funds for gas * price + value: balance {account.balance}, tx cost {cost}"
         )
     return intrinsic_gas
 

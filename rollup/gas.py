@@ -41,10 +41,14 @@ OPERATION_GAS: dict[str, int] = {
 }
 
 
-def compute_intrinsic_gas(data: bytes, access_list: tuple[tuple[bytes, tuple[bytes, ...]], ...]) -> int:
+def compute_intrinsic_gas(
+    data: bytes, access_list: tuple[tuple[bytes, tuple[bytes, ...]], ...]
+) -> int:
     """Gas charged before execution: base, calldata bytes and access-list entries."""
     zero_bytes = data.count(0)
-    gas = TX_BASE_GAS + zero_bytes * TX_DATA_ZERO_GAS + (len(data) - zero_bytes) * TX_DATA_NONZERO_GAS
+    gas = (
+        TX_BASE_GAS + zero_bytes * TX_DATA_ZERO_GAS + (len(data) - zero_bytes) * TX_DATA_NONZERO_GAS
+    )
     for _address, storage_keys in access_list:
         gas += ACCESS_LIST_ADDRESS_GAS + ACCESS_LIST_STORAGE_KEY_GAS * len(storage_keys)
     return gas

@@ -66,7 +66,7 @@ AccessList = tuple[tuple[bytes, tuple[bytes, ...]], ...]
 _RLP_EMPTY_STRING = rlp.encode(b"")
 
 
-class InvalidTransaction(ValueError):  # noqa: N818 (the name is the protocol's API)
+class InvalidTransaction(ValueError):
     """A transaction that breaks an encoding or signature rule; the message names the rule."""
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
 import threading
 import time
 from collections import OrderedDict
@@ -111,8 +112,14 @@ class Node:
         self.rejected: OrderedDict[bytes, str] = OrderedDict()
         self.rejected_cache_size = rejected_cache_size
         self.recovery_workers = recovery_workers
+        # Spawned (not forked) workers: a fresh interpreter keeps the default SIGTERM behaviour,
+        # so no worker outlives the node, whatever signal handlers the server installed.
         self.recovery_pool = (
-            ProcessPoolExecutor(max_workers=recovery_workers) if recovery_workers > 0 else None
+            ProcessPoolExecutor(
+                max_workers=recovery_workers, mp_context=multiprocessing.get_context("spawn")
+            )
+            if recovery_workers > 0
+            else None
         )
         self.started_at = time.time()
         self.follower: L1Follower | None = None

@@ -7,9 +7,12 @@ readers always see the state of a whole block, never half of one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from typing import Protocol
 
 import uvicorn
@@ -49,6 +52,30 @@ async def run_block_builder(node: Node, block_time: float, stop: asyncio.Event) 
         await asyncio.sleep(0)
 
 
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, minus re-raising the stop signal after serving.
+
+    uvicorn re-raises a captured SIGTERM/SIGINT once serve() returns, which kills the process
+    before our own shutdown (stopping the builder, the L1 workers and the signature-recovery
+    processes, closing the database) can run. Here the signal only asks the server to stop.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 class Background(Protocol):
     """A role's background worker (settlement, verifier): started before serving, stopped after."""
 
@@ -69,7 +96,7 @@ async def serve(
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
     )
-    server = uvicorn.Server(config)
+    server = GracefulServer(config)
     stop = asyncio.Event()
     for worker in workers:
         worker.start()

@@ -214,13 +214,17 @@ def _build_genesis(document: dict[str, Any]) -> Genesis:
                 registered=1,
                 total_supply=0,
                 decimals=decimals,
-                l1_token=int.from_bytes(parse_address(l1_token, "l1Token"), "big") if l1_token else 0,
+                l1_token=int.from_bytes(parse_address(l1_token, "l1Token"), "big")
+                if l1_token
+                else 0,
                 name=encode_short_string(entry["name"]),
                 symbol=encode_short_string(entry["symbol"]),
             ),
         )
         for owner, amount in entry.get("balances", {}).items():
-            credit_token(token, parse_address(owner, "holder"), parse_amount(amount, decimals, "balance"))
+            credit_token(
+                token, parse_address(owner, "holder"), parse_amount(amount, decimals, "balance")
+            )
     if WETH not in decimals_of:
         raise InvalidGenesis(f"WETH must be registered at 0x{WETH.hex()}")
 
@@ -254,8 +258,12 @@ def _build_genesis(document: dict[str, Any]) -> Genesis:
             liquidation_threshold=parse_wad(entry["liquidationThreshold"], "liquidationThreshold"),
             liquidation_bonus=parse_wad(entry["liquidationBonus"], "liquidationBonus"),
             close_factor=parse_wad(entry["closeFactor"], "closeFactor"),
-            volatility_sensitivity=parse_wad(entry["volatilitySensitivity"], "volatilitySensitivity"),
-            collateral_factor_floor=parse_wad(entry["collateralFactorFloor"], "collateralFactorFloor"),
+            volatility_sensitivity=parse_wad(
+                entry["volatilitySensitivity"], "volatilitySensitivity"
+            ),
+            collateral_factor_floor=parse_wad(
+                entry["collateralFactorFloor"], "collateralFactorFloor"
+            ),
             liquidation_threshold_floor=parse_wad(
                 entry["liquidationThresholdFloor"], "liquidationThresholdFloor"
             ),
@@ -304,9 +312,15 @@ def _build_genesis(document: dict[str, Any]) -> Genesis:
         amount = parse_amount(entry["amount"], decimals_of[asset], "supply amount")
         credit_token(asset, LENDING, amount)
         market: Market = writes.get(market_key(asset))
-        writes.set(market_key(asset), market._replace(total_supply_scaled=market.total_supply_scaled + amount))
+        writes.set(
+            market_key(asset),
+            market._replace(total_supply_scaled=market.total_supply_scaled + amount),
+        )
         position: Position = writes.get(position_key(account, asset))
-        writes.set(position_key(account, asset), position._replace(supply_scaled=position.supply_scaled + amount))
+        writes.set(
+            position_key(account, asset),
+            position._replace(supply_scaled=position.supply_scaled + amount),
+        )
         lending_account = writes.get(lending_account_key(account))
         asset_word = int.from_bytes(asset, "big")
         if asset_word not in lending_account:
@@ -329,10 +343,14 @@ def validate_market_config(asset: str, config: MarketConfig) -> None:
     if not config.collateral_factor < config.liquidation_threshold < WAD:
         raise InvalidGenesis(f"market {asset}: need collateralFactor < liquidationThreshold < 1")
     if not config.collateral_factor_floor < config.liquidation_threshold_floor:
-        raise InvalidGenesis(f"market {asset}: need collateralFactorFloor < liquidationThresholdFloor")
+        raise InvalidGenesis(
+            f"market {asset}: need collateralFactorFloor < liquidationThresholdFloor"
+        )
     if config.collateral_factor_floor > config.collateral_factor:
         raise InvalidGenesis(f"market {asset}: collateralFactorFloor above collateralFactor")
     if config.liquidation_threshold_floor > config.liquidation_threshold:
-        raise InvalidGenesis(f"market {asset}: liquidationThresholdFloor above liquidationThreshold")
+        raise InvalidGenesis(
+            f"market {asset}: liquidationThresholdFloor above liquidationThreshold"
+        )
     if config.liquidation_bonus >= WAD // 2:
         raise InvalidGenesis(f"market {asset}: liquidationBonus must be below 0.5")

@@ -36,13 +36,13 @@ from rollup.fixedpoint import (
     wad_mul_up,
 )
 from rollup.state import (
+    SYSTEM_KEY,
     LendingAccount,
     Market,
     MarketConfig,
     Position,
     Price,
     System,
-    SYSTEM_KEY,
     lending_account_key,
     market_config_key,
     market_key,
@@ -288,7 +288,9 @@ def get_cash(ctx: CallContext, asset: bytes) -> int:
     return get_balance(ctx.state, asset, LENDING)
 
 
-def emit_lending_event(ctx: CallContext, topic: bytes, account: bytes, asset: bytes, amount: int) -> None:
+def emit_lending_event(
+    ctx: CallContext, topic: bytes, account: bytes, asset: bytes, amount: int
+) -> None:
     ctx.emit(
         LENDING,
         (topic, encode_address_topic(account), encode_address_topic(asset)),
@@ -327,7 +329,9 @@ def debit_supply(ctx: CallContext, account: bytes, asset: bytes, amount: int) ->
         amount = balance
     require(amount > 0, "nothing to withdraw")
     require(amount <= balance, "withdraw amount exceeds supply")
-    scaled = position.supply_scaled if amount == balance else ray_div_up(amount, market.supply_index)
+    scaled = (
+        position.supply_scaled if amount == balance else ray_div_up(amount, market.supply_index)
+    )
     scaled = min(scaled, position.supply_scaled)
     require(amount <= get_cash(ctx, asset), "insufficient liquidity in market")
     ctx.state.set(key, position._replace(supply_scaled=position.supply_scaled - scaled))
@@ -424,7 +428,12 @@ def repay(ctx: CallContext, asset: bytes, amount: int) -> int:
 
 
 def compute_seized_collateral(
-    repaid: int, debt_price: int, debt_unit: int, collateral_price: int, collateral_unit: int, bonus: int
+    repaid: int,
+    debt_price: int,
+    debt_unit: int,
+    collateral_price: int,
+    collateral_unit: int,
+    bonus: int,
 ) -> int:
     """Collateral worth `repaid` of debt plus the liquidation bonus, rounded down."""
     repaid_value = mul_div_down(repaid, debt_price, debt_unit)
@@ -432,7 +441,12 @@ def compute_seized_collateral(
 
 
 def compute_repay_for_collateral(
-    seized: int, debt_price: int, debt_unit: int, collateral_price: int, collateral_unit: int, bonus: int
+    seized: int,
+    debt_price: int,
+    debt_unit: int,
+    collateral_price: int,
+    collateral_unit: int,
+    bonus: int,
 ) -> int:
     """Debt a liquidator must repay to take `seized` collateral, rounded up."""
     seized_value = mul_div_up(seized, collateral_price, collateral_unit)
@@ -453,7 +467,9 @@ def liquidate(
     data = compute_account_data(ctx, borrower, require_fresh=True)
     require(data.health_factor < WAD, "health factor is not below 1")
 
-    debt = ray_mul_up(ctx.state.get(position_key(borrower, debt_asset)).borrow_scaled, debt_market.borrow_index)
+    debt = ray_mul_up(
+        ctx.state.get(position_key(borrower, debt_asset)).borrow_scaled, debt_market.borrow_index
+    )
     require(debt > 0, "borrower has no such debt")
     collateral_position: Position = ctx.state.get(position_key(borrower, collateral_asset))
     collateral = ray_mul_down(collateral_position.supply_scaled, collateral_market.supply_index)

@@ -56,57 +56,119 @@ def _token_view(ctx: CallContext, token: bytes) -> Token:
 
 
 ERC20_FUNCTIONS: tuple[SystemFunction, ...] = (
-    SystemFunction("name()", ("string",), "read",
-                   lambda c, t, a: (tokens.decode_short_string(_token_view(c, t).name),), view=True),
-    SystemFunction("symbol()", ("string",), "read",
-                   lambda c, t, a: (tokens.decode_short_string(_token_view(c, t).symbol),), view=True),
-    SystemFunction("decimals()", ("uint8",), "read",
-                   lambda c, t, a: (_token_view(c, t).decimals,), view=True),
-    SystemFunction("totalSupply()", ("uint256",), "read",
-                   lambda c, t, a: (_token_view(c, t).total_supply,), view=True),
-    SystemFunction("balanceOf(address)", ("uint256",), "read",
-                   lambda c, t, a: (c.state.get(balance_key(t, a[0])).amount,), view=True),
-    SystemFunction("allowance(address,address)", ("uint256",), "read",
-                   lambda c, t, a: (c.state.get(allowance_key(t, a[0], a[1])).amount,), view=True),
-    SystemFunction("transfer(address,uint256)", ("bool",), "token_transfer",
-                   lambda c, t, a: (tokens.transfer(c, t, a[0], a[1]),)),
-    SystemFunction("approve(address,uint256)", ("bool",), "token_approve",
-                   lambda c, t, a: (tokens.approve(c, t, a[0], a[1]),)),
-    SystemFunction("transferFrom(address,address,uint256)", ("bool",), "token_transfer_from",
-                   lambda c, t, a: (tokens.transfer_from(c, t, a[0], a[1], a[2]),)),
+    SystemFunction(
+        "name()",
+        ("string",),
+        "read",
+        lambda c, t, a: (tokens.decode_short_string(_token_view(c, t).name),),
+        view=True,
+    ),
+    SystemFunction(
+        "symbol()",
+        ("string",),
+        "read",
+        lambda c, t, a: (tokens.decode_short_string(_token_view(c, t).symbol),),
+        view=True,
+    ),
+    SystemFunction(
+        "decimals()", ("uint8",), "read", lambda c, t, a: (_token_view(c, t).decimals,), view=True
+    ),
+    SystemFunction(
+        "totalSupply()",
+        ("uint256",),
+        "read",
+        lambda c, t, a: (_token_view(c, t).total_supply,),
+        view=True,
+    ),
+    SystemFunction(
+        "balanceOf(address)",
+        ("uint256",),
+        "read",
+        lambda c, t, a: (c.state.get(balance_key(t, a[0])).amount,),
+        view=True,
+    ),
+    SystemFunction(
+        "allowance(address,address)",
+        ("uint256",),
+        "read",
+        lambda c, t, a: (c.state.get(allowance_key(t, a[0], a[1])).amount,),
+        view=True,
+    ),
+    SystemFunction(
+        "transfer(address,uint256)",
+        ("bool",),
+        "token_transfer",
+        lambda c, t, a: (tokens.transfer(c, t, a[0], a[1]),),
+    ),
+    SystemFunction(
+        "approve(address,uint256)",
+        ("bool",),
+        "token_approve",
+        lambda c, t, a: (tokens.approve(c, t, a[0], a[1]),),
+    ),
+    SystemFunction(
+        "transferFrom(address,address,uint256)",
+        ("bool",),
+        "token_transfer_from",
+        lambda c, t, a: (tokens.transfer_from(c, t, a[0], a[1], a[2]),),
+    ),
 )
 
 WETH_FUNCTIONS: tuple[SystemFunction, ...] = (
-    SystemFunction("deposit()", (), "weth_deposit",
-                   lambda c, t, a: tokens.deposit_weth(c, t), payable=True),
-    SystemFunction("withdraw(uint256)", (), "weth_withdraw",
-                   lambda c, t, a: tokens.withdraw_weth(c, t, a[0])),
+    SystemFunction(
+        "deposit()", (), "weth_deposit", lambda c, t, a: tokens.deposit_weth(c, t), payable=True
+    ),
+    SystemFunction(
+        "withdraw(uint256)", (), "weth_withdraw", lambda c, t, a: tokens.withdraw_weth(c, t, a[0])
+    ),
 )
 
 AMM_FUNCTIONS: tuple[SystemFunction, ...] = (
-    SystemFunction("createPool(address,address)", (), "pool_create",
-                   lambda c, t, a: amm.create_pool(c, a[0], a[1])),
+    SystemFunction(
+        "createPool(address,address)",
+        (),
+        "pool_create",
+        lambda c, t, a: amm.create_pool(c, a[0], a[1]),
+    ),
     SystemFunction(
         "addLiquidity(address,address,uint256,uint256,uint256,uint256,address,uint256)",
-        ("uint256", "uint256", "uint256"), "liquidity_add",
-        lambda c, t, a: amm.add_liquidity(c, *a)),
+        ("uint256", "uint256", "uint256"),
+        "liquidity_add",
+        lambda c, t, a: amm.add_liquidity(c, *a),
+    ),
     SystemFunction(
         "removeLiquidity(address,address,uint256,uint256,uint256,address,uint256)",
-        ("uint256", "uint256"), "liquidity_remove",
-        lambda c, t, a: amm.remove_liquidity(c, *a)),
+        ("uint256", "uint256"),
+        "liquidity_remove",
+        lambda c, t, a: amm.remove_liquidity(c, *a),
+    ),
     SystemFunction(
-        "swapExactIn(address,address,uint256,uint256,address,uint256)", ("uint256",), "swap",
-        lambda c, t, a: (amm.swap_exact_in(c, *a),)),
+        "swapExactIn(address,address,uint256,uint256,address,uint256)",
+        ("uint256",),
+        "swap",
+        lambda c, t, a: (amm.swap_exact_in(c, *a),),
+    ),
     SystemFunction(
-        "getReserves(address,address)", ("uint256", "uint256", "uint256"), "read",
-        lambda c, t, a: _get_reserves_view(c, a[0], a[1]), view=True),
+        "getReserves(address,address)",
+        ("uint256", "uint256", "uint256"),
+        "read",
+        lambda c, t, a: _get_reserves_view(c, a[0], a[1]),
+        view=True,
+    ),
     SystemFunction(
-        "liquidityOf(address,address,address)", ("uint256",), "read",
-        lambda c, t, a: (amm.get_liquidity_of(c, a[0], a[1], a[2]),), view=True),
+        "liquidityOf(address,address,address)",
+        ("uint256",),
+        "read",
+        lambda c, t, a: (amm.get_liquidity_of(c, a[0], a[1], a[2]),),
+        view=True,
+    ),
     SystemFunction(
-        "getAmountOut(address,address,uint256)", ("uint256",), "read",
+        "getAmountOut(address,address,uint256)",
+        ("uint256",),
+        "read",
         lambda c, t, a: (amm.compute_amount_out(a[2], *amm.get_reserves(c, a[0], a[1])),),
-        view=True),
+        view=True,
+    ),
 )
 
 
@@ -119,54 +181,132 @@ def _get_reserves_view(ctx: CallContext, token_a: bytes, token_b: bytes) -> tupl
 
 
 LENDING_FUNCTIONS: tuple[SystemFunction, ...] = (
-    SystemFunction("supply(address,uint256)", (), "lending_supply",
-                   lambda c, t, a: lending.supply(c, a[0], a[1])),
-    SystemFunction("withdraw(address,uint256)", ("uint256",), "lending_withdraw",
-                   lambda c, t, a: (lending.withdraw(c, a[0], a[1]),)),
-    SystemFunction("borrow(address,uint256)", (), "lending_borrow",
-                   lambda c, t, a: lending.borrow(c, a[0], a[1])),
-    SystemFunction("repay(address,uint256)", ("uint256",), "lending_repay",
-                   lambda c, t, a: (lending.repay(c, a[0], a[1]),)),
-    SystemFunction("liquidate(address,address,address,uint256)", ("uint256", "uint256"),
-                   "lending_liquidate", lambda c, t, a: lending.liquidate(c, *a)),
-    SystemFunction("getAccountData(address)", ("uint256",) * 5, "read",
-                   lambda c, t, a: tuple(lending.compute_account_data(c, a[0], require_fresh=False)),
-                   view=True),
-    SystemFunction("getPosition(address,address)", ("uint256", "uint256"), "read",
-                   lambda c, t, a: lending.get_position(c, a[0], a[1]), view=True),
-    SystemFunction("getMarket(address)", ("uint256",) * 9, "read",
-                   lambda c, t, a: lending.get_market_summary(c, a[0]), view=True),
-    SystemFunction("getRiskParameters(address)", ("uint256",) * 4, "read",
-                   lambda c, t, a: lending.get_risk_parameters(c, a[0]), view=True),
+    SystemFunction(
+        "supply(address,uint256)",
+        (),
+        "lending_supply",
+        lambda c, t, a: lending.supply(c, a[0], a[1]),
+    ),
+    SystemFunction(
+        "withdraw(address,uint256)",
+        ("uint256",),
+        "lending_withdraw",
+        lambda c, t, a: (lending.withdraw(c, a[0], a[1]),),
+    ),
+    SystemFunction(
+        "borrow(address,uint256)",
+        (),
+        "lending_borrow",
+        lambda c, t, a: lending.borrow(c, a[0], a[1]),
+    ),
+    SystemFunction(
+        "repay(address,uint256)",
+        ("uint256",),
+        "lending_repay",
+        lambda c, t, a: (lending.repay(c, a[0], a[1]),),
+    ),
+    SystemFunction(
+        "liquidate(address,address,address,uint256)",
+        ("uint256", "uint256"),
+        "lending_liquidate",
+        lambda c, t, a: lending.liquidate(c, *a),
+    ),
+    SystemFunction(
+        "getAccountData(address)",
+        ("uint256",) * 5,
+        "read",
+        lambda c, t, a: tuple(lending.compute_account_data(c, a[0], require_fresh=False)),
+        view=True,
+    ),
+    SystemFunction(
+        "getPosition(address,address)",
+        ("uint256", "uint256"),
+        "read",
+        lambda c, t, a: lending.get_position(c, a[0], a[1]),
+        view=True,
+    ),
+    SystemFunction(
+        "getMarket(address)",
+        ("uint256",) * 9,
+        "read",
+        lambda c, t, a: lending.get_market_summary(c, a[0]),
+        view=True,
+    ),
+    SystemFunction(
+        "getRiskParameters(address)",
+        ("uint256",) * 4,
+        "read",
+        lambda c, t, a: lending.get_risk_parameters(c, a[0]),
+        view=True,
+    ),
 )
 
 LEVERAGE_FUNCTIONS: tuple[SystemFunction, ...] = (
     SystemFunction(
-        "openPosition(address,address,uint256,uint256,uint256,uint256)", ("uint256", "uint256"),
-        "leverage_open", lambda c, t, a: leverage.open_position(c, *a)),
+        "openPosition(address,address,uint256,uint256,uint256,uint256)",
+        ("uint256", "uint256"),
+        "leverage_open",
+        lambda c, t, a: leverage.open_position(c, *a),
+    ),
     SystemFunction(
-        "closePosition(address,address,uint256,uint256)", ("uint256",), "leverage_close",
-        lambda c, t, a: (leverage.close_position(c, *a),)),
-    SystemFunction("maxLeverage(address)", ("uint256",), "read",
-                   lambda c, t, a: (leverage.get_max_leverage(c, a[0]),), view=True),
+        "closePosition(address,address,uint256,uint256)",
+        ("uint256",),
+        "leverage_close",
+        lambda c, t, a: (leverage.close_position(c, *a),),
+    ),
+    SystemFunction(
+        "maxLeverage(address)",
+        ("uint256",),
+        "read",
+        lambda c, t, a: (leverage.get_max_leverage(c, a[0]),),
+        view=True,
+    ),
 )
 
 ORACLE_FUNCTIONS: tuple[SystemFunction, ...] = (
-    SystemFunction("setPrice(address,uint256,uint256)", (), "oracle_set_price",
-                   lambda c, t, a: oracle.set_price(c, a[0], a[1], a[2])),
-    SystemFunction("getPrice(address)", ("uint256", "uint256", "uint256"), "read",
-                   lambda c, t, a: oracle.get_price_report(c, a[0]), view=True),
+    SystemFunction(
+        "setPrice(address,uint256,uint256)",
+        (),
+        "oracle_set_price",
+        lambda c, t, a: oracle.set_price(c, a[0], a[1], a[2]),
+    ),
+    SystemFunction(
+        "getPrice(address)",
+        ("uint256", "uint256", "uint256"),
+        "read",
+        lambda c, t, a: oracle.get_price_report(c, a[0]),
+        view=True,
+    ),
 )
 
 BRIDGE_FUNCTIONS: tuple[SystemFunction, ...] = (
-    SystemFunction("withdrawETH(address)", ("uint256",), "bridge_withdraw",
-                   lambda c, t, a: (bridge.withdraw_eth(c, a[0]),), payable=True),
-    SystemFunction("withdrawToken(address,uint256,address)", ("uint256",), "bridge_withdraw",
-                   lambda c, t, a: (bridge.withdraw_token(c, a[0], a[1], a[2]),)),
-    SystemFunction("withdrawalRoot()", ("bytes32",), "read",
-                   lambda c, t, a: (bridge.get_withdrawal_root(c),), view=True),
-    SystemFunction("withdrawalCount()", ("uint256",), "read",
-                   lambda c, t, a: (bridge.get_withdrawal_count(c),), view=True),
+    SystemFunction(
+        "withdrawETH(address)",
+        ("uint256",),
+        "bridge_withdraw",
+        lambda c, t, a: (bridge.withdraw_eth(c, a[0]),),
+        payable=True,
+    ),
+    SystemFunction(
+        "withdrawToken(address,uint256,address)",
+        ("uint256",),
+        "bridge_withdraw",
+        lambda c, t, a: (bridge.withdraw_token(c, a[0], a[1], a[2]),),
+    ),
+    SystemFunction(
+        "withdrawalRoot()",
+        ("bytes32",),
+        "read",
+        lambda c, t, a: (bridge.get_withdrawal_root(c),),
+        view=True,
+    ),
+    SystemFunction(
+        "withdrawalCount()",
+        ("uint256",),
+        "read",
+        lambda c, t, a: (bridge.get_withdrawal_count(c),),
+        view=True,
+    ),
 )
 
 

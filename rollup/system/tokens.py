@@ -45,7 +45,9 @@ def get_balance(state: Overlay, token: bytes, owner: bytes) -> int:
     return leaf.amount
 
 
-def emit_transfer(ctx: CallContext, token: bytes, source: bytes, destination: bytes, amount: int) -> None:
+def emit_transfer(
+    ctx: CallContext, token: bytes, source: bytes, destination: bytes, amount: int
+) -> None:
     ctx.emit(
         token,
         (TRANSFER_TOPIC, encode_address_topic(source), encode_address_topic(destination)),
@@ -53,7 +55,9 @@ def emit_transfer(ctx: CallContext, token: bytes, source: bytes, destination: by
     )
 
 
-def move_tokens(ctx: CallContext, token: bytes, source: bytes, destination: bytes, amount: int) -> None:
+def move_tokens(
+    ctx: CallContext, token: bytes, source: bytes, destination: bytes, amount: int
+) -> None:
     """Move `amount` of `token` between two holders, emitting Transfer; reverts if short."""
     state = ctx.state
     source_key = balance_key(token, source)
@@ -111,7 +115,9 @@ def approve(ctx: CallContext, token: bytes, spender: bytes, amount: int) -> bool
     return True
 
 
-def spend_allowance(ctx: CallContext, token: bytes, owner: bytes, spender: bytes, amount: int) -> None:
+def spend_allowance(
+    ctx: CallContext, token: bytes, owner: bytes, spender: bytes, amount: int
+) -> None:
     """Use `amount` of an allowance; an allowance of 2**256-1 is unlimited and never decreases."""
     key = allowance_key(token, owner, spender)
     allowance = ctx.state.get(key).amount
@@ -122,7 +128,9 @@ def spend_allowance(ctx: CallContext, token: bytes, owner: bytes, spender: bytes
     ctx.state.set(key, Allowance(allowance - amount))
 
 
-def transfer_from(ctx: CallContext, token: bytes, source: bytes, destination: bytes, amount: int) -> bool:
+def transfer_from(
+    ctx: CallContext, token: bytes, source: bytes, destination: bytes, amount: int
+) -> bool:
     """ERC-20 transferFrom: the caller spends `source`'s allowance."""
     get_token(ctx.state, token)
     require(destination != bytes(20), "transfer to the zero address")
