@@ -242,6 +242,9 @@ def devnet(
     finalization_period: Annotated[
         int, typer.Option(min=1, max=604_800, help="Output challenge window on the devnet (s).")
     ] = 12,
+    submission_interval: Annotated[
+        int, typer.Option(min=1, max=100_000, help="L2 blocks between output proposals.")
+    ] = 10,
     standalone: Annotated[
         bool, typer.Option(help="Only the L2 node: no anvil, batches or verifier.")
     ] = False,
@@ -280,7 +283,9 @@ def devnet(
         )
 
         console.print("starting anvil and deploying the rollup contracts...")
-        anvil, deployment = start_devnet_l1(l1_block_time, l1_port, finalization_period)
+        anvil, deployment = start_devnet_l1(
+            l1_block_time, l1_port, finalization_period, submission_interval
+        )
         deployment.write(deployment_path)
         document = make_devnet_genesis(anvil.client, deployment)
     genesis_path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))

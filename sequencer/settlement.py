@@ -55,11 +55,13 @@ class Settlement:
                 with self.node.l1_lock:
                     result = self.follower.poll()
                 if result.reorged_to is not None:
-                    log.error(
-                        "L1 reorg back to block %d: blocks built on removed L1 blocks must be "
-                        "re-derived by verifiers; the sequencer keeps its chain",
-                        result.reorged_to,
+                    # Batches in the removed L1 blocks are gone: post again from what L1 holds.
+                    log.warning(
+                        "L1 reorg back to block %d: re-reading posted batches", result.reorged_to
                     )
+                    with self.batcher.lock:
+                        self.batcher.in_flight = None
+                        self.batcher.recover_progress()
                 self.batcher.tick(self.node.head.number)
                 self.node.safe_number = self.batcher.safe_through
                 if self.proposer is not None:
