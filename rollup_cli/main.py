@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import orjson
 import typer
@@ -22,6 +22,7 @@ from rich.table import Table
 
 from rollup import addresses
 from rollup.genesis import InvalidGenesis, build_genesis, load_default_genesis_document
+from rollup_cli import bridge_commands
 
 app = typer.Typer(
     help="Operate the DeFi optimistic rollup: devnet, sequencer, status, bench.",
@@ -42,7 +43,7 @@ def configure_logging(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per L1 request otherwise
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code=2)
 
@@ -469,6 +470,11 @@ def bench(
     results = run_bench(settings, console)
     if json_out is not None:
         json_out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+
+
+app.command()(bridge_commands.deploy)
+app.command()(bridge_commands.deposit)
+app.add_typer(bridge_commands.withdraw_app, name="withdraw")
 
 
 def main() -> None:

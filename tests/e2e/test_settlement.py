@@ -270,3 +270,80 @@ def test_withdrawal_is_proven_and_finalized_once_after_the_window(network: Netwo
     assert network.l1.get_balance(l1_recipient) == before + 5 * 10**17
     with pytest.raises(L1TransactionFailed, match="AlreadyFinalized"):
         user.send_and_wait(network.deployment.bridge, finalize, gas=200_000)
+
+
+def run_rollup(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "rollup_cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO_ROOT,
+        env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_user_round_trip_with_the_cli_deposit_then_withdraw(network: Network) -> None:
+    """The README's deposit -> use -> withdraw path, with the `rollup` commands a user runs."""
+    key = DEV_KEYS[8]
+    user = Account.from_key(key)
+    l1_url = network.l1.url
+    l2_url = network.sequencer.provider.endpoint_uri  # type: ignore[attr-defined]
+    deployment = str(network.data_dir / "deployment.json")
+    l2_before = network.sequencer.eth.get_balance(user.address)
+    run_rollup(
+        "deposit",
+        "--l1-rpc",
+        l1_url,
+        "--deployment",
+        deployment,
+        "--private-key",
+        key,
+        "--amount",
+        "2",
+    )
+    wait_for(
+        lambda: network.sequencer.eth.get_balance(user.address) == l2_before + 2 * 10**18,
+        30,
+        "the CLI deposit on L2",
+    )
+    output = run_rollup(
+        "withdraw", "initiate", "--rpc-url", l2_url, "--private-key", key, "--amount", "1.25"
+    )
+    tx_hash = output.split("tx ")[1].split()[0]
+    run_rollup(
+        "withdraw",
+        "prove",
+        "--rpc-url",
+        l2_url,
+        "--l1-rpc",
+        l1_url,
+        "--deployment",
+        deployment,
+        "--private-key",
+        key,
+        "--tx-hash",
+        tx_hash,
+    )
+    l1_before = network.l1.get_balance(bytes.fromhex(user.address[2:]))
+    time.sleep(FINALIZATION_PERIOD + 2)
+    finalized = run_rollup(
+        "withdraw",
+        "finalize",
+        "--rpc-url",
+        l2_url,
+        "--l1-rpc",
+        l1_url,
+        "--deployment",
+        deployment,
+        "--private-key",
+        key,
+        "--tx-hash",
+        tx_hash,
+    )
+    assert "finalized: 1250000000000000000" in finalized
+    l1_after = network.l1.get_balance(bytes.fromhex(user.address[2:]))
+    # The L1 balance grows by the withdrawal less the finalize transaction's gas.
+    assert 1.24 * 10**18 < l1_after - l1_before <= 1.25 * 10**18
