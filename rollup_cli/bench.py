@@ -37,6 +37,9 @@ from rollup.transaction import (
     sign_transaction,
 )
 
+WORKLOADS = ("transfers", "tokens", "swaps")
+USDC = bytes.fromhex("4200000000000000000000000000000000001001")
+
 
 @dataclass(frozen=True, slots=True)
 class BenchSettings:
@@ -47,6 +50,8 @@ class BenchSettings:
     block_time: float
     recovery_workers: int
     timeout: float
+    workload: str = "transfers"
+    l1: bool = False
 
 
 def find_free_port() -> int:
@@ -81,34 +86,71 @@ def make_sender_keys(count: int) -> list[bytes]:
     return [keccak256(b"bench sender %d" % index) for index in range(count)]
 
 
-def write_genesis(directory: Path, keys: list[bytes]) -> Path:
-    document = load_default_genesis_document()
-    document["timestamp"] = int(time.time())
+def write_genesis(
+    directory: Path, keys: list[bytes], document: dict[str, Any] | None = None
+) -> Path:
+    """Genesis with every sender funded with ETH, USDC (tokens workload) and WETH (swaps)."""
+    if document is None:
+        document = load_default_genesis_document()
+        document["timestamp"] = int(time.time())
     alloc = document.setdefault("alloc", {})
     for key in keys:
         alloc["0x" + compute_private_key_address(key).hex()] = {"balance": str(10**24)}
+    for token in document["tokens"]:
+        if token["symbol"] in ("USDC", "WETH"):
+            for key in keys:
+                token["balances"]["0x" + compute_private_key_address(key).hex()] = "1000000.0"
     path = directory / "genesis.json"
     path.write_bytes(orjson.dumps(document))
     return path
 
 
-def sign_transfers(keys: list[bytes], count: int, chain_id: int) -> list[tuple[str, bytes]]:
-    """Round-robin transfers from every sender with consecutive nonces: (raw hex, tx hash)."""
+def sign_transfers(
+    keys: list[bytes], count: int, chain_id: int, workload: str = "transfers"
+) -> list[tuple[str, bytes]]:
+    """Round-robin transactions from every sender with consecutive nonces: (raw hex, tx hash).
+
+    transfers: ETH to 64 recipients; tokens: USDC transfers; swaps: each sender approves the AMM
+    once, then swaps small WETH amounts for USDC.
+    """
+    from rollup.abi import encode_call
+    from rollup.addresses import AMM, WETH
+
     nonces = [0] * len(keys)
     recipients = [keccak256(b"recipient %d" % i)[:20] for i in range(64)]
     signed: list[tuple[str, bytes]] = []
     for index in range(count):
         sender = index % len(keys)
+        recipient = recipients[index % len(recipients)]
+        if workload == "transfers":
+            to, value, data, gas = recipient, 1 + index, b"", 21_000
+        elif workload == "tokens":
+            data = encode_call("transfer(address,uint256)", recipient, 1_000 + index)
+            to, value, gas = USDC, 0, 80_000
+        elif nonces[sender] == 0:
+            data = encode_call("approve(address,uint256)", AMM, 2**256 - 1)
+            to, value, gas = WETH, 0, 80_000
+        else:
+            data = encode_call(
+                "swapExactIn(address,address,uint256,uint256,address,uint256)",
+                WETH,
+                USDC,
+                10**15 + index,
+                0,
+                compute_private_key_address(keys[sender]),
+                2**40,
+            )
+            to, value, gas = AMM, 0, 120_000
         tx = Transaction(
             tx_type=TX_TYPE_DYNAMIC_FEE,
             chain_id=chain_id,
             nonce=nonces[sender],
             max_priority_fee_per_gas=1_000_000,
             max_fee_per_gas=10**10,
-            gas_limit=21_000,
-            to=recipients[index % len(recipients)],
-            value=1 + index,
-            data=b"",
+            gas_limit=gas,
+            to=to,
+            value=value,
+            data=data,
             access_list=(),
             y_parity=0,
             r=0,
@@ -171,6 +213,22 @@ def wait_for_node(
     raise RuntimeError("node did not answer in time")
 
 
+def wait_for_batches(
+    client: httpx.Client, url: str, last_block: int, timeout: float
+) -> dict[str, Any] | None:
+    """Wait until every block up to `last_block` is batched and mined on L1; the batcher's figures."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        stats = rpc(client, url, "rollup_syncStatus", [])
+        l1 = stats.get("l1") or {}
+        # Empty blocks keep coming, so a batch is nearly always in flight: wait only until every
+        # block of the run is in a mined batch.
+        if l1 and stats["safe_l2"]["number"] >= last_block:
+            return dict(l1)
+        time.sleep(0.5)
+    return None
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
@@ -185,11 +243,37 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="rollup-bench-"))
     port = find_free_port()
     url = f"http://127.0.0.1:{port}"
-    genesis_path = write_genesis(workdir, keys)
+    anvil = None
+    l1_flags: list[str] = []
+    base_document = None
+    if settings.l1:
+        from rollup_cli.l1_roles import (
+            L1_BATCHER_KEY,
+            L1_PROPOSER_KEY,
+            make_devnet_genesis,
+            start_devnet_l1,
+        )
+
+        anvil, deployment = start_devnet_l1(block_time=1.0)
+        deployment.write(workdir / "deployment.json")
+        base_document = make_devnet_genesis(anvil.client, deployment)
+        l1_flags = [
+            "--l1-rpc",
+            anvil.url,
+            "--deployment",
+            str(workdir / "deployment.json"),
+            "--batcher-key",
+            L1_BATCHER_KEY.hex(),
+            "--proposer-key",
+            L1_PROPOSER_KEY.hex(),
+        ]
+    genesis_path = write_genesis(workdir, keys, base_document)
     chain_id = int(orjson.loads(genesis_path.read_bytes())["chainId"])
     started = time.perf_counter()
-    signed = sign_transfers(keys, settings.count, chain_id)
-    console.print(f"signed {len(signed):,} transfers in {time.perf_counter() - started:.1f} s")
+    signed = sign_transfers(keys, settings.count, chain_id, settings.workload)
+    console.print(
+        f"signed {len(signed):,} {settings.workload} in {time.perf_counter() - started:.1f} s"
+    )
     command = [
         sys.executable,
         "-m",
@@ -205,6 +289,7 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
         str(settings.block_time),
         "--recovery-workers",
         str(settings.recovery_workers),
+        *l1_flags,
     ]
     log_file = (workdir / "node.log").open("wb")
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
@@ -259,6 +344,9 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
                 (max(inclusion.values()) - submit_started) if inclusion else float("nan")
             )
             peak_rss = read_peak_rss_mib(process.pid)
+            l1_stats = (
+                wait_for_batches(client, url, next_block - 1, settings.timeout) if anvil else None
+            )
     finally:
         process.terminate()
         try:
@@ -266,6 +354,8 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             process.kill()
         log_file.close()
+        if anvil is not None:
+            anvil.stop()
     send_span = max(last_answer - submit_started, 1e-9)
     included_rate = len(inclusion) / included_span if inclusion else 0.0
     results = {
@@ -283,9 +373,10 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
         "signature_ceiling_per_s": ceiling,
         "cores": cores,
         "fraction_of_ceiling": included_rate / ceiling if ceiling else 0.0,
+        "l1": l1_stats,
     }
     table = Table(
-        title=f"rollup bench: {settings.count:,} ETH transfers, {settings.senders} senders, "
+        title=f"rollup bench: {settings.count:,} {settings.workload}, {settings.senders} senders, "
         f"batches of {settings.batch_size}, {settings.clients} clients, "
         f"block time {settings.block_time}s"
     )
@@ -300,6 +391,15 @@ def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
     table.add_row("node peak RSS", f"{peak_rss:,.0f} MiB")
     table.add_row("signature ceiling (all cores)", f"{ceiling:,.0f} /s")
     table.add_row("included / ceiling", f"{results['fraction_of_ceiling']:.1%}")
+    if l1_stats:
+        # Per transaction of the workload; the batches also carry the run's empty blocks.
+        table.add_row(
+            "L1 batches / bytes", f"{l1_stats['batches_posted']} / {l1_stats['batch_bytes']:,}"
+        )
+        table.add_row("L1 bytes per tx", f"{l1_stats['batch_bytes'] / max(len(inclusion), 1):.1f}")
+        table.add_row(
+            "L1 batch gas per tx", f"{l1_stats['batch_gas'] / max(len(inclusion), 1):,.0f}"
+        )
     console.print(table)
     shutil.rmtree(workdir, ignore_errors=True)
     if len(inclusion) < settings.count:

@@ -125,9 +125,15 @@ def deploy(
         make_devnet_genesis,
     )
 
+    client = L1Client(l1_rpc)
+    deployment_path, genesis_path = out_dir / "deployment.json", out_dir / "genesis.json"
+    if deployment_path.exists() and genesis_path.exists():
+        # compose restarts a finished one-shot service on every `up`: deploy only once.
+        check_existing_deployment(client, read_deployment(deployment_path), genesis_path)
+        console.print(f"already deployed: {deployment_path} matches the L1")
+        return
     if find_missing_artifacts():
         build_artifacts()
-    client = L1Client(l1_rpc)
     try:
         deployment = deploy_rollup_contracts(
             client,
@@ -148,6 +154,24 @@ def deploy(
     console.print(
         f"deployed at L1 block {deployment.deploy_block_number}; wrote {out_dir}/deployment.json and genesis.json"
     )
+
+
+def check_existing_deployment(client: L1Client, deployment: Deployment, genesis_path: Path) -> None:
+    """Exit with an error unless the written deployment and genesis belong to this L1."""
+    try:
+        genesis = orjson.loads(genesis_path.read_bytes())
+        origin = client.get_block(int(genesis["l1OriginNumber"]))
+        codes = [
+            client.get_code(address)
+            for address in (deployment.batch_inbox, deployment.output_oracle, deployment.bridge)
+        ]
+    except Exception as exc:
+        fail(f"cannot check the existing deployment against the L1: {exc}")
+    if "0x" + origin.hash.hex() != genesis.get("l1OriginHash") or not all(codes):
+        fail(
+            "the files in the output directory belong to another L1 (it was reset); "
+            "remove them (docker compose down -v) to deploy afresh"
+        )
 
 
 def deposit(

@@ -415,6 +415,28 @@ def status(
     table.add_row(
         "mempool pending / queued", f"{int(pool['pending'], 16)} / {int(pool['queued'], 16)}"
     )
+    sync = call("rollup_syncStatus", [])
+    table.add_row("role", str(sync["role"]))
+    for label in ("unsafe_l2", "safe_l2", "finalized_l2"):
+        table.add_row(f"{label.replace('_l2', '')} L2 head", str(sync[label]["number"]))
+    if sync.get("head_l1"):
+        table.add_row("L1 head", str(sync["head_l1"]["number"]))
+    stats = sync.get("l1") or {}
+    if stats:
+        table.add_row(
+            "batches posted / bytes / gas",
+            f"{stats['batches_posted']} / {stats['batch_bytes']} / {stats['batch_gas']}",
+        )
+        if stats.get("bytes_per_transaction"):
+            table.add_row(
+                "L1 bytes / gas per transaction",
+                f"{stats['bytes_per_transaction']:.1f} / {stats['gas_per_transaction']:.0f}",
+            )
+        pending = int(block["number"], 16) - int(stats["posted_through"])
+        table.add_row("L2 blocks not yet on L1", str(pending))
+        table.add_row(
+            "outputs proposed / gas", f"{stats['outputs_proposed']} / {stats['output_gas']}"
+        )
     console.print(table)
 
 
@@ -454,10 +476,18 @@ def bench(
     quick: Annotated[
         bool, typer.Option(help="A small run (2,000 transfers) to check the setup.")
     ] = False,
+    workload: Annotated[
+        str, typer.Option(help="transfers (ETH), tokens (USDC transfers) or swaps (WETH->USDC).")
+    ] = "transfers",
+    l1: Annotated[
+        bool, typer.Option(help="Also run anvil and settle batches: L1 bytes and gas per tx.")
+    ] = False,
 ) -> None:
-    """Send pre-signed ETH transfers to a fresh local node; print tx/s, latency and the ceiling."""
-    from rollup_cli.bench import BenchSettings, run_bench
+    """Send pre-signed transactions to a fresh local node; print tx/s, latency and the ceiling."""
+    from rollup_cli.bench import WORKLOADS, BenchSettings, run_bench
 
+    if workload not in WORKLOADS:
+        fail(f"--workload must be one of {', '.join(WORKLOADS)}")
     settings = BenchSettings(
         count=2_000 if quick else count,
         senders=min(senders, 50) if quick else senders,
@@ -466,6 +496,8 @@ def bench(
         block_time=block_time,
         recovery_workers=recovery_workers,
         timeout=timeout,
+        workload=workload,
+        l1=l1,
     )
     results = run_bench(settings, console)
     if json_out is not None:

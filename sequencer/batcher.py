@@ -3,7 +3,9 @@
 It posts every block once and in order. What is already on L1 is read back from L1 at start
 (the batches the inbox holds whose blocks chain onto ours), so a restart neither posts a block
 twice nor leaves a gap. A batch in flight is resubmitted with higher fees when it waits too long;
-a block is *safe* once the batch holding it is mined.
+a block is *safe* once the batch holding it is mined in a block the L1 follower holds (past its
+confirmations). A receipt alone is not enough: the head block that mined a batch can be reorged
+away before the follower ever sees it, and then the batch must be posted again.
 """
 
 from __future__ import annotations
@@ -85,6 +87,8 @@ class Batcher:
         self.safe_through = 0  # blocks whose batch is mined on L1
         self.posted_through = 0  # blocks sent (mined or in flight)
         self.in_flight: tuple[bytes, int] | None = None  # (tx hash, last block of the batch)
+        self.in_flight_mined_in: int | None = None  # L1 block whose receipt we saw for it
+        self.nonce_stale = False  # a reorg may have dropped our transactions: ask L1 first
         self.last_post = 0.0
         self.batches_posted = 0
         self.bytes_posted = 0
@@ -146,6 +150,8 @@ class Batcher:
             if built is None:
                 return
             batch, data = built
+            if self.nonce_stale:
+                self.rewind_nonce()
             calldata = APPEND_BATCH.encode(data)
             gas = BATCH_GAS_OVERHEAD + BATCH_GAS_PER_BYTE * len(calldata)
             tx_hash = self.sender.send(self.batch_inbox, calldata, gas=gas)
@@ -173,9 +179,26 @@ class Batcher:
             log.warning("batcher: cannot read receipt: %s", exc)
             return
         if receipt is None:
+            if self.in_flight_mined_in is not None:
+                # Mined before, unknown now: a reorg removed the block, within the follower's
+                # confirmations (so the follower reports no reorg). The transaction is dropped.
+                log.warning(
+                    "batch transaction 0x%s was mined in L1 block %d, which a reorg removed: "
+                    "re-reading posted batches",
+                    tx_hash.hex(),
+                    self.in_flight_mined_in,
+                )
+                self.restart_from_l1()
+                return
             self.in_flight = (self.sender.resubmit_if_stuck(tx_hash, self.bump_after), last)
             return
+        if receipt.succeeded:
+            self.in_flight_mined_in = receipt.block_number
+            followed = self.follower.history.get(receipt.block_number)
+            if followed is None or followed.hash != receipt.block_hash:
+                return  # not yet in the followed L1 chain: wait (and see if a reorg drops it)
         self.in_flight = None
+        self.in_flight_mined_in = None
         if not receipt.succeeded:
             log.error(
                 "batch transaction 0x%s failed; reposting from block %d",
@@ -187,6 +210,32 @@ class Batcher:
         self.safe_through = last
         self.batches_posted += 1
         self.gas_used += receipt.gas_used
+
+    def restart_from_l1(self) -> None:
+        """After an L1 reorg: forget the batch in flight and post again from what L1 still holds.
+
+        The caller holds `lock`. Nothing here talks to L1 (so nothing can fail half-way); the
+        nonce is rewound before the next batch is sent.
+        """
+        self.in_flight = None
+        self.in_flight_mined_in = None
+        self.nonce_stale = True
+        self.recover_progress()
+        log.info("batcher: posting again from L2 block %d", self.posted_through + 1)
+
+    def rewind_nonce(self) -> None:
+        """Take the next nonce from the chain's count of mined transactions.
+
+        A reorg may have dropped batch transactions of ours: one signed with the local count (or
+        with the 'pending' count, which includes transactions queued behind the gap) would never
+        be mined. If a transaction of ours is still pending at that nonce, the send is refused
+        as a replacement until it is mined, and then L1Sender's 'nonce too low' retry takes over.
+        """
+        sender = self.sender
+        latest = sender.client.get_transaction_count(sender.address, "latest")
+        with sender._lock:  # L1Sender has no public way to rewind its nonce
+            sender._next_nonce = latest
+        self.nonce_stale = False
 
     def wait_until_safe(self, number: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout

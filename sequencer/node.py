@@ -16,7 +16,7 @@ import multiprocessing
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -127,6 +127,8 @@ class Node:
         self.safe_number = 0  # highest block whose batch is on L1
         self.finalized_number = 0  # highest block of a finalized output
         self.role = "sequencer"
+        # Set by the role's L1 worker: a function returning its figures (batches, outputs, gas).
+        self.l1_stats: Callable[[], dict[str, object]] | None = None
         # Testing only (`--censor`): senders whose transactions are accepted and then ignored, to
         # show that forced transactions through L1 get in regardless.
         self.censored: set[bytes] = set()
@@ -319,6 +321,7 @@ class Node:
             "unsafe_l2": block_ref(self.head.number),
             "safe_l2": block_ref(min(self.safe_number, self.head.number)),
             "finalized_l2": block_ref(min(self.finalized_number, self.head.number)),
+            "l1": self.l1_stats() if self.l1_stats is not None else None,
         }
 
     def select_l1_origin(self, timestamp: int) -> tuple[int, bytes, list[QueuedMessage]]:

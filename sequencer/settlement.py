@@ -34,7 +34,26 @@ class Settlement:
     thread: threading.Thread | None = None
     last_error: str | None = None
 
+    def get_stats(self) -> dict[str, object]:
+        """What settling has cost so far (rollup_syncStatus reports it; `rollup status` shows it)."""
+        batcher = self.batcher
+        transactions = batcher.transactions_posted
+        return {
+            "batches_posted": batcher.batches_posted,
+            "batch_bytes": batcher.bytes_posted,
+            "batch_gas": batcher.gas_used,
+            "transactions_batched": transactions,
+            "bytes_per_transaction": batcher.bytes_posted / transactions if transactions else None,
+            "gas_per_transaction": batcher.gas_used / transactions if transactions else None,
+            "posted_through": batcher.posted_through,
+            "batch_in_flight": batcher.in_flight is not None,
+            "outputs_proposed": self.proposer.proposed if self.proposer is not None else 0,
+            "output_gas": self.proposer.gas_used if self.proposer is not None else 0,
+            "last_error": self.last_error,
+        }
+
     def start(self) -> None:
+        self.node.l1_stats = self.get_stats
         with self.node.l1_lock:
             while self.follower.poll().new_blocks:
                 pass
@@ -60,8 +79,7 @@ class Settlement:
                         "L1 reorg back to block %d: re-reading posted batches", result.reorged_to
                     )
                     with self.batcher.lock:
-                        self.batcher.in_flight = None
-                        self.batcher.recover_progress()
+                        self.batcher.restart_from_l1()
                 self.batcher.tick(self.node.head.number)
                 self.node.safe_number = self.batcher.safe_through
                 if self.proposer is not None:

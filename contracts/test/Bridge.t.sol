@@ -50,7 +50,11 @@ abstract contract BridgeFixture is Test {
         returns (Bridge.Withdrawal memory)
     {
         return Bridge.Withdrawal({
-            index: _index, sender: L2_SENDER, l1Recipient: _recipient, l1Token: _token, amount: _amount
+            index: _index,
+            sender: L2_SENDER,
+            l1Recipient: _recipient,
+            l1Token: _token,
+            amount: _amount
         });
     }
 
@@ -87,7 +91,8 @@ abstract contract BridgeFixture is Test {
     }
 
     function _outputRoot(Bridge.OutputRootProof memory _p) internal pure returns (bytes32) {
-        return keccak256(abi.encodePacked(_p.version, _p.stateRoot, _p.withdrawalRoot, _p.blockHash));
+        return
+            keccak256(abi.encodePacked(_p.version, _p.stateRoot, _p.withdrawalRoot, _p.blockHash));
     }
 
     function _proof(Bridge.Withdrawal[] memory _ws, Bridge.Withdrawal memory _w)
@@ -212,7 +217,9 @@ contract BridgeDepositTest is BridgeFixture {
         _approve(address(usdt), 50);
         vm.expectEmit(address(bridge));
         emit L2TransactionQueued(
-            0, 2, abi.encode(ALICE, CAROL, address(usdt), uint256(50), "Tether USD", "USDT", uint8(6))
+            0,
+            2,
+            abi.encode(ALICE, CAROL, address(usdt), uint256(50), "Tether USD", "USDT", uint8(6))
         );
         _deposit(address(usdt), 50);
         assertEq(usdt.balanceOf(address(bridge)), 50);
@@ -339,7 +346,9 @@ contract BridgeDepositTest is BridgeFixture {
         bridge.depositETH{value: 5}(ALICE);
         vm.expectEmit(address(bridge));
         emit L2TransactionQueued(
-            2, 2, abi.encode(ALICE, CAROL, address(token), uint256(10), "Test USD", "TUSD", uint8(6))
+            2,
+            2,
+            abi.encode(ALICE, CAROL, address(token), uint256(10), "Test USD", "TUSD", uint8(6))
         );
         bridge.depositERC20(address(token), CAROL, 10);
         vm.stopPrank();
@@ -375,12 +384,13 @@ contract BridgeWithdrawalTest is BridgeFixture {
     }
 
     function test_hashOutputRootProof_encodePacked_succeeds() public view {
-        Bridge.OutputRootProof memory p = Bridge.OutputRootProof(
-            bytes32(0), STATE_ROOT, keccak256("withdrawals"), BLOCK_HASH
-        );
+        Bridge.OutputRootProof memory p =
+            Bridge.OutputRootProof(bytes32(0), STATE_ROOT, keccak256("withdrawals"), BLOCK_HASH);
         assertEq(
             bridge.hashOutputRootProof(p),
-            keccak256(abi.encodePacked(bytes32(0), STATE_ROOT, keccak256("withdrawals"), BLOCK_HASH))
+            keccak256(
+                abi.encodePacked(bytes32(0), STATE_ROOT, keccak256("withdrawals"), BLOCK_HASH)
+            )
         );
     }
 
@@ -677,7 +687,9 @@ contract BridgeWithdrawalTest is BridgeFixture {
         bridge.finalizeWithdrawal(ws[0]);
         assertEq(attacker.timesPaid(), 1);
         assertTrue(attacker.reentryReverted());
-        assertEq(attacker.reentryRevertData(), abi.encodeWithSelector(Bridge.AlreadyFinalized.selector));
+        assertEq(
+            attacker.reentryRevertData(), abi.encodeWithSelector(Bridge.AlreadyFinalized.selector)
+        );
         assertEq(address(attacker).balance, 1 ether);
         assertEq(address(bridge).balance, 9 ether);
     }

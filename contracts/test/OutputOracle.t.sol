@@ -151,6 +151,22 @@ contract OutputOracleTest is Test {
         oracle.proposeOutput{value: BOND}(_root(0), 2 * INTERVAL);
     }
 
+    function test_proposeOutput_blockNumberBeyondStorage_reverts() public {
+        // Outputs store L2 block numbers in 48 bits.
+        OutputOracle huge = new OutputOracle(PROPOSER, CHALLENGER, 1 << 48, PERIOD, BOND);
+        vm.expectRevert(OutputOracle.UnexpectedBlockNumber.selector);
+        vm.prank(PROPOSER);
+        huge.proposeOutput{value: BOND}(_root(0), 1 << 48);
+    }
+
+    function test_proposeOutput_largestStorableBlockNumber_succeeds() public {
+        OutputOracle huge = new OutputOracle(PROPOSER, CHALLENGER, (1 << 48) - 1, PERIOD, BOND);
+        vm.prank(PROPOSER);
+        huge.proposeOutput{value: BOND}(_root(0), (1 << 48) - 1);
+        assertEq(uint256(huge.getOutput(0).l2BlockNumber), (1 << 48) - 1);
+        assertEq(uint256(huge.getOutput(0).timestamp), START);
+    }
+
     function test_proposeOutput_zeroRoot_reverts() public {
         vm.expectRevert(OutputOracle.ZeroOutputRoot.selector);
         vm.prank(PROPOSER);

@@ -25,7 +25,12 @@ contract SparseMerkleProofTest is Test {
     ///      bitmap bit 0, the right leaf as sibling, the left leaf as terminal.
     function _twoLeafProof() internal pure returns (bytes memory) {
         return abi.encodePacked(
-            uint8(1), bytes32(uint256(1) << 255), _leaf(KEY_RIGHT, VALUE_2), uint8(1), KEY_LEFT, VALUE_1
+            uint8(1),
+            bytes32(uint256(1) << 255),
+            _leaf(KEY_RIGHT, VALUE_2),
+            uint8(1),
+            KEY_LEFT,
+            VALUE_1
         );
     }
 
@@ -56,7 +61,9 @@ contract SparseMerkleProofTest is Test {
 
     function test_verifyInclusion_singleLeafTree_succeeds() public pure {
         bytes memory proof = abi.encodePacked(uint8(0), bytes32(0), uint8(1), KEY_LEFT, VALUE_1);
-        assertTrue(SparseMerkleProof.verifyInclusion(_leaf(KEY_LEFT, VALUE_1), KEY_LEFT, VALUE_1, proof));
+        assertTrue(
+            SparseMerkleProof.verifyInclusion(_leaf(KEY_LEFT, VALUE_1), KEY_LEFT, VALUE_1, proof)
+        );
     }
 
     function test_verifyInclusion_twoLeafTree_succeeds() public pure {
@@ -83,7 +90,12 @@ contract SparseMerkleProofTest is Test {
         // KEY_RIGHT's bit 0 is 1, so its leaf is hashed as the right child: the proof verifies
         // against the real tree and not against one with the two leaves swapped.
         bytes memory proof = abi.encodePacked(
-            uint8(1), bytes32(uint256(1) << 255), _leaf(KEY_LEFT, VALUE_1), uint8(1), KEY_RIGHT, VALUE_2
+            uint8(1),
+            bytes32(uint256(1) << 255),
+            _leaf(KEY_LEFT, VALUE_1),
+            uint8(1),
+            KEY_RIGHT,
+            VALUE_2
         );
         bytes32 swappedRoot = _node(_leaf(KEY_RIGHT, VALUE_2), _leaf(KEY_LEFT, VALUE_1));
         assertTrue(SparseMerkleProof.verifyInclusion(_twoLeafRoot(), KEY_RIGHT, VALUE_2, proof));
@@ -137,7 +149,7 @@ contract SparseMerkleProofTest is Test {
     }
 
     function test_verifyInclusion_builtTrees_succeeds(bytes32 _seed, uint8 _size) public pure {
-        uint256 size = bound(_size, 1, 12);
+        uint256 size = bound(_size, 1, 8);
         (bytes32[] memory keys, bytes32[] memory values) = _randomLeaves(_seed, size);
         bytes32 root = SmtBuilder.computeRoot(keys, values);
         for (uint256 i = 0; i < size; i++) {
@@ -177,7 +189,12 @@ contract SparseMerkleProofTest is Test {
     function test_verifyExclusion_leafTerminalOffPathIsRejected_succeeds() public pure {
         // KEY_RIGHT (bit 0 = 1) cannot end at a depth-1 terminal whose key has bit 0 = 0.
         bytes memory proof = abi.encodePacked(
-            uint8(1), bytes32(uint256(1) << 255), _leaf(KEY_RIGHT, VALUE_2), uint8(1), KEY_LEFT, VALUE_1
+            uint8(1),
+            bytes32(uint256(1) << 255),
+            _leaf(KEY_RIGHT, VALUE_2),
+            uint8(1),
+            KEY_LEFT,
+            VALUE_1
         );
         bytes32 absent = bytes32(uint256(1) << 255 | 0x99);
         assertFalse(SparseMerkleProof.verifyExclusion(_twoLeafRoot(), absent, proof));
@@ -186,7 +203,7 @@ contract SparseMerkleProofTest is Test {
     function test_verifyExclusion_builtTrees_succeeds(bytes32 _seed, uint8 _size, bytes32 _absent)
         public
     {
-        uint256 size = bound(_size, 0, 12);
+        uint256 size = bound(_size, 0, 8);
         (bytes32[] memory keys, bytes32[] memory values) = _randomLeaves(_seed, size);
         for (uint256 i = 0; i < size; i++) {
             vm.assume(keys[i] != _absent);

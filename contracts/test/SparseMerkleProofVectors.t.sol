@@ -52,7 +52,8 @@ contract SparseMerkleProofVectorsTest is Test {
         assertEq(expected.length, count);
         uint256 valid;
         for (uint256 i = 0; i < count; i++) {
-            bool verdict = SparseMerkleProof.verifyInclusion(roots[i], keys[i], values[i], proofs[i]);
+            bool verdict =
+                SparseMerkleProof.verifyInclusion(roots[i], keys[i], values[i], proofs[i]);
             assertEq(verdict, expected[i], labels[i]);
             if (verdict) valid++;
         }
@@ -87,8 +88,7 @@ contract SparseMerkleProofVectorsTest is Test {
             string memory tree = string.concat(".trees[", _toString(t), "]");
             string memory name = vm.parseJsonString(json, string.concat(tree, ".name"));
             bytes32[] memory keys = vm.parseJsonBytes32Array(json, string.concat(tree, ".keys"));
-            bytes32[] memory values =
-                vm.parseJsonBytes32Array(json, string.concat(tree, ".values"));
+            bytes32[] memory values = vm.parseJsonBytes32Array(json, string.concat(tree, ".values"));
             bytes32 root = vm.parseJsonBytes32(json, string.concat(tree, ".root"));
             assertEq(SmtBuilder.computeRoot(keys, values), root, name);
             bytes32[] memory proofKeys =

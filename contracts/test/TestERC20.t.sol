@@ -47,6 +47,7 @@ contract TestERC20Test is Test {
         token.mint(ALICE, 500);
         vm.expectRevert(TestERC20.InsufficientBalance.selector);
         vm.prank(ALICE);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(BOB, 501);
     }
 
@@ -74,6 +75,7 @@ contract TestERC20Test is Test {
         vm.prank(ALICE);
         token.approve(BOB, type(uint256).max);
         vm.prank(BOB);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transferFrom(ALICE, BOB, 500);
         assertEq(token.allowance(ALICE, BOB), type(uint256).max);
     }
@@ -84,6 +86,7 @@ contract TestERC20Test is Test {
         token.approve(BOB, 199);
         vm.expectRevert(TestERC20.InsufficientAllowance.selector);
         vm.prank(BOB);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transferFrom(ALICE, BOB, 200);
     }
 
@@ -93,6 +96,7 @@ contract TestERC20Test is Test {
         token.approve(BOB, 200);
         vm.expectRevert(TestERC20.InsufficientBalance.selector);
         vm.prank(BOB);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transferFrom(ALICE, BOB, 200);
     }
 }

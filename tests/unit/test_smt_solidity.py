@@ -88,7 +88,13 @@ def compute_withdrawal_hash(
 # (hashWithdrawal / hashOutputRootProof); the forge test pins the same literals.
 KNOWN_WITHDRAWALS = [
     (0, bytes.fromhex("5e7d" * 10), bytes.fromhex("a11ce" + "0" * 35), bytes(20), 10**18),
-    (1, bytes.fromhex("5e7d" * 10), bytes.fromhex("ca201" + "0" * 35), bytes.fromhex("70" * 20), 500),
+    (
+        1,
+        bytes.fromhex("5e7d" * 10),
+        bytes.fromhex("ca201" + "0" * 35),
+        bytes.fromhex("70" * 20),
+        500,
+    ),
     (2, bytes.fromhex("0b0b" * 10), bytes.fromhex("ca201" + "0" * 35), bytes(20), 2 * 10**18),
     (3, bytes.fromhex("0b0b" * 10), bytes.fromhex("a11ce" + "0" * 35), bytes.fromhex("70" * 20), 7),
     (4, bytes.fromhex("5e7d" * 10), bytes.fromhex("d00d" + "0" * 36), bytes(20), 123_456_789),
@@ -155,8 +161,11 @@ def build_trees(rng: random.Random) -> list[tuple[str, dict[bytes, bytes], list[
 
     left = with_prefix(rng, 1, 0)
     right = with_prefix(rng, 1, 1)
-    add("two leaves split at the root", {left: random_bytes32(rng), right: random_bytes32(rng)},
-        [with_prefix(rng, 1, 0), with_prefix(rng, 1, 1)])
+    add(
+        "two leaves split at the root",
+        {left: random_bytes32(rng), right: random_bytes32(rng)},
+        [with_prefix(rng, 1, 0), with_prefix(rng, 1, 1)],
+    )
 
     base = random_bytes32(rng)
     add(
@@ -190,8 +199,11 @@ def build_trees(rng: random.Random) -> list[tuple[str, dict[bytes, bytes], list[
     for depth in (10, 40, 41, 90, 150, 151, 220):
         nested[flip_bit(key, depth)] = random_bytes32(rng)
     nested[key] = random_bytes32(rng)
-    add("a comb of leaves along one deep path", nested,
-        [flip_bit(key, 5), flip_bit(key, 60), flip_bit(key, 221), flip_bit(key, 255)])
+    add(
+        "a comb of leaves along one deep path",
+        nested,
+        [flip_bit(key, 5), flip_bit(key, 60), flip_bit(key, 221), flip_bit(key, 255)],
+    )
 
     # Exclusion-shaped: every absent key's path ends on another key's leaf (a terminal leaf that
     # is not the key's own), at various depths.
@@ -225,7 +237,9 @@ def non_canonical_variants(proof: bytes, rng: random.Random) -> list[tuple[str, 
         # List a zero sibling explicitly: the hashes are unchanged, but the encoding is not
         # canonical, so decode_proof rejects it.
         level = rng.choice(zero_levels)
-        variants.append(("zero sibling listed explicitly", _insert_sibling(proof, level, EMPTY_HASH)))
+        variants.append(
+            ("zero sibling listed explicitly", _insert_sibling(proof, level, EMPTY_HASH))
+        )
     if depth < 255:
         # Mark a sibling at the proof's depth (beyond its last level) and list one.
         variants.append(("bitmap bit beyond depth", _insert_sibling(proof, depth, b"\x11" * 32)))
@@ -243,7 +257,13 @@ def _insert_sibling(proof: bytes, level: int, sibling: bytes) -> bytes:
     before = (bitmap >> (256 - level)).bit_count() if level else 0
     bitmap |= 1 << (255 - level)
     offset = HEADER_SIZE + 32 * before
-    return proof[:1] + bitmap.to_bytes(32, "big") + proof[HEADER_SIZE:offset] + sibling + proof[offset:]
+    return (
+        proof[:1]
+        + bitmap.to_bytes(32, "big")
+        + proof[HEADER_SIZE:offset]
+        + sibling
+        + proof[offset:]
+    )
 
 
 def bit_flips(proof: bytes, rng: random.Random, count: int) -> list[tuple[str, bytes]]:
@@ -275,13 +295,25 @@ def _hex(data: bytes) -> str:
 class _Cases:
     def __init__(self, with_value: bool) -> None:
         self.with_value = with_value
-        self.columns: dict[str, list[Any]] = {"labels": [], "roots": [], "keys": [], "proofs": [],
-                                               "expected": []}
+        self.columns: dict[str, list[Any]] = {
+            "labels": [],
+            "roots": [],
+            "keys": [],
+            "proofs": [],
+            "expected": [],
+        }
         if with_value:
             self.columns["valueHashes"] = []
 
-    def add(self, label: str, root: bytes, key: bytes, proof: bytes, expected: bool,
-            value_hash: bytes | None = None) -> None:
+    def add(
+        self,
+        label: str,
+        root: bytes,
+        key: bytes,
+        proof: bytes,
+        expected: bool,
+        value_hash: bytes | None = None,
+    ) -> None:
         self.columns["labels"].append(label)
         self.columns["roots"].append(_hex(root))
         self.columns["keys"].append(_hex(key))
@@ -315,8 +347,15 @@ def generate_vectors(seed: int = SEED) -> tuple[dict[str, Any], dict[str, Any]]:
             proof = encode_proof(tree.prove(key))
             label = f"{name}: {key.hex()[:8]}"
 
-            def check(what: str, r: bytes, k: bytes, v: bytes, p: bytes, intended: bool | None,
-                      lbl: str = label) -> None:
+            def check(
+                what: str,
+                r: bytes,
+                k: bytes,
+                v: bytes,
+                p: bytes,
+                intended: bool | None,
+                lbl: str = label,
+            ) -> None:
                 verdict = inclusion_verdict(r, k, v, p)
                 if intended is not None:
                     assert verdict is intended, f"{lbl}: {what}"
@@ -334,7 +373,9 @@ def generate_vectors(seed: int = SEED) -> tuple[dict[str, Any], dict[str, Any]]:
             for what, mutated in bit_flips(proof, rng, 2):
                 check(what, root, key, value_hash, mutated, None)
             # The same proof as an exclusion proof of the key must fail.
-            exclusion.add(f"{label}: present key", root, key, proof, exclusion_verdict(root, key, proof))
+            exclusion.add(
+                f"{label}: present key", root, key, proof, exclusion_verdict(root, key, proof)
+            )
             assert not exclusion.columns["expected"][-1]
 
         for key in absent:
@@ -345,30 +386,40 @@ def generate_vectors(seed: int = SEED) -> tuple[dict[str, Any], dict[str, Any]]:
             verdict = exclusion_verdict(root, key, proof)
             assert verdict, label
             exclusion.add(f"{label}: valid", root, key, proof, True)
-            exclusion.add(f"{label}: wrong root", flip_bit(root, 7), key, proof,
-                          exclusion_verdict(flip_bit(root, 7), key, proof))
+            exclusion.add(
+                f"{label}: wrong root",
+                flip_bit(root, 7),
+                key,
+                proof,
+                exclusion_verdict(flip_bit(root, 7), key, proof),
+            )
             assert not exclusion.columns["expected"][-1]
             for what, mutated in bit_flips(proof, rng, 1):
-                exclusion.add(f"{label}: {what}", root, key, mutated,
-                              exclusion_verdict(root, key, mutated))
+                exclusion.add(
+                    f"{label}: {what}", root, key, mutated, exclusion_verdict(root, key, mutated)
+                )
             for what, mutated in non_canonical_variants(proof, rng)[:2]:
                 exclusion.add(f"{label}: {what}", root, key, mutated, False)
                 assert not exclusion_verdict(root, key, mutated)
             # An exclusion proof is never an inclusion proof, whatever value is claimed.
             claimed = decoded.terminal_value_hash or WITHDRAWAL_VALUE_HASH
             assert not inclusion_verdict(root, key, claimed, proof)
-            inclusion.add(f"{label}: exclusion proof as inclusion", root, key, proof, False, claimed)
+            inclusion.add(
+                f"{label}: exclusion proof as inclusion", root, key, proof, False, claimed
+            )
 
         if len(leaves) <= 8:
             proof_keys = present[:4] + absent[:2]
-            builder_trees.append({
-                "name": name,
-                "keys": [_hex(k) for k in present],
-                "values": [_hex(leaves[k]) for k in present],
-                "root": _hex(root),
-                "proofKeys": [_hex(k) for k in proof_keys],
-                "proofs": [_hex(encode_proof(tree.prove(k))) for k in proof_keys],
-            })
+            builder_trees.append(
+                {
+                    "name": name,
+                    "keys": [_hex(k) for k in present],
+                    "values": [_hex(leaves[k]) for k in present],
+                    "root": _hex(root),
+                    "proofKeys": [_hex(k) for k in proof_keys],
+                    "proofs": [_hex(encode_proof(tree.prove(k))) for k in proof_keys],
+                }
+            )
 
     description = (
         "Generated by tests/unit/test_smt_solidity.py (python -m tests.unit.test_smt_solidity"
@@ -409,7 +460,9 @@ def known_withdrawal_vector() -> dict[str, Any]:
         "stateRoot": _hex(KNOWN_STATE_ROOT),
         "withdrawalRoot": _hex(withdrawal_root),
         "blockHash": _hex(KNOWN_BLOCK_HASH),
-        "outputRoot": _hex(compute_output_root(KNOWN_STATE_ROOT, withdrawal_root, KNOWN_BLOCK_HASH)),
+        "outputRoot": _hex(
+            compute_output_root(KNOWN_STATE_ROOT, withdrawal_root, KNOWN_BLOCK_HASH)
+        ),
         "proof": _hex(encode_proof(tree.prove(hashes[KNOWN_PROVEN]))),
     }
 
@@ -430,8 +483,13 @@ def test_vectors_cover_every_verdict() -> None:
     assert sum(inclusion) >= 20 and inclusion.count(False) >= 250
     assert sum(exclusion) >= 25 and exclusion.count(False) >= 100
     labels = " ".join(vectors["inclusion"]["labels"])
-    for kind in ("zero sibling listed explicitly", "bitmap bit beyond depth", "exclusion proof as inclusion",
-                 "deepest encodable depth", "exclusion-shaped"):
+    for kind in (
+        "zero sibling listed explicitly",
+        "bitmap bit beyond depth",
+        "exclusion proof as inclusion",
+        "deepest encodable depth",
+        "exclusion-shaped",
+    ):
         assert kind in labels
     exclusion_labels = " ".join(vectors["exclusion"]["labels"])
     assert "(leaf terminal): valid" in exclusion_labels

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from rollup.abi import encode_address_topic, encode_call
 from rollup.block import BlockExecution, SignedTransaction, execute_block
 from rollup.crypto import compute_private_key_address
 from rollup.genesis import Genesis, build_genesis, load_default_genesis_document
-from rollup.state import LEAF_TYPES, State, TokenBalance, balance_key
+from rollup.state import LEAF_TYPES, State, TokenBalance, account_key, balance_key
 from rollup.system.context import Log
 from rollup.system.tokens import DEPOSIT_TOPIC, TRANSFER_TOPIC
 from rollup.transaction import (
@@ -108,7 +109,13 @@ def produce(chain: Chain, candidates: list[SignedTransaction]) -> BlockExecution
 
 
 def produce_three_blocks(chain: Chain) -> None:
-    """Block 1: ETH + USDC transfers. Block 2: WETH deposit + USDC transfer. Block 3: a revert."""
+    """Three blocks and their logs, as (block, log index):
+
+    1: an ETH transfer to ALICE (no log); a USDC transfer to ALICE (1:0 Transfer).
+    2: a WETH deposit (2:0 WETH Transfer from 0x0, 2:1 Deposit with 2 topics); a USDC transfer to
+       BOB (2:2 Transfer).
+    3: a USDC transfer of more than the sender holds: reverted, status 0, no log.
+    """
     produce(
         chain,
         [sign(0, ALICE, value=10**18), usdc_transfer(1, ALICE, 5 * USDC_UNIT)],
@@ -277,6 +284,12 @@ def test_block_transactions_read_back_hash_sender_raw(storage: Storage, chain: C
     assert storage.get_block_transactions(1) == [
         (tx.hash, SENDER, tx.raw) for tx in block.transactions
     ]
+
+
+def test_reads_from_other_threads_see_every_appended_block(storage: Storage, chain: Chain) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        headers = list(pool.map(storage.get_header, [1, 2, 3, 1, 2, 3]))
+    assert headers == [execution.header for execution in chain.blocks] * 2
 
 
 def test_transaction_reads_back_with_its_position(storage: Storage, chain: Chain) -> None:
@@ -474,47 +487,70 @@ def test_empty_write_to_an_absent_leaf_stores_nothing(url: str, chain: Chain) ->
     store.close()
 
 
+def with_duplicate_transaction(execution: BlockExecution) -> BlockExecution:
+    """The block with its first transaction (and receipt) repeated at the end.
+
+    Its rows pass every check made before the database; the transactions insert then fails on
+    the unique hash, after the header, state and history rows of the block were written.
+    """
+    first_receipt = execution.receipts[0]
+    return BlockExecution(
+        header=execution.header,
+        transactions=[*execution.transactions, execution.transactions[0]],
+        receipts=[
+            *execution.receipts,
+            replace(first_receipt, transaction_index=len(execution.receipts)),
+        ],
+        writes=execution.writes,
+    )
+
+
 def test_failed_append_leaves_nothing_of_the_block(url: str, chain: Chain) -> None:
     store = Storage(url)
     store.initialize_genesis(chain.genesis, new_genesis()[1])
     first = produce(chain, [sign(0, ALICE, value=1)])
     store.append_block(first)
     second = produce(chain, [usdc_transfer(1, BOB, 9), sign(2, FRESH, value=5)])
-    # Inject a duplicate transaction hash: the insert fails after header and state rows went in.
-    broken = BlockExecution(
-        header=second.header,
-        transactions=[*second.transactions, second.transactions[0]],
-        receipts=[*second.receipts, second.receipts[0]],
-        writes=second.writes,
-    )
-    broken.receipts[2] = replace(second.receipts[0], transaction_index=2)
     with pytest.raises(IntegrityError):
-        store.append_block(broken)
+        store.append_block(with_duplicate_transaction(second))
     assert store.get_head_number() == 1
     assert store.get_header(2) is None
     assert store.get_header_by_hash(second.hash) is None
     assert [store.get_transaction(tx.hash) for tx in second.transactions] == [None, None]
+    assert store.get_block_receipts(2) == []
     assert store.get_logs(2, 2, None, []) == []
     state = State()
     assert store.load_state(state) == first.header.state_root
+    assert state.get(balance_key(USDC, BOB)) == TokenBalance(100_000 * USDC_UNIT)  # genesis
+    assert account_key(FRESH) not in state  # block 2 would have created it
     store.close()
 
 
-def test_block_can_be_appended_after_a_failed_attempt(url: str, chain: Chain) -> None:
+def test_block_can_be_appended_after_a_failed_append(url: str, chain: Chain) -> None:
     store = Storage(url)
     store.initialize_genesis(chain.genesis, new_genesis()[1])
-    execution = produce(chain, [sign(0, ALICE, value=1), sign(1, BOB, value=2)])
-    duplicate = BlockExecution(
-        header=execution.header,
-        transactions=[execution.transactions[0], execution.transactions[0]],
-        receipts=[execution.receipts[0], execution.receipts[0]],
-        writes=execution.writes,
-    )
-    with pytest.raises(ValueError, match="receipt 1 of block 1"):
-        store.append_block(duplicate)
+    execution = produce(chain, [sign(0, ALICE, value=1), usdc_transfer(1, BOB, 2)])
+    with pytest.raises(IntegrityError):
+        store.append_block(with_duplicate_transaction(execution))
     store.append_block(execution)
     assert store.get_block_transaction_hashes(1) == [tx.hash for tx in execution.transactions]
     assert store.load_state(State()) == execution.header.state_root
+    store.close()
+
+
+def test_receipts_not_matching_transactions_are_refused(url: str, chain: Chain) -> None:
+    store = Storage(url)
+    store.initialize_genesis(chain.genesis, new_genesis()[1])
+    execution = produce(chain, [sign(0, ALICE, value=1), sign(1, BOB, value=2)])
+    swapped = BlockExecution(
+        header=execution.header,
+        transactions=execution.transactions,
+        receipts=execution.receipts[::-1],
+        writes=execution.writes,
+    )
+    with pytest.raises(ValueError, match="receipt 0 of block 1 is not its transaction's"):
+        store.append_block(swapped)
+    assert store.get_head_number() == 0
     store.close()
 
 

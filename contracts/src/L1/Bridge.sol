@@ -233,18 +233,18 @@ contract Bridge {
         bytes32 withdrawalHash = hashWithdrawal(_w);
         if (finalizedWithdrawals[withdrawalHash]) revert AlreadyFinalized();
         ProvenWithdrawal storage proven = provenWithdrawals[withdrawalHash];
-        if (proven.outputRoot != bytes32(0) && _isOutputStored(proven.outputIndex, proven.outputRoot))
-        {
+        if (
+            proven.outputRoot != bytes32(0)
+                && _isOutputStored(proven.outputIndex, proven.outputRoot)
+        ) {
             revert AlreadyProven();
         }
         if (_outputIndex >= outputOracle.outputCount()) revert OutputNotFound();
         bytes32 outputRoot = outputOracle.getOutput(_outputIndex).outputRoot;
         if (hashOutputRootProof(_p) != outputRoot) revert InvalidOutputRootProof();
-        if (
-            !SparseMerkleProof.verifyInclusion(
+        if (!SparseMerkleProof.verifyInclusion(
                 _p.withdrawalRoot, withdrawalHash, WITHDRAWAL_VALUE_HASH, _smtProof
-            )
-        ) revert InvalidWithdrawalProof();
+            )) revert InvalidWithdrawalProof();
         proven.outputRoot = outputRoot;
         // Output indexes and timestamps fit: the oracle cannot hold 2^128 outputs.
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -293,7 +293,8 @@ contract Bridge {
     /// @param _p The preimage.
     /// @return The output root.
     function hashOutputRootProof(OutputRootProof calldata _p) public pure returns (bytes32) {
-        return keccak256(abi.encodePacked(_p.version, _p.stateRoot, _p.withdrawalRoot, _p.blockHash));
+        return
+            keccak256(abi.encodePacked(_p.version, _p.stateRoot, _p.withdrawalRoot, _p.blockHash));
     }
 
     // ------------------------------------------------------------------------------------------

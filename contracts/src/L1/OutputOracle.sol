@@ -48,8 +48,20 @@ contract OutputOracle {
     ///         game). Zero until set when the contract was deployed without it.
     address public challenger;
 
+    /// @dev An Output packed into three storage slots (a proposal writes three, not five):
+    ///      timestamp (40 bits: until the year 36812), L2 block number (48 bits: nine million
+    ///      years of 1-second blocks), proposer and challenged flag share one slot.
+    struct StoredOutput {
+        bytes32 outputRoot;
+        uint40 timestamp;
+        uint48 l2BlockNumber;
+        address proposer;
+        bool challenged;
+        uint256 bond;
+    }
+
     /// @dev The outputs, by index.
-    Output[] internal _outputs;
+    StoredOutput[] internal _outputs;
 
     /// @notice Emitted when an output is proposed.
     /// @param outputRoot    The output root.
@@ -161,18 +173,20 @@ contract OutputOracle {
         if (msg.value != bond) revert IncorrectBond();
         if (_l2BlockNumber != nextBlockNumber()) revert UnexpectedBlockNumber();
         if (_outputRoot == bytes32(0)) revert ZeroOutputRoot();
+        if (_l2BlockNumber > type(uint48).max) revert UnexpectedBlockNumber();
         uint256 outputIndex = _outputs.length;
         _outputs.push(
-            Output({
+            StoredOutput({
                 outputRoot: _outputRoot,
-                timestamp: uint128(block.timestamp),
-                // The block number fits: it is at most (outputIndex + 1) * submissionInterval,
-                // and proposing 2^128 outputs is impossible.
+                // L1 timestamps fit in 40 bits until the year 36812.
                 // forge-lint: disable-next-line(unsafe-typecast)
-                l2BlockNumber: uint128(_l2BlockNumber),
+                timestamp: uint40(block.timestamp),
+                // Checked above to fit.
+                // forge-lint: disable-next-line(unsafe-typecast)
+                l2BlockNumber: uint48(_l2BlockNumber),
                 proposer: msg.sender,
-                bond: msg.value,
-                challenged: false
+                challenged: false,
+                bond: msg.value
             })
         );
         emit OutputProposed(_outputRoot, outputIndex, _l2BlockNumber, block.timestamp);
@@ -181,7 +195,7 @@ contract OutputOracle {
     /// @notice Pays the bond of a finalized output back to its proposer, once. Anyone may call it.
     /// @param _outputIndex The output's index.
     function reclaimBond(uint256 _outputIndex) external {
-        Output storage output = _getOutput(_outputIndex);
+        StoredOutput storage output = _getOutput(_outputIndex);
         if (!_isFinalized(output)) revert OutputNotFinalized();
         uint256 amount = output.bond;
         if (amount == 0) revert BondAlreadyReclaimed();
@@ -212,7 +226,7 @@ contract OutputOracle {
     /// @param _challenged  The new flag.
     function setChallenged(uint256 _outputIndex, bool _challenged) external {
         if (msg.sender != challenger) revert NotChallenger();
-        Output storage output = _getOutput(_outputIndex);
+        StoredOutput storage output = _getOutput(_outputIndex);
         if (_challenged && _isFinalized(output)) revert OutputAlreadyFinalized();
         output.challenged = _challenged;
         emit OutputChallenged(_outputIndex, _challenged);
@@ -227,7 +241,7 @@ contract OutputOracle {
     function deleteOutputs(uint256 _outputIndex, address _bondRecipient) external {
         if (msg.sender != challenger) revert NotChallenger();
         if (_bondRecipient == address(0)) revert ZeroAddress();
-        Output storage first = _getOutput(_outputIndex);
+        StoredOutput storage first = _getOutput(_outputIndex);
         if (_isFinalized(first)) revert OutputAlreadyFinalized();
         uint256 prevNextIndex = _outputs.length;
         uint256 paid;
@@ -246,7 +260,15 @@ contract OutputOracle {
     /// @param _outputIndex The output's index; reverts with OutputNotFound if there is none.
     /// @return The output.
     function getOutput(uint256 _outputIndex) external view returns (Output memory) {
-        return _getOutput(_outputIndex);
+        StoredOutput storage output = _getOutput(_outputIndex);
+        return Output({
+            outputRoot: output.outputRoot,
+            timestamp: output.timestamp,
+            l2BlockNumber: output.l2BlockNumber,
+            proposer: output.proposer,
+            bond: output.bond,
+            challenged: output.challenged
+        });
     }
 
     /// @notice The number of stored outputs; the next proposal gets this index.
@@ -289,13 +311,13 @@ contract OutputOracle {
     // Internals
 
     /// @dev The stored output `_outputIndex`, or revert OutputNotFound.
-    function _getOutput(uint256 _outputIndex) internal view returns (Output storage) {
+    function _getOutput(uint256 _outputIndex) internal view returns (StoredOutput storage) {
         if (_outputIndex >= _outputs.length) revert OutputNotFound();
         return _outputs[_outputIndex];
     }
 
     /// @dev Whether `_output`'s window has passed and it is not challenged.
-    function _isFinalized(Output storage _output) internal view returns (bool) {
+    function _isFinalized(StoredOutput storage _output) internal view returns (bool) {
         // The challenge window is days long; validators' seconds of timestamp leeway do not matter.
         if (_output.challenged) return false;
         // forge-lint: disable-next-line(block-timestamp)

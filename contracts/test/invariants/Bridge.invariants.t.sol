@@ -25,9 +25,11 @@ contract BridgeHandler is Test {
 
     /// @dev Every withdrawal initiated on the modelled L2, by index.
     Bridge.Withdrawal[] internal _withdrawals;
-    /// @dev For each stored output: how many withdrawals its tree holds, and its state root salt.
+    /// @dev For each stored output: how many withdrawals its tree holds, its state root (a salt,
+    ///      so replacements differ) and its withdrawal root.
     uint256[] internal _included;
     bytes32[] internal _stateRoots;
+    bytes32[] internal _withdrawalRoots;
     /// @dev Successful finalizations per withdrawal hash.
     mapping(bytes32 => uint256) public finalizations;
 
@@ -88,7 +90,8 @@ contract BridgeHandler is Test {
             Bridge.Withdrawal({
                 index: _withdrawals.length,
                 sender: DEPOSITOR,
-                l1Recipient: address(uint160(0x1000 + _recipient % 4)),
+                // forge-lint: disable-next-line(unsafe-typecast)
+                l1Recipient: address(uint160(0x1000 + uint256(_recipient % 4))),
                 l1Token: _isToken ? address(token) : address(0),
                 amount: amount
             })
@@ -99,25 +102,43 @@ contract BridgeHandler is Test {
     function propose() external {
         uint256 count = _withdrawals.length;
         bytes32 stateRoot = keccak256(abi.encode("state", _nonce++));
-        bytes32 root = _outputRoot(stateRoot, count);
+        (bytes32[] memory keys, bytes32[] memory values) = _leaves(count);
+        bytes32 withdrawalRoot = SmtBuilder.computeRoot(keys, values);
+        bytes32 root = keccak256(
+            abi.encodePacked(bytes32(0), stateRoot, withdrawalRoot, bytes32(_included.length))
+        );
         uint256 l2BlockNumber = oracle.nextBlockNumber();
         uint256 bond = oracle.bond();
         vm.deal(address(this), address(this).balance + bond);
         oracle.proposeOutput{value: bond}(root, l2BlockNumber);
         _included.push(count);
         _stateRoots.push(stateRoot);
+        _withdrawalRoots.push(withdrawalRoot);
     }
 
     function warp(uint256 _seconds) external {
         vm.warp(block.timestamp + bound(_seconds, 0, 3 days));
     }
 
+    /// @dev Challenges a random output (one call in three), or clears the challenge of the first
+    ///      challenged output at or after a random index.
     function setChallenged(uint256 _output, bool _challenged) external {
         uint256 count = oracle.outputCount();
         if (count == 0) return;
-        uint256 index = _output % count;
-        if (_challenged && oracle.isFinalized(index)) return;
-        oracle.setChallenged(index, _challenged);
+        _output = uint256(keccak256(abi.encode(_output)));
+        uint256 start = _output % count;
+        if (_challenged) {
+            if (_output % 3 != 0 || oracle.isFinalized(start)) return;
+            oracle.setChallenged(start, true);
+            return;
+        }
+        for (uint256 k = 0; k < count; k++) {
+            uint256 index = (start + k) % count;
+            if (oracle.getOutput(index).challenged) {
+                oracle.setChallenged(index, false);
+                return;
+            }
+        }
     }
 
     function deleteOutputs(uint256 _output) external {
@@ -133,6 +154,7 @@ contract BridgeHandler is Test {
         while (_included.length > index) {
             _included.pop();
             _stateRoots.pop();
+            _withdrawalRoots.pop();
         }
     }
 
@@ -151,13 +173,15 @@ contract BridgeHandler is Test {
         Bridge.OutputRootProof memory p = Bridge.OutputRootProof({
             version: bytes32(0),
             stateRoot: _stateRoots[outputIndex],
-            withdrawalRoot: SmtBuilder.computeRoot(keys, values),
+            withdrawalRoot: _withdrawalRoots[outputIndex],
             blockHash: bytes32(outputIndex)
         });
         bytes memory proof = SmtBuilder.prove(keys, values, _hash(w));
         // AlreadyProven / AlreadyFinalized are expected; anything else is a bug.
         try bridge.proveWithdrawal(w, outputIndex, p, proof) {}
         catch (bytes memory reason) {
+            // A revert reason shorter than 4 bytes is zero-padded, which matches no selector.
+            // forge-lint: disable-next-line(unsafe-typecast)
             bytes4 selector = bytes4(reason);
             require(
                 selector == Bridge.AlreadyProven.selector
@@ -170,22 +194,22 @@ contract BridgeHandler is Test {
     function finalize(uint256 _withdrawal) external {
         if (_withdrawals.length == 0) return;
         Bridge.Withdrawal memory w = _withdrawals[_pickForFinalization(_withdrawal)];
-        bytes32 withdrawalHash = _hash(w);
-        (bytes32 provenRoot, uint128 provenIndex,) = bridge.provenWithdrawals(withdrawalHash);
+        bytes32 hash = _hash(w);
+        (bytes32 provenRoot, uint128 provenIndex,) = bridge.provenWithdrawals(hash);
 
         // What the rules allow, judged before the call.
         bool stored = provenRoot != bytes32(0) && provenIndex < oracle.outputCount()
             && oracle.getOutput(provenIndex).outputRoot == provenRoot;
         OutputOracle.Output memory output;
         if (stored) output = oracle.getOutput(provenIndex);
-        bool windowPassed =
-            stored && block.timestamp >= uint256(output.timestamp) + oracle.finalizationPeriodSeconds();
+        uint256 windowEnd = uint256(output.timestamp) + oracle.finalizationPeriodSeconds();
+        // forge-lint: disable-next-line(block-timestamp)
+        bool windowPassed = stored && block.timestamp >= windowEnd;
 
-        uint256 recipientBalance = w.l1Token == address(0)
-            ? w.l1Recipient.balance
-            : token.balanceOf(w.l1Recipient);
+        uint256 recipientBalance =
+            w.l1Token == address(0) ? w.l1Recipient.balance : token.balanceOf(w.l1Recipient);
         try bridge.finalizeWithdrawal(w) {
-            if (finalizations[withdrawalHash]++ > 0) ghostDoubleFinalizations++;
+            if (finalizations[hash]++ > 0) ghostDoubleFinalizations++;
             if (!stored) ghostStaleFinalizations++;
             if (stored && !windowPassed) ghostEarlyFinalizations++;
             if (stored && output.challenged) ghostChallengedFinalizations++;
@@ -210,9 +234,9 @@ contract BridgeHandler is Test {
         if (_seed % 2 == 1) return start;
         for (uint256 k = 0; k < count; k++) {
             uint256 i = (start + k) % count;
-            bytes32 withdrawalHash = _hash(_withdrawals[i]);
-            (bytes32 provenRoot,,) = bridge.provenWithdrawals(withdrawalHash);
-            if (provenRoot != bytes32(0) && !bridge.finalizedWithdrawals(withdrawalHash)) return i;
+            bytes32 hash = _hash(_withdrawals[i]);
+            (bytes32 provenRoot,,) = bridge.provenWithdrawals(hash);
+            if (provenRoot != bytes32(0) && !bridge.finalizedWithdrawals(hash)) return i;
         }
         return start;
     }
@@ -246,14 +270,6 @@ contract BridgeHandler is Test {
             keys_[i] = _hash(_withdrawals[i]);
             values_[i] = VALUE;
         }
-    }
-
-    function _outputRoot(bytes32 _stateRoot, uint256 _count) internal view returns (bytes32) {
-        (bytes32[] memory keys, bytes32[] memory values) = _leaves(_count);
-        bytes32 withdrawalRoot = SmtBuilder.computeRoot(keys, values);
-        return keccak256(
-            abi.encodePacked(bytes32(0), _stateRoot, withdrawalRoot, bytes32(_included.length))
-        );
     }
 
     receive() external payable {}
@@ -296,12 +312,10 @@ contract BridgeInvariantTest is Test {
     }
 
     /// forge-config: default.invariant.runs = 48
-    /// forge-config: default.invariant.depth = 60
+    /// forge-config: default.invariant.depth = 80
     /// forge-config: default.invariant.fail-on-revert = true
     function invariant_ethBalanceIsDepositsMinusFinalized() public view {
-        assertEq(
-            address(bridge).balance, handler.ghostETHDeposited() - handler.ghostETHFinalized()
-        );
+        assertEq(address(bridge).balance, handler.ghostETHDeposited() - handler.ghostETHFinalized());
         assertEq(
             token.balanceOf(address(bridge)),
             handler.ghostTokenDeposited() - handler.ghostTokenFinalized()
@@ -309,7 +323,7 @@ contract BridgeInvariantTest is Test {
     }
 
     /// forge-config: default.invariant.runs = 48
-    /// forge-config: default.invariant.depth = 60
+    /// forge-config: default.invariant.depth = 80
     /// forge-config: default.invariant.fail-on-revert = true
     function invariant_noWithdrawalFinalizedTwice() public view {
         assertEq(handler.ghostDoubleFinalizations(), 0);
@@ -326,14 +340,14 @@ contract BridgeInvariantTest is Test {
     }
 
     /// forge-config: default.invariant.runs = 48
-    /// forge-config: default.invariant.depth = 60
+    /// forge-config: default.invariant.depth = 80
     /// forge-config: default.invariant.fail-on-revert = true
     function invariant_noFinalizationBeforeWindow() public view {
         assertEq(handler.ghostEarlyFinalizations(), 0);
     }
 
     /// forge-config: default.invariant.runs = 48
-    /// forge-config: default.invariant.depth = 60
+    /// forge-config: default.invariant.depth = 80
     /// forge-config: default.invariant.fail-on-revert = true
     function invariant_noFinalizationAgainstChallengedOrDeletedOutput() public view {
         assertEq(handler.ghostChallengedFinalizations(), 0);
@@ -341,14 +355,10 @@ contract BridgeInvariantTest is Test {
     }
 
     /// @dev The address of the contract `_deployer` creates with nonce `_nonce` (< 0x80).
-    function _predictAddress(address _deployer, uint256 _nonce) internal pure returns (address) {
+    function _predictAddress(address _deployer, uint8 _nonce) internal pure returns (address) {
         return address(
             uint160(
-                uint256(
-                    keccak256(
-                        abi.encodePacked(bytes1(0xd6), bytes1(0x94), _deployer, uint8(_nonce))
-                    )
-                )
+                uint256(keccak256(abi.encodePacked(bytes1(0xd6), bytes1(0x94), _deployer, _nonce)))
             )
         );
     }

@@ -177,8 +177,11 @@ contract OutputOracleInvariantTest is Test {
     }
 
     /// @dev The address of the contract `_deployer` creates with nonce `_nonce` (< 0x80).
-    function _predictAddress(address _deployer, uint256 _nonce) internal pure returns (address) {
-        // forge-lint: disable-next-line(unsafe-typecast)
-        return address(uint160(uint256(keccak256(abi.encodePacked(bytes1(0xd6), bytes1(0x94), _deployer, uint8(_nonce))))));
+    function _predictAddress(address _deployer, uint8 _nonce) internal pure returns (address) {
+        return address(
+            uint160(
+                uint256(keccak256(abi.encodePacked(bytes1(0xd6), bytes1(0x94), _deployer, _nonce)))
+            )
+        );
     }
 }

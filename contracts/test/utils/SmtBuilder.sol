@@ -46,6 +46,7 @@ library SmtBuilder {
                 indexes = left;
             }
             if (sibling != bytes32(0)) {
+                // forge-lint: disable-next-line(incorrect-shift)
                 bitmap |= 1 << (255 - depth);
                 siblings = bytes.concat(siblings, sibling);
             }
