@@ -28,8 +28,25 @@ from sequencer.storage import Storage
 
 log = logging.getLogger("rollup.batcher")
 
-BATCH_GAS_PER_BYTE = 17  # calldata (16/byte) plus keccak and event overhead, with margin
-BATCH_GAS_OVERHEAD = 80_000
+BATCH_EXECUTION_GAS = 80_000  # keccak of the batch, one storage slot, the event, with margin
+
+
+def compute_batch_gas_limit(calldata: bytes) -> int:
+    """Gas limit of an appendBatch transaction under Prague's calldata pricing.
+
+    EIP-7623 charges at least 10 gas per calldata token (a zero byte is one token, any other byte
+    four) when that exceeds the standard 4/16 per byte plus execution; a limit below that floor
+    makes the transaction invalid, so the batch would never be mined.
+    """
+    zeros = calldata.count(0)
+    nonzeros = len(calldata) - zeros
+    standard = 4 * zeros + 16 * nonzeros + BATCH_EXECUTION_GAS
+    floor = 10 * (zeros + 4 * nonzeros)
+    return 21_000 + max(standard, floor) + 10_000 + (keccak_words(calldata) * 6)
+
+
+def keccak_words(data: bytes) -> int:
+    return (len(data) + 31) // 32
 
 
 def compute_forced_hashes(
@@ -153,7 +170,7 @@ class Batcher:
             if self.nonce_stale:
                 self.rewind_nonce()
             calldata = APPEND_BATCH.encode(data)
-            gas = BATCH_GAS_OVERHEAD + BATCH_GAS_PER_BYTE * len(calldata)
+            gas = compute_batch_gas_limit(calldata)
             tx_hash = self.sender.send(self.batch_inbox, calldata, gas=gas)
             last = batch.first_block_number + len(batch.blocks) - 1
             self.in_flight = (tx_hash, last)

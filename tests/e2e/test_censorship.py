@@ -22,6 +22,7 @@ import httpx
 import orjson
 import pytest
 from eth_account import Account
+from eth_typing import ChecksumAddress
 from web3 import Web3
 
 from l1.anvil import Anvil
@@ -89,7 +90,7 @@ class Network:
     deployment: Deployment
     sequencer: Role
     verifier: Role
-    censored: str
+    censored: ChecksumAddress
 
     @property
     def seq(self) -> Web3:
