@@ -12,7 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from l1.contracts import OUTPUT_PROPOSED_TOPIC, decode_output_proposed
+from l1.contracts import IS_FINALIZED, OUTPUT_PROPOSED_TOPIC, decode_output_proposed
 from l1.follower import L1Follower
 from rollup.block import BlockExecution
 from rollup.derivation import Deriver
@@ -79,7 +79,27 @@ class Verifier:
         head = self.node.head.number
         self.node.safe_number = head
         self.check_outputs(result.new_blocks[0].number if result.new_blocks else None)
+        self.update_finalized()
         return derived
+
+    def update_finalized(self) -> None:
+        """Finalized = the newest output that matches our own root and is past its window."""
+        candidates = sorted(
+            (check for check in self.outputs.values() if check.matches),
+            key=lambda check: check.l2_block_number,
+            reverse=True,
+        )
+        for check in candidates:
+            if check.l2_block_number <= self.node.finalized_number:
+                return
+            (finalized,) = IS_FINALIZED.decode_result(
+                self.follower.client.call(
+                    self.output_oracle, IS_FINALIZED.encode(check.output_index)
+                )
+            )
+            if finalized:
+                self.node.finalized_number = check.l2_block_number
+                return
 
     def roll_back(self, l1_block: int) -> None:
         """Undo every L2 block derived from L1 blocks after `l1_block`."""

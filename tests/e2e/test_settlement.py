@@ -347,3 +347,50 @@ def test_user_round_trip_with_the_cli_deposit_then_withdraw(network: Network) ->
     l1_after = network.l1.get_balance(bytes.fromhex(user.address[2:]))
     # The L1 balance grows by the withdrawal less the finalize transaction's gas.
     assert 1.24 * 10**18 < l1_after - l1_before <= 1.25 * 10**18
+
+
+def test_a_verifier_started_later_with_an_empty_database_reaches_the_same_head(
+    network: Network, tmp_path: Path
+) -> None:
+    port = find_free_port()
+    log_path = tmp_path / "late-verifier.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rollup_cli.main",
+                "verifier",
+                "--data-dir",
+                str(tmp_path / "late"),
+                "--genesis",
+                str(network.data_dir / "genesis.json"),
+                "--l1-rpc",
+                network.l1.url,
+                "--deployment",
+                str(network.data_dir / "deployment.json"),
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+        )
+    try:
+        late = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+        target = rpc(network.sequencer.provider.endpoint_uri, "rollup_syncStatus", [])["safe_l2"]  # type: ignore[attr-defined]
+
+        def caught_up() -> bool:
+            assert process.poll() is None, log_path.read_text()[-3000:]
+            try:
+                return late.eth.block_number >= target["number"]
+            except Exception:
+                return False
+
+        wait_for(caught_up, 120, "the late verifier to derive the safe head")
+        block = late.eth.get_block(target["number"])
+        assert "0x" + bytes(block["hash"]).hex() == target["hash"]
+        assert block["stateRoot"] == network.sequencer.eth.get_block(target["number"])["stateRoot"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
