@@ -113,15 +113,7 @@ def parse_address_option(value: str, option: str) -> bytes:
     return address
 
 
-def read_deployment(path: Path) -> Any:
-    from l1.deploy import Deployment
-
-    try:
-        return Deployment.read(path)
-    except FileNotFoundError:
-        fail(f"deployment file {path} does not exist")
-    except (ValueError, KeyError, TypeError) as exc:
-        fail(f"deployment file {path} is invalid: {exc}")
+read_deployment = bridge_commands.read_deployment
 
 
 L1Rpc = Annotated[str | None, typer.Option(help="L1 JSON-RPC URL; enables batches and outputs.")]

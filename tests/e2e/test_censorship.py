@@ -10,16 +10,10 @@ the verifier's derivation, with identical blocks.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
-import orjson
 import pytest
 from eth_account import Account
 from eth_typing import ChecksumAddress
@@ -29,149 +23,55 @@ from l1.anvil import Anvil
 from l1.contracts import Bridge
 from l1.deploy import Deployment
 from l1.sender import L1Sender
-from rollup_cli.l1_roles import make_devnet_genesis, start_devnet_l1
-from tests.e2e.conftest import DEV_KEYS, REPO_ROOT, find_free_port
+from tests.e2e.conftest import DEV_KEYS
+from tests.e2e.l1_network import Network, Role, rpc, run_network, wait_for
 
 pytestmark = pytest.mark.e2e
 
 T = TypeVar("T")
 L2_CHAIN_ID = 901
-L1_BLOCK_TIME = 1
-STARTUP_TIMEOUT = 120.0
 INCLUSION_TIMEOUT = 90.0
 USER_KEY = DEV_KEYS[4]  # the censored L2 user
 L1_FORCER_KEY = DEV_KEYS[5]  # any L1 account may post a forced transaction
 RECIPIENT = Web3.to_checksum_address("0x00000000000000000000000000000000c3450bad")
 
 
-def wait_for(condition: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
-
-
-def rpc(url: str, method: str, params: list[Any]) -> Any:
-    body = httpx.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30
-    ).json()
-    assert "error" not in body, body
-    return body["result"]
-
-
 @dataclass
-class Role:
-    """A `rollup` subprocess (sequencer or verifier) and its log."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-@dataclass
-class Network:
-    anvil: Anvil
-    deployment: Deployment
-    sequencer: Role
-    verifier: Role
+class CensoredNetwork:
+    network: Network
     censored: ChecksumAddress
 
     @property
     def seq(self) -> Web3:
-        return Web3(Web3.HTTPProvider(self.sequencer.url, request_kwargs={"timeout": 30}))
+        return self.network.seq
 
     @property
     def ver(self) -> Web3:
-        return Web3(Web3.HTTPProvider(self.verifier.url, request_kwargs={"timeout": 30}))
+        return self.network.ver
 
+    @property
+    def sequencer(self) -> Role:
+        return self.network.sequencer
 
-def start_role(role: str, directory: Path, args: list[str]) -> Role:
-    port = find_free_port()
-    log_path = directory / f"{role}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rollup_cli.main", role, *args, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=REPO_ROOT,
-        )
-    return Role(f"http://127.0.0.1:{port}", process, log_path)
+    @property
+    def verifier(self) -> Role:
+        return self.network.verifier
 
+    @property
+    def anvil(self) -> Anvil:
+        return self.network.anvil
 
-def wait_until_up(role: Role) -> None:
-    def up() -> bool:
-        assert role.process.poll() is None, role.log()[-4000:]
-        try:
-            return (
-                "result"
-                in httpx.post(
-                    role.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}
-                ).json()
-            )
-        except httpx.HTTPError:
-            return False
-
-    wait_for(up, STARTUP_TIMEOUT, f"{role.log_path.stem} to answer")
+    @property
+    def deployment(self) -> Deployment:
+        return self.network.deployment
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
-    directory = tmp_path_factory.mktemp("censorship")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CensoredNetwork]:
     censored = Account.from_key(USER_KEY).address
-    anvil, deployment = start_devnet_l1(L1_BLOCK_TIME)
-    roles: list[Role] = []
-    try:
-        deployment_path = directory / "deployment.json"
-        deployment.write(deployment_path)
-        genesis_path = directory / "genesis.json"
-        genesis_path.write_bytes(orjson.dumps(make_devnet_genesis(anvil.client, deployment)))
-        common = ["--genesis", str(genesis_path), "--l1-rpc", anvil.url]
-        common += ["--deployment", str(deployment_path)]
-        roles.append(
-            start_role(
-                "sequencer",
-                directory,
-                [
-                    "--data-dir",
-                    str(directory / "sequencer"),
-                    *common,
-                    "--batcher-key",
-                    DEV_KEYS[1],
-                    "--proposer-key",
-                    DEV_KEYS[2],
-                    "--censor",
-                    censored,
-                    "--block-time",
-                    "0.5",
-                ],
-            )
-        )
-        roles.append(
-            start_role("verifier", directory, ["--data-dir", str(directory / "verifier"), *common])
-        )
-        for role in roles:
-            wait_until_up(role)
-        yield Network(anvil, deployment, roles[0], roles[1], censored)
-    finally:
-        for role in roles:
-            role.stop()
-        anvil.stop()
+    directory = tmp_path_factory.mktemp("censorship")
+    with run_network(directory, ["--censor", censored]) as running:
+        yield CensoredNetwork(running, censored)
 
 
 def sign_transfer(nonce: int, value: int) -> tuple[bytes, str]:
@@ -190,7 +90,7 @@ def sign_transfer(nonce: int, value: int) -> tuple[bytes, str]:
     return bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex()
 
 
-def test_censored_users_transactions_never_land(network: Network) -> None:
+def test_censored_users_transactions_never_land(network: CensoredNetwork) -> None:
     w3 = network.seq
     nonce = w3.eth.get_transaction_count(network.censored)
     assert w3.eth.get_balance(network.censored) > 10**18  # funded: only censorship stops it
@@ -206,7 +106,9 @@ def test_censored_users_transactions_never_land(network: Network) -> None:
     assert "censoring 0x" + network.censored[2:].lower() in network.sequencer.log()
 
 
-def test_forced_transaction_through_l1_is_included_despite_the_censor(network: Network) -> None:
+def test_forced_transaction_through_l1_is_included_despite_the_censor(
+    network: CensoredNetwork,
+) -> None:
     seq, ver = network.seq, network.ver
     nonce = seq.eth.get_transaction_count(network.censored)
     before = seq.eth.get_balance(RECIPIENT)

@@ -12,163 +12,33 @@ those blocks again; and the verifier must then derive exactly the sequencer's ch
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import TypeVar
 
-import httpx
-import orjson
 import pytest
 from eth_account import Account
 from web3 import Web3
 
-from l1.anvil import Anvil
 from l1.contracts import APPEND_BATCH, BATCH_APPENDED_TOPIC
-from l1.deploy import Deployment
 from l1.rpc import L1Log
 from rollup.batch import decode_batch
-from rollup_cli.l1_roles import make_devnet_genesis, start_devnet_l1
-from tests.e2e.conftest import DEV_KEYS, REPO_ROOT, find_free_port, send
+from tests.e2e.conftest import DEV_KEYS, send
+from tests.e2e.l1_network import L1_BLOCK_TIME, Network, rpc, run_network, wait_for
 
 pytestmark = pytest.mark.e2e
 
 T = TypeVar("T")
 L2_CHAIN_ID = 901
-L1_BLOCK_TIME = 1
-STARTUP_TIMEOUT = 120.0
 RECOVERY_TIMEOUT = 120.0
 WALLET_KEY = DEV_KEYS[6]
 RECIPIENT = Web3.to_checksum_address("0x00000000000000000000000000000000000e0e61")
 
 
-def wait_for(condition: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
-
-
-def rpc(url: str, method: str, params: list[Any]) -> Any:
-    body = httpx.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30
-    ).json()
-    assert "error" not in body, body
-    return body["result"]
-
-
-@dataclass
-class Role:
-    """A `rollup` subprocess (sequencer or verifier) and its log."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-@dataclass
-class Network:
-    anvil: Anvil
-    deployment: Deployment
-    sequencer: Role
-    verifier: Role
-
-    @property
-    def seq(self) -> Web3:
-        return Web3(Web3.HTTPProvider(self.sequencer.url, request_kwargs={"timeout": 30}))
-
-    @property
-    def ver(self) -> Web3:
-        return Web3(Web3.HTTPProvider(self.verifier.url, request_kwargs={"timeout": 30}))
-
-
-def start_role(role: str, directory: Path, args: list[str]) -> Role:
-    port = find_free_port()
-    log_path = directory / f"{role}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rollup_cli.main", role, *args, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=REPO_ROOT,
-        )
-    return Role(f"http://127.0.0.1:{port}", process, log_path)
-
-
-def wait_until_up(role: Role) -> None:
-    def up() -> bool:
-        assert role.process.poll() is None, role.log()[-4000:]
-        try:
-            return (
-                "result"
-                in httpx.post(
-                    role.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}
-                ).json()
-            )
-        except httpx.HTTPError:
-            return False
-
-    wait_for(up, STARTUP_TIMEOUT, f"{role.log_path.stem} to answer")
-
-
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
-    directory = tmp_path_factory.mktemp("reorg")
-    anvil, deployment = start_devnet_l1(L1_BLOCK_TIME)
-    roles: list[Role] = []
-    try:
-        deployment_path = directory / "deployment.json"
-        deployment.write(deployment_path)
-        genesis_path = directory / "genesis.json"
-        genesis_path.write_bytes(orjson.dumps(make_devnet_genesis(anvil.client, deployment)))
-        common = ["--genesis", str(genesis_path), "--l1-rpc", anvil.url]
-        common += ["--deployment", str(deployment_path)]
-        roles.append(
-            start_role(
-                "sequencer",
-                directory,
-                [
-                    "--data-dir",
-                    str(directory / "sequencer"),
-                    *common,
-                    "--batcher-key",
-                    DEV_KEYS[1],
-                    "--proposer-key",
-                    DEV_KEYS[2],
-                    "--block-time",
-                    "0.5",
-                ],
-            )
-        )
-        roles.append(
-            start_role("verifier", directory, ["--data-dir", str(directory / "verifier"), *common])
-        )
-        for role in roles:
-            wait_until_up(role)
-        yield Network(anvil, deployment, roles[0], roles[1])
-    finally:
-        for role in roles:
-            role.stop()
-        anvil.stop()
+    with run_network(tmp_path_factory.mktemp("reorg")) as running:
+        yield running
 
 
 def last_l2_block_of(network: Network, batch_log: L1Log) -> int:
