@@ -35,7 +35,7 @@ withdraw_app = typer.Typer(
 
 
 def fail(message: str) -> NoReturn:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
     raise typer.Exit(code=2)
 
 
