@@ -19,7 +19,7 @@ import orjson
 from rollup.addresses import AMM, LENDING, NAMED_SYSTEM_CONTRACTS, WETH, ZERO_ADDRESS
 from rollup.block import Header, build_genesis_header
 from rollup.config import ChainConfig
-from rollup.fixedpoint import RAY, UINT256_MAX, WAD, isqrt
+from rollup.fixedpoint import RAY, UINT256_MAX, WAD, isqrt, wad_mul_up
 from rollup.gas import TX_BASE_GAS
 from rollup.state import (
     SYSTEM_KEY,
@@ -354,3 +354,8 @@ def validate_market_config(asset: str, config: MarketConfig) -> None:
         )
     if config.liquidation_bonus >= WAD // 2:
         raise InvalidGenesis(f"market {asset}: liquidationBonus must be below 0.5")
+    if wad_mul_up(config.liquidation_threshold, WAD + config.liquidation_bonus) >= WAD:
+        # Otherwise seizing collateral with the bonus leaves the borrower less healthy (Aave's rule).
+        raise InvalidGenesis(
+            f"market {asset}: liquidationThreshold × (1 + liquidationBonus) must be below 1"
+        )

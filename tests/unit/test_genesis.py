@@ -427,3 +427,14 @@ def test_a_token_name_longer_than_32_bytes_is_refused() -> None:
 
 def test_a_gas_limit_below_one_transfer_is_refused() -> None:
     assert refused(base_document(gasLimit=20_999)) == "gasLimit must be at least 21000"
+
+
+def test_liquidation_threshold_times_bonus_must_stay_below_one() -> None:
+    from rollup.genesis import InvalidGenesis, build_genesis, load_default_genesis_document
+
+    document = load_default_genesis_document()
+    weth = document["markets"][0]
+    # 0.96 * (1 + 0.05) = 1.008: a liquidation would leave the borrower less healthy.
+    weth["liquidationThreshold"], weth["collateralFactor"] = "0.96", "0.9"
+    with pytest.raises(InvalidGenesis, match=r"liquidationThreshold × \(1 \+ liquidationBonus\)"):
+        build_genesis(document)
