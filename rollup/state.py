@@ -15,6 +15,7 @@ revert drops exactly the writes of the reverted call (the fee and nonce stay), a
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar
 
@@ -296,11 +297,12 @@ LeafT = TypeVar("LeafT", bound=tuple[int, ...])
 # Views
 
 
-class StateReader:
+class StateReader(ABC):
     """Anything leaves can be read from: the committed state or an overlay over it."""
 
+    @abstractmethod
     def get(self, key: StateKey) -> Any:
-        raise NotImplementedError
+        """The leaf under `key` (the kind's empty leaf when absent)."""
 
 
 class Overlay(StateReader):

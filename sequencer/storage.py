@@ -37,6 +37,7 @@ import io
 import os
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -605,11 +606,12 @@ def _receipt_from_row(row: Any, logs: tuple[StoredLog, ...]) -> StoredReceipt:
 # Reading
 
 
-class _Reader:
+class _Reader(ABC):
     """Runs prepared read statements inside one read transaction (one consistent snapshot)."""
 
+    @abstractmethod
     def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> list[Any]:
-        raise NotImplementedError
+        """All rows of `statement`."""
 
     def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
         rows = self.rows(statement, params)
