@@ -153,17 +153,6 @@ def _address(value: str) -> bytes:
     return bytes.fromhex(value[2:])
 
 
-def get_deposit_sender(message: QueuedMessage) -> bytes:
-    """The L1 account a deposit came from (its 'from' on L2); zero for an undecodable one."""
-    try:
-        decoded = decode_message(message)
-    except InvalidMessage:
-        return bytes(20)
-    if isinstance(decoded, (EthDeposit, TokenDeposit)):
-        return decoded.sender
-    return bytes(20)
-
-
 def truncate_utf8(text: str, limit: int = 32) -> str:
     data = text.encode("utf-8")[:limit]
     return data.decode("utf-8", errors="ignore")

@@ -18,7 +18,7 @@ from l1.rpc import L1Client
 from l1.sender import L1Sender, L1TransactionFailed
 from rollup.abi import encode_call
 from rollup.addresses import L2_BRIDGE
-from rollup.crypto import compute_private_key_address, keccak256
+from rollup.crypto import compute_private_key_address
 from rollup.system.bridge import WITHDRAWAL_INITIATED_TOPIC
 from rollup.transaction import (
     TX_TYPE_DYNAMIC_FEE,
@@ -362,4 +362,4 @@ def withdraw_finalize(
     )
 
 
-__all__ = ["deploy", "deposit", "keccak256", "withdraw_app"]
+__all__ = ["deploy", "deposit", "withdraw_app"]

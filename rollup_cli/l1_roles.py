@@ -4,8 +4,6 @@ verifier's derivation, from command-line options."""
 from __future__ import annotations
 
 import threading
-import time
-from pathlib import Path
 from typing import Any
 
 from l1.anvil import Anvil
@@ -130,11 +128,3 @@ def attach_verifier(node: Node, l1_url: str, deployment: Deployment) -> Verifier
     seed_follower_origin(follower, client, deployment)
     node.follower = follower
     return Verifier(node, follower, deployment.output_oracle)
-
-
-def wait_for_file(path: Path, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while not path.exists():
-        if time.time() > deadline:
-            raise TimeoutError(f"{path} did not appear")
-        time.sleep(0.1)

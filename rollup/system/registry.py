@@ -14,11 +14,9 @@ from typing import Any
 from rollup import addresses
 from rollup.abi import Revert, compute_selector, parse_argument_types
 from rollup.state import (
-    Account,
     Overlay,
     Pool,
     Token,
-    account_key,
     allowance_key,
     balance_key,
     pool_key,
@@ -366,8 +364,3 @@ def find_function(interface: str, calldata: bytes) -> SystemFunction:
     if function is None:
         raise Revert(f"unknown function selector 0x{calldata[:4].hex()}")
     return function
-
-
-def get_eth_balance(state: Overlay, address: bytes) -> int:
-    leaf: Account = state.get(account_key(address))
-    return leaf.balance
