@@ -80,7 +80,13 @@ def transfer_eth(state: Overlay, source: bytes, destination: bytes, amount: int)
 
 
 def execute_call(
-    parent: Overlay, block: BlockEnvironment, sender: bytes, to: bytes, value: int, data: bytes
+    parent: Overlay,
+    block: BlockEnvironment,
+    sender: bytes,
+    to: bytes,
+    value: int,
+    data: bytes,
+    operation_gas: int | None = None,
 ) -> CallResult:
     """Run one call in its own overlay; commit it into `parent` only if it succeeds.
 
@@ -90,7 +96,8 @@ def execute_call(
     """
     state = Overlay(parent)
     context = CallContext(state=state, block=block, sender=sender, value=value)
-    operation_gas = compute_operation_gas(parent, to, data)
+    if operation_gas is None:  # a transaction has already priced its call
+        operation_gas = compute_operation_gas(parent, to, data)
     try:
         transfer_eth(state, sender, to, value)
         interface = get_interface(state, to)
@@ -193,7 +200,7 @@ def process_transaction(
         status, gas_used, logs = 0, tx.gas_limit, ()
         output = Revert("out of gas").encode()
     else:
-        result = execute_call(state, block, sender, tx.to, tx.value, tx.data)
+        result = execute_call(state, block, sender, tx.to, tx.value, tx.data, operation_gas)
         status = 1 if result.success else 0
         gas_used = intrinsic_gas + result.operation_gas
         logs, output = result.logs, result.output
