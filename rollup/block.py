@@ -27,7 +27,7 @@ from rollup.deposit import (
 from rollup.execution import InvalidBlockTransaction, process_transaction
 from rollup.fixedpoint import ArithmeticOverflow
 from rollup.gas import compute_base_fee
-from rollup.state import WITHDRAWALS_KEY, Overlay, State, StateKey
+from rollup.state import EMPTY_LEAVES, WITHDRAWALS_KEY, Overlay, State, StateKey
 from rollup.system.context import BlockEnvironment, Log
 from rollup.transaction import InvalidTransaction, Transaction, decode_and_recover
 
@@ -250,7 +250,47 @@ def execute_block(
     receipts: list[Receipt] = []
     skipped: list[tuple[SignedTransaction, str]] = []
     cumulative_gas = 0
-    forced: list[SignedTransaction] = []
+    materialized: set[StateKey] = set()
+
+    def run_transaction(candidate: SignedTransaction) -> None:
+        nonlocal cumulative_gas
+        if len(included) >= config.max_transactions_per_block:
+            skipped.append((candidate, "block transaction limit reached"))
+            return
+        tx_state = Overlay(block_state)
+        try:
+            outcome = process_transaction(
+                tx_state,
+                environment,
+                config,
+                candidate.tx,
+                candidate.sender,
+                config.block_gas_limit - cumulative_gas,
+            )
+        except InvalidBlockTransaction as reason:
+            skipped.append((candidate, str(reason)))
+            return
+        _note_materialized(state, tx_state, materialized)
+        tx_state.commit()
+        cumulative_gas += outcome.gas_used
+        receipts.append(
+            Receipt(
+                transaction_hash=candidate.hash,
+                transaction_index=len(included),
+                sender=candidate.sender,
+                to=candidate.tx.to,
+                tx_type=candidate.tx.tx_type,
+                status=outcome.status,
+                gas_used=outcome.gas_used,
+                cumulative_gas_used=cumulative_gas,
+                effective_gas_price=outcome.effective_gas_price,
+                logs=outcome.logs,
+            )
+        )
+        included.append(candidate)
+
+    # L1 messages in queue order (deposits and forced transactions interleaved as queued), as the
+    # one-step prover's MESSAGES phase applies them (docs/FRAUD_PROOFS.md §1).
     for message in messages:
         try:
             decoded = decode_message(message)
@@ -259,12 +299,15 @@ def execute_block(
         if isinstance(decoded, bytes):
             signed = recover_forced_transaction(decoded)
             if signed is not None:
-                forced.append(signed)
+                run_transaction(signed)
             continue
+        deposit_state = Overlay(block_state)
         try:
-            logs = apply_deposit(block_state, environment, decoded, message.queue_index)
+            logs = apply_deposit(deposit_state, environment, decoded, message.queue_index)
         except ArithmeticOverflow:
             continue
+        _note_materialized(state, deposit_state, materialized)
+        deposit_state.commit()
         deposit = DepositTransaction(
             message=message,
             sender=decoded.sender,
@@ -286,44 +329,11 @@ def execute_block(
             )
         )
         included.append(deposit)
-    l1_message_count = 0
-    for phase, transactions in enumerate((forced, candidates)):
-        if phase == 1:
-            l1_message_count = len(included)
-        for candidate in transactions:
-            if len(included) >= config.max_transactions_per_block:
-                skipped.append((candidate, "block transaction limit reached"))
-                continue
-            try:
-                outcome = process_transaction(
-                    block_state,
-                    environment,
-                    config,
-                    candidate.tx,
-                    candidate.sender,
-                    config.block_gas_limit - cumulative_gas,
-                )
-            except InvalidBlockTransaction as reason:
-                skipped.append((candidate, str(reason)))
-                continue
-            cumulative_gas += outcome.gas_used
-            receipts.append(
-                Receipt(
-                    transaction_hash=candidate.hash,
-                    transaction_index=len(included),
-                    sender=candidate.sender,
-                    to=candidate.tx.to,
-                    tx_type=candidate.tx.tx_type,
-                    status=outcome.status,
-                    gas_used=outcome.gas_used,
-                    cumulative_gas_used=cumulative_gas,
-                    effective_gas_price=outcome.effective_gas_price,
-                    logs=outcome.logs,
-                )
-            )
-            included.append(candidate)
+    l1_message_count = len(included)
+    for candidate in candidates:
+        run_transaction(candidate)
     writes = block_state.writes
-    state_root = state.apply_writes(writes)
+    state_root = state.apply_writes(writes, materialized)
     header = Header(
         parent_hash=parent.hash,
         number=parent.number + 1,
@@ -342,3 +352,16 @@ def execute_block(
     if WITHDRAWALS_KEY in committed:  # its root is only known once the block's writes are in
         committed[WITHDRAWALS_KEY] = state.get(WITHDRAWALS_KEY)
     return BlockExecution(header, included, receipts, committed, skipped, l1_message_count)
+
+
+def _note_materialized(state: State, overlay: Overlay, materialized: set[StateKey]) -> None:
+    """Record leaves absent from `state` that this transaction leaves non-empty.
+
+    Such a leaf exists in the tree from then on even if a later transaction of the block empties
+    it, exactly as when the block's writes are applied one transaction at a time (the one-step
+    prover's view), so that both give the same state root.
+    """
+    leaves = state.leaves
+    for key, leaf in overlay.writes.items():
+        if key not in leaves and leaf != EMPTY_LEAVES[key[0]]:
+            materialized.add(key)

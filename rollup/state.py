@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple, TypeVar
 
 from rollup.crypto import keccak256
@@ -317,7 +318,11 @@ class Overlay(StateReader):
     def __init__(self, parent: StateReader) -> None:
         self.parent = parent
         self.writes: dict[StateKey, Any] = {}
-        self.accessed: set[StateKey] | None = None
+        # Shared with the parent overlay, so that the reads of a call that reverts stay recorded:
+        # a one-step proof re-runs that call and needs them in its witness.
+        self.accessed: set[StateKey] | None = (
+            parent.accessed if type(parent) is Overlay else None
+        )
 
     def get(self, key: StateKey) -> Any:
         if self.accessed is not None:
@@ -339,7 +344,7 @@ class Overlay(StateReader):
             raise TypeError("only an overlay over another overlay can be committed this way")
         parent.writes.update(self.writes)
         if parent.accessed is not None and self.accessed is not None:
-            parent.accessed.update(self.accessed)
+            parent.accessed.update(self.accessed)  # a no-op when shared; kept for set by hand
 
 
 class State(StateReader):
@@ -369,8 +374,15 @@ class State(StateReader):
     def root(self) -> bytes:
         return self.tree.root
 
-    def apply_writes(self, writes: Mapping[StateKey, tuple[int, ...]]) -> bytes:
+    def apply_writes(
+        self,
+        writes: Mapping[StateKey, tuple[int, ...]],
+        materialized: AbstractSet[StateKey] = frozenset(),
+    ) -> bytes:
         """Commit a block's writes and return the new state root.
+
+        `materialized` lists leaves that some transaction of the block made non-empty, so they
+        exist even if the block leaves them empty (rollup.block._note_materialized).
 
         The withdrawal tree is updated first and its root written into the Withdrawals leaf, so the
         state root commits to every withdrawal. A write that leaves an absent leaf empty creates
@@ -386,7 +398,7 @@ class State(StateReader):
                 continue
             if key[0] == KIND_WITHDRAWALS:
                 continue  # written below, after the withdrawal tree
-            if key not in leaves and leaf == EMPTY_LEAVES[key[0]]:
+            if key not in leaves and leaf == EMPTY_LEAVES[key[0]] and key not in materialized:
                 continue
             if leaves.get(key) == leaf:
                 continue

@@ -98,6 +98,55 @@ library SparseMerkleProof {
         return walked && root == _root;
     }
 
+    /// @notice Returns the root after setting `_key` to `_newValueHash`, given `_proof` of the
+    ///         key's position (inclusion or exclusion) against the current root, which the caller
+    ///         must have verified. Mirrors `rollup.smt.compute_root_after_update`: when the
+    ///         terminal is another key's leaf, both leaves move below their first differing bit.
+    /// @param _key          The key written.
+    /// @param _newValueHash Its new value hash.
+    /// @param _proof        The encoded proof of the key's position.
+    /// @return ok_   False for a proof that does not decode or whose terminal leaf is off the path.
+    /// @return root_ The new root.
+    function computeRootAfterUpdate(bytes32 _key, bytes32 _newValueHash, bytes memory _proof)
+        internal
+        pure
+        returns (bool ok_, bytes32 root_)
+    {
+        (bool decoded, Decoded memory proof) = _decode(_proof);
+        if (!decoded) return (false, bytes32(0));
+        bytes32 node = _leafHash(_key, _newValueHash);
+        if (proof.isLeaf && proof.terminalKey != _key) {
+            uint256 differing = uint256(proof.terminalKey ^ _key);
+            uint256 split = 255 - _log2(differing); // first differing bit, most significant first
+            if (split < proof.depth) return (false, bytes32(0));
+            bytes32 other = _leafHash(proof.terminalKey, proof.terminalValueHash);
+            if ((uint256(_key) >> (255 - split)) & 1 == 1) {
+                node = computeInternalHash(other, node);
+            } else {
+                node = computeInternalHash(node, other);
+            }
+            for (uint256 level = split; level > proof.depth;) {
+                level -= 1;
+                if ((uint256(_key) >> (255 - level)) & 1 == 1) {
+                    node = computeInternalHash(bytes32(0), node);
+                } else {
+                    node = computeInternalHash(node, bytes32(0));
+                }
+            }
+        }
+        return _computePathRoot(node, _key, proof);
+    }
+
+    /// @dev Index of the most significant set bit of `_x` (> 0).
+    function _log2(uint256 _x) private pure returns (uint256 r_) {
+        for (uint256 shift = 128; shift > 0; shift >>= 1) {
+            if (_x >> shift != 0) {
+                _x >>= shift;
+                r_ += shift;
+            }
+        }
+    }
+
     /// @notice Returns keccak256(0x00 ‖ `_key` ‖ `_valueHash`), the hash of a leaf.
     /// @param _key       The leaf's key.
     /// @param _valueHash The leaf's value hash.

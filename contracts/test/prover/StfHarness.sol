@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import {L2State} from "../../src/prover/L2State.sol";
+import {Env, Call, ISystemModule} from "../../src/prover/stf/StfTypes.sol";
+import {TransactionRunner, TxFields, TxOutcome} from "../../src/prover/TransactionRunner.sol";
+
+/// @notice Test harness: one call or one transaction of the Solidity STF from a witness to a
+///         post-state root, to compare with rollup.witness.run_with_witness.
+contract StfHarness {
+    mapping(address => TransactionRunner) internal _runners;
+
+    /// @notice Runs `_call` with `_module` serving every system contract it reaches.
+    function runCall(
+        address _module,
+        bytes memory _witness,
+        bytes32 _preRoot,
+        Env memory _env,
+        Call memory _call
+    ) external returns (bool success_, bytes32 postRoot_) {
+        TransactionRunner runner = _runnerFor(_module);
+        (L2State.Db memory db, L2State.Witness memory witness) = L2State.load(_witness, _preRoot);
+        (success_, db) = runner.runCall(db, _env, _call);
+        postRoot_ = L2State.commit(db, witness, _preRoot);
+    }
+
+    /// @notice Runs a whole transaction through `_runner`.
+    function runTransaction(
+        TransactionRunner _runner,
+        bytes memory _witness,
+        bytes32 _preRoot,
+        Env memory _env,
+        TxFields memory _tx,
+        address _sender,
+        uint256 _gasAvailable
+    ) external view returns (TxOutcome memory outcome_, bytes32 postRoot_) {
+        (L2State.Db memory db, L2State.Witness memory witness) = L2State.load(_witness, _preRoot);
+        (db, outcome_) = _runner.runTransaction(db, _env, _tx, _sender, _gasAvailable);
+        postRoot_ = L2State.commit(db, witness, _preRoot);
+    }
+
+    function _runnerFor(address _module) internal returns (TransactionRunner runner_) {
+        runner_ = _runners[_module];
+        if (address(runner_) == address(0)) {
+            ISystemModule m = ISystemModule(_module);
+            runner_ = new TransactionRunner(m, m, m, m);
+            _runners[_module] = runner_;
+        }
+    }
+}

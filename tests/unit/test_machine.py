@@ -1,0 +1,197 @@
+"""The step machine replays a chain from its batches and queue exactly as blocks executed it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eth_abi.abi import encode as abi_encode
+
+from rollup.abi import encode_call
+from rollup.batch import Batch, BatchBlock, encode_batch
+from rollup.block import BlockExecution, Header, SignedTransaction, execute_block
+from rollup.deposit import KIND_ETH_DEPOSIT, KIND_FORCED_TRANSACTION, QueuedMessage
+from rollup.genesis import build_genesis
+from rollup.machine import (
+    L1Inputs,
+    Machine,
+    compute_boundary_state,
+    make_genesis_step_state,
+)
+from rollup.stepstate import PHASE_BLOCK_START, PHASE_MESSAGES, PHASE_TXS, StepState
+from tests.unit.helpers import ADDRESSES, ANVIL_KEYS, WETH, Chain, base_document
+
+ALICE_KEY, BOB_KEY = ANVIL_KEYS[0], ANVIL_KEYS[1]
+ALICE, BOB, CAROL = ADDRESSES[0], ADDRESSES[1], ADDRESSES[4]
+
+
+@dataclass
+class FakeL1(L1Inputs):
+    batches: list[bytes] = field(default_factory=list)
+    messages: list[QueuedMessage] = field(default_factory=list)
+
+    def get_batch(self, index: int) -> bytes | None:
+        return self.batches[index] if index < len(self.batches) else None
+
+    def get_message(self, queue_index: int) -> QueuedMessage | None:
+        return self.messages[queue_index] if queue_index < len(self.messages) else None
+
+
+def deposit(queue_index: int, recipient: bytes, amount: int, l1_block: int) -> QueuedMessage:
+    payload = abi_encode(["address", "address", "uint256"], [ALICE, recipient, amount])
+    return QueuedMessage(queue_index, KIND_ETH_DEPOSIT, payload, l1_block, bytes(32))
+
+
+@dataclass
+class Scenario:
+    chain: Chain
+    l1: FakeL1
+    blocks: list[BlockExecution]
+    document: dict[str, object]
+    genesis_root: bytes
+
+
+def build_scenario() -> Scenario:
+    """Four blocks in two batches: transfers, a WETH wrap, a failing call, deposits and a forced
+    transaction arriving with an L1 origin step, an invalid (nonce too high) transaction."""
+    document = base_document()
+    chain = Chain(document)
+    l1 = FakeL1()
+    forced = chain.sign(BOB_KEY, CAROL, b"", 7, nonce=0)
+    l1.messages = [
+        deposit(0, CAROL, 5 * 10**18, 3),
+        QueuedMessage(1, KIND_FORCED_TRANSACTION, forced.raw, 3, bytes(32)),
+        deposit(2, BOB, 10**18, 4),
+        deposit(3, CAROL, 1, 9),  # after every origin below: never consumed
+    ]
+    chain._pending.clear()
+    blocks: list[BlockExecution] = []
+
+    def run(
+        candidates: list[SignedTransaction], dt: int, origin: int, messages: list[QueuedMessage]
+    ) -> None:
+        block = execute_block(
+            chain.state,
+            chain.config,
+            chain.head,
+            candidates,
+            chain.head.timestamp + dt,
+            origin,
+            bytes(32),
+            messages,
+        )
+        chain.head = block.header
+        chain._pending.clear()
+        blocks.append(block)
+
+    run([chain.sign(ALICE_KEY, BOB, b"", 10**18), chain.sign(ALICE_KEY, CAROL, b"", 3)], 1, 0, [])
+    wrap = chain.sign(ALICE_KEY, WETH, b"", 2 * 10**18)
+    bad = chain.sign(ALICE_KEY, WETH, encode_call("withdraw(uint256)", 10**30))
+    too_high = chain.sign(BOB_KEY, ALICE, b"", 1, nonce=99)
+    run([wrap, bad, too_high], 2, 3, l1.messages[:2])
+    run([], 1, 4, l1.messages[2:3])
+    run([chain.sign(BOB_KEY, ALICE, b"", 5)], 3, 4, [])
+    genesis = build_genesis(document)
+
+    def batch_of(first: int, last: int) -> bytes:
+        parent: Header = genesis.header if first == 1 else blocks[first - 2].header
+        return encode_batch(
+            Batch(
+                first_block_number=first,
+                parent_hash=parent.hash,
+                parent_timestamp=parent.timestamp,
+                parent_l1_origin_number=parent.l1_origin_number,
+                blocks=tuple(
+                    BatchBlock(
+                        blocks[n - 1].header.timestamp,
+                        blocks[n - 1].header.l1_origin_number,
+                        tuple(tx.tx for tx in blocks[n - 1].sequenced_transactions),
+                    )
+                    for n in range(first, last + 1)
+                ),
+            )
+        )
+
+    # A stale duplicate of the first batch between the two: the machine must skip it.
+    l1.batches = [batch_of(1, 2), batch_of(1, 2), batch_of(3, 4)]
+    return Scenario(chain, l1, blocks, document, genesis.header.state_root)
+
+
+def replay(scenario: Scenario, target: int) -> list[StepState]:
+    machine = Machine(scenario.chain.config, scenario.l1)
+    start = make_genesis_step_state(scenario.chain.config, scenario.genesis_root)
+    return machine.run_to(build_genesis(scenario.document).state, start, target)
+
+
+def test_the_final_step_state_has_the_head_block_state_root() -> None:
+    scenario = build_scenario()
+    trace = replay(scenario, 4)
+    assert trace[-1].state_root == scenario.chain.head.state_root
+    assert trace[-1].block_number == 4
+
+
+def test_every_block_end_matches_the_header_executed_by_the_node() -> None:
+    scenario = build_scenario()
+    trace = replay(scenario, 4)
+    ends = [
+        step
+        for index, step in enumerate(trace)
+        if step.phase == PHASE_BLOCK_START
+        and step.block_number > 0
+        and index + 1 < len(trace)
+        and trace[index + 1].block_number == step.block_number + 1
+    ] + [trace[-1]]
+    assert [step.block_number for step in ends] == [1, 2, 3, 4]
+    for step, block in zip(ends, scenario.blocks, strict=True):
+        header = block.header
+        assert (step.state_root, step.timestamp, step.l1_origin_number) == (
+            header.state_root,
+            header.timestamp,
+            header.l1_origin_number,
+        )
+        assert (step.base_fee, step.gas_used, step.tx_count) == (
+            header.base_fee,
+            header.gas_used,
+            len(block.transactions),
+        )
+
+
+def test_the_machine_walks_every_phase_and_skips_the_stale_batch() -> None:
+    scenario = build_scenario()
+    trace = replay(scenario, 4)
+    phases = {step.phase for step in trace}
+    assert phases == {PHASE_BLOCK_START, PHASE_MESSAGES, PHASE_TXS}
+    assert trace[-1].batches_opened == 3
+    assert trace[-1].queue_index == 3  # the message of L1 block 9 is past every origin
+
+
+def test_the_boundary_state_equals_the_machine_state_at_each_block_end() -> None:
+    scenario = build_scenario()
+    message_blocks = [message.l1_block_number for message in scenario.l1.messages]
+    for target in range(1, 5):
+        trace = replay(scenario, target)
+        header = scenario.blocks[target - 1].header
+        boundary = compute_boundary_state(
+            state_root=header.state_root,
+            block_number=target,
+            timestamp=header.timestamp,
+            l1_origin_number=header.l1_origin_number,
+            base_fee=header.base_fee,
+            gas_used=header.gas_used,
+            tx_count=len(scenario.blocks[target - 1].transactions),
+            message_l1_blocks=message_blocks,
+            batches=scenario.l1.batches,
+            chain_id=scenario.chain.config.chain_id,
+        )
+        assert boundary == trace[-1]
+
+
+def test_a_step_from_the_final_state_changes_nothing() -> None:
+    scenario = build_scenario()
+    trace = replay(scenario, 1)
+    machine = Machine(scenario.chain.config, scenario.l1)
+    state = build_genesis(base_document()).state
+    for step in trace[:-1]:
+        machine.execute_step(state, step, 1)
+    after, proof = machine.execute_step(state, trace[-1], 1)
+    assert after == trace[-1]
+    assert proof.input == b""
