@@ -455,6 +455,15 @@ def decode_batch(
     `chain_id` is the L2's; `parent_timestamp` and `parent_l1_origin_number` are those of the
     block the batch builds on (its parent_hash), which the first block's deltas are relative to.
     """
+    return decode_payload(
+        decompress_batch(data), chain_id, parent_timestamp, parent_l1_origin_number
+    )
+
+
+def decompress_batch(data: bytes) -> bytes:
+    """Return the payload of the L1 bytes of a batch: check the size and the version byte, undo
+    FastLZ. Raises InvalidBatch (empty, over MAX_BATCH_BYTES, unknown version, FastLZ data that
+    does not decode or expands past MAX_PAYLOAD_BYTES). BatchReader.decompress mirrors it."""
     if not data:
         raise InvalidBatch("empty batch")
     if len(data) > MAX_BATCH_BYTES:
@@ -462,35 +471,22 @@ def decode_batch(
     if data[0] != BATCH_VERSION:
         raise InvalidBatch(f"unknown batch version 0x{data[0]:02x}")
     try:
-        payload = fastlz.decompress(data[1:], MAX_PAYLOAD_BYTES)
+        return fastlz.decompress(data[1:], MAX_PAYLOAD_BYTES)
     except ValueError as exc:
         raise InvalidBatch(f"malformed FastLZ data: {exc}") from exc
-    return decode_payload(payload, chain_id, parent_timestamp, parent_l1_origin_number)
 
 
 def decode_payload(
     payload: bytes, chain_id: int, parent_timestamp: int, parent_l1_origin_number: int
 ) -> Batch:
     """Decode a batch's payload (after decompression); see decode_batch."""
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise InvalidBatch(f"payload larger than MAX_PAYLOAD_BYTES {MAX_PAYLOAD_BYTES}")
-    reader = _Reader(bytes(payload))
-    first_block_number = reader.uint(UINT64_BITS, "first_block_number")
-    parent_hash = reader.take(HASH_LENGTH)
-    block_count = reader.uint(UINT64_BITS, "block_count")
-    if block_count == 0:
-        raise InvalidBatch("a batch holds at least one block")
-    if block_count > MAX_BATCH_BLOCKS:
-        raise InvalidBatch(f"more than MAX_BATCH_BLOCKS {MAX_BATCH_BLOCKS} blocks")
-    entries = reader.uint(UINT64_BITS, "dictionary count")
-    if entries > MAX_BATCH_TRANSACTIONS:
-        raise InvalidBatch("more dictionary entries than transactions")
-    dictionary = [reader.take(ADDRESS_LENGTH) for _ in range(entries)]
-    if len(set(dictionary)) != entries:
-        raise InvalidBatch("duplicate address in the dictionary")
-
-    take = reader.take
-    uint256 = reader.uint256
+    header = read_payload_header(payload)
+    first_block_number = header.first_block_number
+    parent_hash = header.parent_hash
+    block_count = header.block_count
+    dictionary = header.dictionary
+    entries = len(dictionary)
+    reader = _Reader(bytes(payload), header.body_offset)
     used = 0  # dictionary entries used so far: the next first use must be index `used`
     transactions = 0
     timestamp = parent_timestamp
@@ -509,47 +505,8 @@ def decode_payload(
             )
         block_transactions: list[Transaction] = []
         for _ in range(tx_count):
-            tx_type = reader.byte()
-            if tx_type not in _SUPPORTED_TYPES:
-                raise InvalidBatch(f"transaction type 0x{tx_type:02x} cannot be in a batch")
-            nonce = uint256()
-            max_priority_fee_per_gas = uint256()
-            max_fee_per_gas = uint256()
-            if tx_type != TX_TYPE_DYNAMIC_FEE and max_priority_fee_per_gas != max_fee_per_gas:
-                raise InvalidBatch(
-                    "legacy and access-list transactions have a single gas price: "
-                    "max_priority_fee_per_gas must equal max_fee_per_gas"
-                )
-            gas_limit = uint256()
-            index = reader.uint(UINT64_BITS, "dictionary index")
-            if index >= entries:
-                raise InvalidBatch(f"dictionary index {index} out of range ({entries} entries)")
-            if index >= used:
-                if index > used:
-                    raise InvalidBatch("dictionary not in first-use order")
-                used += 1
-            value = uint256()
-            data = take(reader.uint(UINT64_BITS, "data length"))
-            access_list = () if tx_type == TX_TYPE_LEGACY else reader.access_list()
-            signature = take(SIGNATURE_LENGTH)
-            s = int.from_bytes(signature[32:], "big")
-            block_transactions.append(
-                Transaction(
-                    tx_type=tx_type,
-                    chain_id=chain_id,
-                    nonce=nonce,
-                    max_priority_fee_per_gas=max_priority_fee_per_gas,
-                    max_fee_per_gas=max_fee_per_gas,
-                    gas_limit=gas_limit,
-                    to=dictionary[index],
-                    value=value,
-                    data=data,
-                    access_list=access_list,
-                    y_parity=s >> 255,
-                    r=int.from_bytes(signature[:32], "big"),
-                    s=s & (_Y_PARITY_BIT - 1),
-                )
-            )
+            tx, used = _read_transaction(reader, dictionary, chain_id, used)
+            block_transactions.append(tx)
         blocks.append(BatchBlock(timestamp, origin, tuple(block_transactions)))
     if reader.position != len(reader.data):
         raise InvalidBatch("trailing bytes after the last block")
@@ -560,14 +517,147 @@ def decode_payload(
     )
 
 
+# --- cursor readers (what the one-step proof reads) -------------------------------------------------
+#
+# The fraud-proof step machine (docs/FRAUD_PROOFS.md §1) reads a batch piece by piece: its header
+# when it opens the batch, then one block header or one transaction per step, at a byte offset it
+# carries in its state. These readers are that cursor view, and contracts/src/prover/BatchReader.sol
+# accepts exactly what they accept: every rule a piece can be checked by alone (the version byte,
+# FastLZ, canonical varints and their ranges, the header's block count and dictionary, a block's
+# transaction count, transaction types, single gas price, the dictionary index's range, the
+# lengths of the data and access list) but none that needs the whole batch (first-use order of the
+# dictionary, no unused entry, the batch's transaction total, uint64 timestamps and origins after
+# the deltas, nothing trailing the last block): decode_payload checks those too.
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadHeader:
+    """What precedes a payload's first block; `body_offset` is the offset of that block."""
+
+    first_block_number: int
+    parent_hash: bytes
+    block_count: int
+    dictionary: tuple[bytes, ...]
+    body_offset: int
+
+
+def read_payload_header(payload: bytes) -> PayloadHeader:
+    """Read a payload's header: first block number, parent hash, block count (1 to
+    MAX_BATCH_BLOCKS), the address dictionary (at most MAX_BATCH_TRANSACTIONS entries, no
+    duplicate). The payload is at most MAX_PAYLOAD_BYTES. Raises InvalidBatch."""
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise InvalidBatch(f"payload larger than MAX_PAYLOAD_BYTES {MAX_PAYLOAD_BYTES}")
+    reader = _Reader(bytes(payload))
+    first_block_number = reader.uint(UINT64_BITS, "first_block_number")
+    parent_hash = reader.take(HASH_LENGTH)
+    block_count = reader.uint(UINT64_BITS, "block_count")
+    if block_count == 0:
+        raise InvalidBatch("a batch holds at least one block")
+    if block_count > MAX_BATCH_BLOCKS:
+        raise InvalidBatch(f"more than MAX_BATCH_BLOCKS {MAX_BATCH_BLOCKS} blocks")
+    entries = reader.uint(UINT64_BITS, "dictionary count")
+    if entries > MAX_BATCH_TRANSACTIONS:
+        raise InvalidBatch("more dictionary entries than transactions")
+    dictionary = tuple(reader.take(ADDRESS_LENGTH) for _ in range(entries))
+    if len(set(dictionary)) != entries:
+        raise InvalidBatch("duplicate address in the dictionary")
+    return PayloadHeader(first_block_number, parent_hash, block_count, dictionary, reader.position)
+
+
+def read_block_header(payload: bytes, offset: int) -> tuple[int, int, int, int]:
+    """Read the block header at `offset`: return (timestamp delta, origin delta, tx count, offset
+    after them). The deltas are uint64 varints, the tx count at most MAX_BATCH_TRANSACTIONS.
+    Raises InvalidBatch."""
+    reader = _Reader(bytes(payload), _check_offset(offset))
+    timestamp_delta = reader.uint(UINT64_BITS, "timestamp delta")
+    origin_delta = reader.uint(UINT64_BITS, "l1_origin_number delta")
+    tx_count = reader.uint(UINT64_BITS, "tx_count")
+    if tx_count > MAX_BATCH_TRANSACTIONS:
+        raise InvalidBatch(
+            f"more than MAX_BATCH_TRANSACTIONS {MAX_BATCH_TRANSACTIONS} transactions"
+        )
+    return timestamp_delta, origin_delta, tx_count, reader.position
+
+
+def read_transaction(
+    payload: bytes, offset: int, dictionary: Sequence[bytes], chain_id: int
+) -> tuple[Transaction, int]:
+    """Read the transaction at `offset` with the batch's `dictionary` (read_payload_header);
+    return it, with `chain_id`, and the offset after it. Raises InvalidBatch."""
+    reader = _Reader(bytes(payload), _check_offset(offset))
+    tx, _ = _read_transaction(reader, dictionary, chain_id, _UNCHECKED_FIRST_USE)
+    return tx, reader.position
+
+
+_UNCHECKED_FIRST_USE = -1
+
+
+def _check_offset(offset: int) -> int:
+    if offset < 0:
+        raise InvalidBatch("negative payload offset")
+    return offset
+
+
+def _read_transaction(
+    reader: _Reader, dictionary: Sequence[bytes], chain_id: int, used: int
+) -> tuple[Transaction, int]:
+    """Read one transaction. `used` is how many dictionary entries the batch used before it: an
+    index past the used ones must be the next one (first-use order), and the count after the
+    transaction is returned. With `used` _UNCHECKED_FIRST_USE that whole-batch rule is not
+    checked."""
+    take = reader.take
+    uint256 = reader.uint256
+    tx_type = reader.byte()
+    if tx_type not in _SUPPORTED_TYPES:
+        raise InvalidBatch(f"transaction type 0x{tx_type:02x} cannot be in a batch")
+    nonce = uint256()
+    max_priority_fee_per_gas = uint256()
+    max_fee_per_gas = uint256()
+    if tx_type != TX_TYPE_DYNAMIC_FEE and max_priority_fee_per_gas != max_fee_per_gas:
+        raise InvalidBatch(
+            "legacy and access-list transactions have a single gas price: "
+            "max_priority_fee_per_gas must equal max_fee_per_gas"
+        )
+    gas_limit = uint256()
+    index = reader.uint(UINT64_BITS, "dictionary index")
+    entries = len(dictionary)
+    if index >= entries:
+        raise InvalidBatch(f"dictionary index {index} out of range ({entries} entries)")
+    if index >= used >= 0:
+        if index > used:
+            raise InvalidBatch("dictionary not in first-use order")
+        used += 1
+    value = uint256()
+    data = take(reader.uint(UINT64_BITS, "data length"))
+    access_list = () if tx_type == TX_TYPE_LEGACY else reader.access_list()
+    signature = take(SIGNATURE_LENGTH)
+    s = int.from_bytes(signature[32:], "big")
+    tx = Transaction(
+        tx_type=tx_type,
+        chain_id=chain_id,
+        nonce=nonce,
+        max_priority_fee_per_gas=max_priority_fee_per_gas,
+        max_fee_per_gas=max_fee_per_gas,
+        gas_limit=gas_limit,
+        to=dictionary[index],
+        value=value,
+        data=data,
+        access_list=access_list,
+        y_parity=s >> 255,
+        r=int.from_bytes(signature[:32], "big"),
+        s=s & (_Y_PARITY_BIT - 1),
+    )
+    return tx, used
+
+
 class _Reader:
     """A cursor over the payload; every read raises InvalidBatch past the end."""
 
     __slots__ = ("data", "position")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, position: int = 0) -> None:
         self.data = data
-        self.position = 0
+        self.position = position
 
     def byte(self) -> int:
         position = self.position

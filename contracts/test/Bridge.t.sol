@@ -5,6 +5,7 @@ import {Test} from "./utils/Test.sol";
 import {SmtBuilder} from "./utils/SmtBuilder.sol";
 import {Bridge} from "../src/L1/Bridge.sol";
 import {OutputOracle} from "../src/L1/OutputOracle.sol";
+import {StepState} from "../src/libraries/StepStateLib.sol";
 import {TestERC20} from "../src/L1/TestERC20.sol";
 import {
     Bytes32MetadataToken,
@@ -37,7 +38,7 @@ abstract contract BridgeFixture is Test {
 
     function setUp() public virtual {
         vm.warp(START);
-        oracle = new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND);
+        oracle = new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, keccak256("genesis"));
         bridge = new Bridge(address(oracle));
         token = new TestERC20("Test USD", "TUSD", 6);
         vm.deal(PROPOSER, 1_000 ether);
@@ -104,6 +105,15 @@ abstract contract BridgeFixture is Test {
         return SmtBuilder.prove(keys, values, _hash(_w));
     }
 
+    /// @dev Proposes the output `_p` is the preimage of, at L2 block `_l2BlockNumber`.
+    function _proposeProof(Bridge.OutputRootProof memory _p, uint256 _l2BlockNumber) internal {
+        StepState memory state;
+        state.stateRoot = _p.stateRoot;
+        state.blockNumber = _l2BlockNumber;
+        vm.prank(PROPOSER);
+        oracle.proposeOutput{value: BOND}(state, _p.withdrawalRoot, _p.blockHash);
+    }
+
     /// @dev Proposes the next output, committing to the withdrawal tree of `_ws`.
     function _proposeOutput(Bridge.Withdrawal[] memory _ws)
         internal
@@ -112,8 +122,7 @@ abstract contract BridgeFixture is Test {
         proof_ = _outputRootProof(_ws);
         outputIndex_ = oracle.outputCount();
         uint256 l2BlockNumber = oracle.nextBlockNumber();
-        vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(_outputRoot(proof_), l2BlockNumber);
+        _proposeProof(proof_, l2BlockNumber);
     }
 
     /// @dev Proposes an output holding `_ws` and proves `_ws[_which]` against it.
@@ -156,6 +165,23 @@ contract BridgeDepositTest is BridgeFixture {
         assertEq(bridge.queueLength(), 1);
         assertEq(address(bridge).balance, 2 ether);
         assertEq(ALICE.balance, 998 ether);
+    }
+
+    function test_depositETH_recordsMessageHash_succeeds() public {
+        vm.roll(1234);
+        vm.prank(ALICE);
+        bridge.depositETH{value: 2 ether}(CAROL);
+        vm.roll(1240);
+        vm.prank(ALICE);
+        bridge.forceTransaction(hex"02c0ffee");
+        assertEq(
+            bridge.messageHashes(0),
+            keccak256(abi.encode(uint8(1), uint64(1234), abi.encode(ALICE, CAROL, 2 ether)))
+        );
+        assertEq(
+            bridge.messageHashes(1), keccak256(abi.encode(uint8(3), uint64(1240), hex"02c0ffee"))
+        );
+        assertEq(bridge.messageHashes(2), bytes32(0));
     }
 
     function test_depositETH_zeroValue_reverts() public {
@@ -209,6 +235,12 @@ contract BridgeDepositTest is BridgeFixture {
         assertEq(token.balanceOf(ALICE), 300);
         assertEq(token.allowance(ALICE, address(bridge)), 0);
         assertEq(bridge.queueLength(), 1);
+        bytes memory payload =
+            abi.encode(ALICE, CAROL, address(token), uint256(700), "Test USD", "TUSD", uint8(6));
+        assertEq(
+            bridge.messageHashes(0),
+            keccak256(abi.encode(uint8(2), uint64(block.number), payload))
+        );
     }
 
     function test_depositERC20_noReturnToken_succeeds() public {
@@ -524,8 +556,7 @@ contract BridgeWithdrawalTest is BridgeFixture {
         // The replacement output commits to a different state, so its root differs.
         Bridge.OutputRootProof memory p = _outputRootProof(ws);
         p.stateRoot = keccak256("replacement state");
-        vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(_outputRoot(p), INTERVAL);
+        _proposeProof(p, INTERVAL);
         bridge.proveWithdrawal(ws[0], 0, p, _proof(ws, ws[0]));
         (bytes32 outputRoot, uint128 outputIndex, uint128 timestamp) =
             bridge.provenWithdrawals(_hash(ws[0]));
@@ -654,8 +685,9 @@ contract BridgeWithdrawalTest is BridgeFixture {
         uint256 outputIndex = _proposeAndProve(ws, 0);
         vm.prank(CHALLENGER);
         oracle.deleteOutputs(outputIndex, CHALLENGER);
-        vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(keccak256("honest output"), INTERVAL);
+        Bridge.OutputRootProof memory honest = _outputRootProof(ws);
+        honest.blockHash = keccak256("honest output");
+        _proposeProof(honest, INTERVAL);
         vm.warp(START + PERIOD);
         assertTrue(oracle.isFinalized(outputIndex));
         vm.expectRevert(Bridge.OutputDeleted.selector);

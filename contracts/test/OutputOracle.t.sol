@@ -3,6 +3,7 @@ pragma solidity ^0.8.20;
 
 import {Test} from "./utils/Test.sol";
 import {OutputOracle} from "../src/L1/OutputOracle.sol";
+import {StepState} from "../src/libraries/StepStateLib.sol";
 import {RejectingRecipient} from "./mocks/MockRecipients.sol";
 
 contract OutputOracleTest is Test {
@@ -13,9 +14,10 @@ contract OutputOracleTest is Test {
         uint256 timestamp
     );
     event OutputsDeleted(uint256 indexed prevNextIndex, uint256 indexed newNextIndex);
-    event OutputChallenged(uint256 indexed outputIndex, bool challenged);
+    event OutputChallenged(uint256 indexed outputIndex, bool challenged, uint256 challenges);
     event BondReclaimed(uint256 indexed outputIndex, address indexed proposer, uint256 amount);
     event ChallengerSet(address indexed challenger);
+    event GenesisMachineHashSet(bytes32 genesisMachineHash);
 
     address internal constant PROPOSER = address(0xB0B);
     address internal constant CHALLENGER = address(0xC4A1);
@@ -24,17 +26,47 @@ contract OutputOracleTest is Test {
     uint256 internal constant PERIOD = 7 days;
     uint256 internal constant BOND = 1 ether;
     uint256 internal constant START = 1_700_000_000;
+    bytes32 internal constant GENESIS = keccak256("genesis step state");
 
     OutputOracle internal oracle;
 
     function setUp() public {
         vm.warp(START);
-        oracle = new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND);
+        oracle = new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, GENESIS);
         vm.deal(PROPOSER, 100 ether);
     }
 
+    /// @dev The final step state of output `_i` at L2 block `_l2BlockNumber`.
+    function _state(uint256 _i, uint256 _l2BlockNumber) internal pure returns (StepState memory s_) {
+        s_.stateRoot = keccak256(abi.encode("state", _i));
+        s_.blockNumber = _l2BlockNumber;
+        s_.timestamp = 1_600_000_000 + _i;
+        s_.queueIndex = _i;
+    }
+
+    function _withdrawalRoot(uint256 _i) internal pure returns (bytes32) {
+        return keccak256(abi.encode("withdrawals", _i));
+    }
+
+    function _blockHash(uint256 _i) internal pure returns (bytes32) {
+        return keccak256(abi.encode("block", _i));
+    }
+
+    /// @dev The output root of output `_i` as _propose proposes it.
     function _root(uint256 _i) internal pure returns (bytes32) {
-        return keccak256(abi.encode("output", _i));
+        return keccak256(
+            abi.encodePacked(
+                bytes32(0), keccak256(abi.encode("state", _i)), _withdrawalRoot(_i), _blockHash(_i)
+            )
+        );
+    }
+
+    /// @dev Proposes output `_i` at `_l2BlockNumber` on `_oracle` as the proposer.
+    function _proposeAt(OutputOracle _oracle, uint256 _i, uint256 _l2BlockNumber) internal {
+        vm.prank(PROPOSER);
+        _oracle.proposeOutput{value: BOND}(
+            _state(_i, _l2BlockNumber), _withdrawalRoot(_i), _blockHash(_i)
+        );
     }
 
     /// @dev Proposes `_count` outputs, one per second.
@@ -42,8 +74,7 @@ contract OutputOracleTest is Test {
         for (uint256 i = 0; i < _count; i++) {
             uint256 index = oracle.outputCount();
             uint256 l2BlockNumber = oracle.nextBlockNumber();
-            vm.prank(PROPOSER);
-            oracle.proposeOutput{value: BOND}(_root(index), l2BlockNumber);
+            _proposeAt(oracle, index, l2BlockNumber);
             vm.warp(block.timestamp + 1);
         }
     }
@@ -65,7 +96,7 @@ contract OutputOracleTest is Test {
 
     function test_constructor_zeroSubmissionInterval_reverts() public {
         vm.expectRevert(OutputOracle.ZeroSubmissionInterval.selector);
-        new OutputOracle(PROPOSER, CHALLENGER, 0, PERIOD, BOND);
+        new OutputOracle(PROPOSER, CHALLENGER, 0, PERIOD, BOND, GENESIS);
     }
 
     function test_latestOutputIndex_noOutputs_reverts() public {
@@ -90,11 +121,12 @@ contract OutputOracleTest is Test {
     // proposeOutput
 
     function test_proposeOutput_proposer_succeeds() public {
-        bytes32 root = keccak256("root");
+        StepState memory state = _state(0, INTERVAL);
+        bytes32 root = _root(0);
         vm.expectEmit(address(oracle));
         emit OutputProposed(root, 0, INTERVAL, START);
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(root, INTERVAL);
+        oracle.proposeOutput{value: BOND}(state, _withdrawalRoot(0), _blockHash(0));
 
         OutputOracle.Output memory output = oracle.getOutput(0);
         assertEq(output.outputRoot, root);
@@ -103,19 +135,50 @@ contract OutputOracleTest is Test {
         assertEq(output.proposer, PROPOSER);
         assertEq(output.bond, BOND);
         assertFalse(output.challenged);
+        assertEq(output.challenges, 0);
+        assertEq(output.machineHash, keccak256(abi.encode(state)));
+        assertEq(output.stateRoot, state.stateRoot);
+        assertEq(output.withdrawalRoot, _withdrawalRoot(0));
+        assertEq(output.proposalId, 1);
+        assertEq(oracle.getOutputRoot(0), root);
         assertEq(oracle.outputCount(), 1);
         assertEq(oracle.latestOutputIndex(), 0);
         assertEq(address(oracle).balance, BOND);
         assertEq(PROPOSER.balance, 99 ether);
     }
 
+    function test_proposeOutput_machineHashIsAbiEncodingHash_succeeds() public {
+        StepState memory state = StepState({
+            stateRoot: bytes32(uint256(1)),
+            blockNumber: INTERVAL,
+            timestamp: 3,
+            l1OriginNumber: 4,
+            baseFee: 5,
+            gasUsed: 6,
+            txCount: 7,
+            queueIndex: 8,
+            batchesOpened: 9,
+            offset: 10,
+            blocksLeft: 11,
+            txsLeft: 12,
+            phase: 0
+        });
+        vm.prank(PROPOSER);
+        oracle.proposeOutput{value: BOND}(state, bytes32(0), bytes32(0));
+        bytes memory words = new bytes(0);
+        for (uint256 i = 1; i <= 13; i++) {
+            words = abi.encodePacked(words, i == 2 ? INTERVAL : (i == 13 ? 0 : i));
+        }
+        assertEq(oracle.getOutput(0).machineHash, keccak256(words));
+    }
+
     function test_proposeOutput_secondOutput_succeeds() public {
         _propose(1);
         vm.expectEmit(address(oracle));
         emit OutputProposed(_root(1), 1, 2 * INTERVAL, START + 1);
-        vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(_root(1), 2 * INTERVAL);
+        _proposeAt(oracle, 1, 2 * INTERVAL);
         assertEq(uint256(oracle.getOutput(1).l2BlockNumber), 20);
+        assertEq(oracle.getOutput(1).proposalId, 2);
         assertEq(address(oracle).balance, 2 * BOND);
     }
 
@@ -123,54 +186,132 @@ contract OutputOracleTest is Test {
         vm.deal(address(0xBAD), BOND);
         vm.expectRevert(OutputOracle.NotProposer.selector);
         vm.prank(address(0xBAD));
-        oracle.proposeOutput{value: BOND}(_root(0), INTERVAL);
+        oracle.proposeOutput{value: BOND}(_state(0, INTERVAL), bytes32(0), bytes32(0));
     }
 
     function test_proposeOutput_bondTooLow_reverts() public {
         vm.expectRevert(OutputOracle.IncorrectBond.selector);
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND - 1}(_root(0), INTERVAL);
+        oracle.proposeOutput{value: BOND - 1}(_state(0, INTERVAL), bytes32(0), bytes32(0));
     }
 
     function test_proposeOutput_bondTooHigh_reverts() public {
         vm.expectRevert(OutputOracle.IncorrectBond.selector);
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND + 1}(_root(0), INTERVAL);
+        oracle.proposeOutput{value: BOND + 1}(_state(0, INTERVAL), bytes32(0), bytes32(0));
+    }
+
+    function test_proposeOutput_notBlockStart_reverts() public {
+        for (uint256 phase = 1; phase <= 3; phase++) {
+            StepState memory state = _state(0, INTERVAL);
+            state.phase = phase;
+            vm.expectRevert(OutputOracle.NotBlockStart.selector);
+            vm.prank(PROPOSER);
+            oracle.proposeOutput{value: BOND}(state, bytes32(0), bytes32(0));
+        }
     }
 
     function test_proposeOutput_blockNumberBelowNext_reverts() public {
         _propose(1);
         vm.expectRevert(OutputOracle.UnexpectedBlockNumber.selector);
-        vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(_root(1), 2 * INTERVAL - 1);
+        _proposeAt(oracle, 1, 2 * INTERVAL - 1);
     }
 
     function test_proposeOutput_blockNumberAboveNext_reverts() public {
         vm.expectRevert(OutputOracle.UnexpectedBlockNumber.selector);
-        vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(_root(0), 2 * INTERVAL);
+        _proposeAt(oracle, 0, 2 * INTERVAL);
     }
 
     function test_proposeOutput_blockNumberBeyondStorage_reverts() public {
         // Outputs store L2 block numbers in 48 bits.
-        OutputOracle huge = new OutputOracle(PROPOSER, CHALLENGER, 1 << 48, PERIOD, BOND);
+        OutputOracle huge = new OutputOracle(PROPOSER, CHALLENGER, 1 << 48, PERIOD, BOND, GENESIS);
         vm.expectRevert(OutputOracle.UnexpectedBlockNumber.selector);
-        vm.prank(PROPOSER);
-        huge.proposeOutput{value: BOND}(_root(0), 1 << 48);
+        _proposeAt(huge, 0, 1 << 48);
     }
 
     function test_proposeOutput_largestStorableBlockNumber_succeeds() public {
-        OutputOracle huge = new OutputOracle(PROPOSER, CHALLENGER, (1 << 48) - 1, PERIOD, BOND);
-        vm.prank(PROPOSER);
-        huge.proposeOutput{value: BOND}(_root(0), (1 << 48) - 1);
+        OutputOracle huge =
+            new OutputOracle(PROPOSER, CHALLENGER, (1 << 48) - 1, PERIOD, BOND, GENESIS);
+        _proposeAt(huge, 0, (1 << 48) - 1);
         assertEq(uint256(huge.getOutput(0).l2BlockNumber), (1 << 48) - 1);
         assertEq(uint256(huge.getOutput(0).timestamp), START);
     }
 
-    function test_proposeOutput_zeroRoot_reverts() public {
-        vm.expectRevert(OutputOracle.ZeroOutputRoot.selector);
+    function test_proposeOutput_afterDeletionOverwritesEverything_succeeds() public {
+        _propose(2);
+        vm.prank(CHALLENGER);
+        oracle.setChallenged(1, true);
+        vm.prank(CHALLENGER);
+        oracle.deleteOutputs(1, WINNER);
+        vm.prank(CHALLENGER);
+        oracle.deleteOutputs(0, WINNER);
+        _proposeAt(oracle, 7, INTERVAL);
+        _proposeAt(oracle, 8, 2 * INTERVAL);
+        OutputOracle.Output memory output = oracle.getOutput(1);
+        assertEq(output.outputRoot, _root(8));
+        assertEq(output.machineHash, keccak256(abi.encode(_state(8, 2 * INTERVAL))));
+        assertEq(output.withdrawalRoot, _withdrawalRoot(8));
+        assertEq(output.challenges, 0);
+        assertEq(output.bond, BOND);
+        assertEq(output.proposalId, 4);
+        assertEq(oracle.proposalIdOf(1), 4);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // startMachineHash, proposalIdOf, setGenesisMachineHash
+
+    function test_startMachineHash_firstOutputIsGenesis_succeeds() public {
+        _propose(2);
+        assertEq(oracle.startMachineHash(0), GENESIS);
+        assertEq(oracle.startMachineHash(1), keccak256(abi.encode(_state(0, INTERVAL))));
+    }
+
+    function test_startMachineHash_missing_reverts() public {
+        _propose(1);
+        vm.expectRevert(OutputOracle.OutputNotFound.selector);
+        oracle.startMachineHash(1);
+    }
+
+    function test_proposalIdOf_missingOrDeleted_succeeds() public {
+        assertEq(oracle.proposalIdOf(0), 0);
+        _propose(2);
+        assertEq(oracle.proposalIdOf(1), 2);
+        vm.prank(CHALLENGER);
+        oracle.deleteOutputs(1, WINNER);
+        assertEq(oracle.proposalIdOf(1), 0);
+        assertEq(oracle.proposalIdOf(0), 1);
+    }
+
+    function test_setGenesisMachineHash_deployerWhenUnset_succeeds() public {
+        OutputOracle unset =
+            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, bytes32(0));
+        _proposeAt(unset, 0, INTERVAL);
+        assertEq(unset.startMachineHash(0), bytes32(0));
+        vm.expectEmit(address(unset));
+        emit GenesisMachineHashSet(GENESIS);
+        unset.setGenesisMachineHash(GENESIS);
+        assertEq(unset.genesisMachineHash(), GENESIS);
+        assertEq(unset.startMachineHash(0), GENESIS);
+    }
+
+    function test_setGenesisMachineHash_alreadySet_reverts() public {
+        vm.expectRevert(OutputOracle.GenesisMachineHashAlreadySet.selector);
+        oracle.setGenesisMachineHash(keccak256("other"));
+    }
+
+    function test_setGenesisMachineHash_notDeployer_reverts() public {
+        OutputOracle unset =
+            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, bytes32(0));
+        vm.expectRevert(OutputOracle.NotDeployer.selector);
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(bytes32(0), INTERVAL);
+        unset.setGenesisMachineHash(GENESIS);
+    }
+
+    function test_setGenesisMachineHash_zero_reverts() public {
+        OutputOracle unset =
+            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, bytes32(0));
+        vm.expectRevert(OutputOracle.ZeroMachineHash.selector);
+        unset.setGenesisMachineHash(bytes32(0));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -215,7 +356,7 @@ contract OutputOracleTest is Test {
     // setChallenger
 
     function test_setChallenger_deployerWhenUnset_succeeds() public {
-        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND);
+        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS);
         vm.expectEmit(address(unset));
         emit ChallengerSet(CHALLENGER);
         unset.setChallenger(CHALLENGER);
@@ -228,21 +369,21 @@ contract OutputOracleTest is Test {
     }
 
     function test_setChallenger_secondTime_reverts() public {
-        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND);
+        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS);
         unset.setChallenger(CHALLENGER);
         vm.expectRevert(OutputOracle.ChallengerAlreadySet.selector);
         unset.setChallenger(address(0x2222));
     }
 
     function test_setChallenger_notDeployer_reverts() public {
-        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND);
+        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS);
         vm.expectRevert(OutputOracle.NotDeployer.selector);
         vm.prank(CHALLENGER);
         unset.setChallenger(CHALLENGER);
     }
 
     function test_setChallenger_zeroAddress_reverts() public {
-        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND);
+        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS);
         vm.expectRevert(OutputOracle.ZeroAddress.selector);
         unset.setChallenger(address(0));
     }
@@ -253,10 +394,37 @@ contract OutputOracleTest is Test {
     function test_setChallenged_challenger_succeeds() public {
         _propose(1);
         vm.expectEmit(address(oracle));
-        emit OutputChallenged(0, true);
+        emit OutputChallenged(0, true, 1);
         vm.prank(CHALLENGER);
         oracle.setChallenged(0, true);
         assertTrue(oracle.getOutput(0).challenged);
+    }
+
+    function test_setChallenged_countsOpenDisputes_succeeds() public {
+        _propose(1);
+        vm.startPrank(CHALLENGER);
+        oracle.setChallenged(0, true);
+        oracle.setChallenged(0, true);
+        assertEq(oracle.getOutput(0).challenges, 2);
+        vm.expectEmit(address(oracle));
+        emit OutputChallenged(0, true, 1);
+        oracle.setChallenged(0, false);
+        vm.stopPrank();
+        vm.warp(START + PERIOD);
+        // One dispute is still open: never finalized, whatever the time.
+        assertFalse(oracle.isFinalized(0));
+        vm.expectEmit(address(oracle));
+        emit OutputChallenged(0, false, 0);
+        vm.prank(CHALLENGER);
+        oracle.setChallenged(0, false);
+        assertTrue(oracle.isFinalized(0));
+    }
+
+    function test_setChallenged_closeWithoutOpen_reverts() public {
+        _propose(1);
+        vm.expectRevert(OutputOracle.OutputNotChallenged.selector);
+        vm.prank(CHALLENGER);
+        oracle.setChallenged(0, false);
     }
 
     function test_setChallenged_notChallenger_reverts() public {
@@ -303,9 +471,8 @@ contract OutputOracleTest is Test {
         oracle.deleteOutputs(1, WINNER);
         assertEq(oracle.latestBlockNumber(), INTERVAL);
         assertEq(oracle.nextBlockNumber(), 2 * INTERVAL);
-        vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(keccak256("replacement"), 2 * INTERVAL);
-        assertEq(oracle.getOutput(1).outputRoot, keccak256("replacement"));
+        _proposeAt(oracle, 9, 2 * INTERVAL);
+        assertEq(oracle.getOutput(1).outputRoot, _root(9));
         assertFalse(oracle.getOutput(1).challenged);
     }
 

@@ -6,6 +6,7 @@ import {SmtBuilder} from "./utils/SmtBuilder.sol";
 import {SparseMerkleProof} from "../src/libraries/SparseMerkleProof.sol";
 import {Bridge} from "../src/L1/Bridge.sol";
 import {OutputOracle} from "../src/L1/OutputOracle.sol";
+import {StepState} from "../src/libraries/StepStateLib.sol";
 
 /// @notice Checks SparseMerkleProof against rollup/smt.py on the vectors that
 ///         tests/unit/test_smt_solidity.py writes to test/vectors/smt_vectors.json: every proof
@@ -118,7 +119,7 @@ contract SparseMerkleProofVectorsTest is Test {
 
         vm.warp(1_700_000_000);
         address proposer = address(0xB0B);
-        OutputOracle oracle = new OutputOracle(proposer, address(0xC4A1), 10, 7 days, 1 ether);
+        OutputOracle oracle = new OutputOracle(proposer, address(0xC4A1), 10, 7 days, 1 ether, bytes32(0));
         Bridge bridge = new Bridge(address(oracle));
 
         bytes32 withdrawalHash = bridge.hashWithdrawal(w);
@@ -130,7 +131,11 @@ contract SparseMerkleProofVectorsTest is Test {
 
         vm.deal(proposer, 1 ether);
         vm.prank(proposer);
-        oracle.proposeOutput{value: 1 ether}(outputRoot, 10);
+        StepState memory state;
+        state.stateRoot = p.stateRoot;
+        state.blockNumber = 10;
+        oracle.proposeOutput{value: 1 ether}(state, p.withdrawalRoot, p.blockHash);
+        assertEq(oracle.getOutput(0).outputRoot, KNOWN_OUTPUT_ROOT);
         vm.deal(address(this), w.amount);
         bridge.depositETH{value: w.amount}(address(this));
 

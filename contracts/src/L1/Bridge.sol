@@ -75,6 +75,12 @@ contract Bridge {
     /// @notice The number of messages queued so far; the next one gets this queue index.
     uint256 public queueLength;
 
+    /// @notice keccak256(abi.encode(uint8 kind, uint64 l1BlockNumber, bytes payload)) of each
+    ///         queued message, by queue index (docs/FRAUD_PROOFS.md §1): what a one-step proof of
+    ///         a message step checks its input against. l1BlockNumber is the L1 block that queued
+    ///         it.
+    mapping(uint256 => bytes32) public messageHashes;
+
     /// @notice Where each withdrawal hash was proven.
     mapping(bytes32 => ProvenWithdrawal) public provenWithdrawals;
 
@@ -240,7 +246,7 @@ contract Bridge {
             revert AlreadyProven();
         }
         if (_outputIndex >= outputOracle.outputCount()) revert OutputNotFound();
-        bytes32 outputRoot = outputOracle.getOutput(_outputIndex).outputRoot;
+        bytes32 outputRoot = outputOracle.getOutputRoot(_outputIndex);
         if (hashOutputRootProof(_p) != outputRoot) revert InvalidOutputRootProof();
         if (!SparseMerkleProof.verifyInclusion(
                 _p.withdrawalRoot, withdrawalHash, WITHDRAWAL_VALUE_HASH, _smtProof
@@ -300,10 +306,13 @@ contract Bridge {
     // ------------------------------------------------------------------------------------------
     // Internals
 
-    /// @dev Emits message `_payload` of `_kind` at the next queue index.
+    /// @dev Records and emits message `_payload` of `_kind` at the next queue index.
     function _queue(uint8 _kind, bytes memory _payload) internal {
         uint256 queueIndex = queueLength;
         queueLength = queueIndex + 1;
+        // L1 block numbers fit in 64 bits for the foreseeable future.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        messageHashes[queueIndex] = keccak256(abi.encode(_kind, uint64(block.number), _payload));
         emit L2TransactionQueued(queueIndex, _kind, _payload);
     }
 
@@ -314,7 +323,7 @@ contract Bridge {
         returns (bool)
     {
         if (_outputIndex >= outputOracle.outputCount()) return false;
-        return outputOracle.getOutput(_outputIndex).outputRoot == _outputRoot;
+        return outputOracle.getOutputRoot(_outputIndex) == _outputRoot;
     }
 
     /// @dev Sends `_amount` wei to `_to` with all gas, without copying returned data; reverts

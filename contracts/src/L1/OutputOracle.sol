@@ -1,23 +1,38 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
+import {StepState, StepStateLib} from "../libraries/StepStateLib.sol";
+
 /// @title OutputOracle
-/// @notice Holds the L2 output roots the proposer posts under a bond (docs/SETTLEMENT.md §1-§2).
-///         An output is finalized once its challenge window has passed while it is not challenged;
-///         the Bridge pays withdrawals only against finalized outputs. The challenger (the dispute
-///         game) marks outputs challenged while a dispute runs and deletes a disproven output with
-///         every later one, paying their bonds to the winner.
-///         Bonds are conserved: the contract's balance always equals the sum of the `bond` fields
-///         of the stored outputs (a reclaimed bond is zeroed before it is paid).
+/// @notice Holds the L2 outputs the proposer posts under a bond (docs/SETTLEMENT.md §1-§2,
+///         docs/FRAUD_PROOFS.md §3). A proposal carries the final StepState of its L2 block, the
+///         withdrawal root and the block hash; the oracle stores the output root
+///         keccak256(version ‖ stateRoot ‖ withdrawalRoot ‖ blockHash), the machine hash
+///         keccak256(abi.encode(StepState)) the dispute game bisects towards, and the state and
+///         withdrawal roots a withdrawal-root disproof checks.
+///         An output is finalized once its challenge window has passed while no dispute over it
+///         is open; the Bridge pays withdrawals only against finalized outputs. The challenger
+///         (the dispute game) counts the disputes open on each output and deletes a disproven
+///         output with every later one, paying their bonds to the winner.
+///         Bonds are conserved: the contract's balance always equals `bond` times the number of
+///         stored outputs whose bond is still held (a reclaimed bond is released before it is
+///         paid).
 contract OutputOracle {
-    /// @notice A proposed output.
-    /// @custom:field outputRoot    keccak256(version ‖ stateRoot ‖ withdrawalRoot ‖ l2BlockHash).
-    /// @custom:field timestamp     The L1 timestamp at which it was proposed.
-    /// @custom:field l2BlockNumber The L2 block it commits to.
-    /// @custom:field proposer      Who proposed it (and is repaid its bond).
-    /// @custom:field bond          The bond still held for it; zero once reclaimed.
-    /// @custom:field challenged    Whether a dispute over it is running; a challenged output is
-    ///                             never finalized.
+    /// @notice A proposed output, as getOutput returns it.
+    /// @custom:field outputRoot     keccak256(version ‖ stateRoot ‖ withdrawalRoot ‖ blockHash).
+    /// @custom:field timestamp      The L1 timestamp at which it was proposed.
+    /// @custom:field l2BlockNumber  The L2 block it commits to.
+    /// @custom:field proposer       Who proposed it (and is repaid its bond).
+    /// @custom:field bond           The bond still held for it; zero once reclaimed.
+    /// @custom:field challenged     Whether at least one dispute over it is open; a challenged
+    ///                              output is never finalized.
+    /// @custom:field challenges     The number of disputes open over it.
+    /// @custom:field machineHash    keccak256(abi.encode(StepState)) of its final step state.
+    /// @custom:field stateRoot      The L2 state root.
+    /// @custom:field withdrawalRoot The root of the L2 withdrawal tree.
+    /// @custom:field proposalId     A number unique to this proposal (never reused after a
+    ///                              deletion), so a dispute can tell a replaced output from the
+    ///                              one it disputes.
     struct Output {
         bytes32 outputRoot;
         uint128 timestamp;
@@ -25,13 +40,21 @@ contract OutputOracle {
         address proposer;
         uint256 bond;
         bool challenged;
+        uint256 challenges;
+        bytes32 machineHash;
+        bytes32 stateRoot;
+        bytes32 withdrawalRoot;
+        uint256 proposalId;
     }
+
+    /// @notice The output version hashed into every output root.
+    bytes32 public constant OUTPUT_VERSION = bytes32(0);
 
     /// @notice The only account allowed to propose outputs.
     address public immutable proposer;
 
-    /// @notice The account that deployed the contract; it may set the challenger once if it was
-    ///         deployed as zero.
+    /// @notice The account that deployed the contract; it may set the challenger and the genesis
+    ///         machine hash once each if they were deployed as zero.
     address public immutable deployer;
 
     /// @notice The L2 block distance between consecutive outputs; output k commits to L2 block
@@ -44,24 +67,40 @@ contract OutputOracle {
     /// @notice The exact ETH amount each proposal must carry.
     uint256 public immutable bond;
 
-    /// @notice The account allowed to mark outputs challenged and to delete them (the dispute
-    ///         game). Zero until set when the contract was deployed without it.
+    /// @notice The account allowed to count disputes and to delete outputs (the dispute game).
+    ///         Zero until set when the contract was deployed without it.
     address public challenger;
 
-    /// @dev An Output packed into three storage slots (a proposal writes three, not five):
-    ///      timestamp (40 bits: until the year 36812), L2 block number (48 bits: nine million
-    ///      years of 1-second blocks), proposer and challenged flag share one slot.
+    /// @notice keccak256(abi.encode(genesis StepState)): the agreed start of a dispute over
+    ///         output 0. Zero until set when the contract was deployed without it (the genesis is
+    ///         anchored at the deployment's L1 block, so it can only be known afterwards).
+    bytes32 public genesisMachineHash;
+
+    /// @dev An output in five storage slots, all written by the proposal: four hashes and one
+    ///      slot of timestamp (40 bits: until the year 36812), L2 block number (48 bits), proposal
+    ///      id, open dispute count and whether the bond is still held. The proposer is the
+    ///      immutable `proposer` and the bond the immutable `bond`, so neither is stored.
     struct StoredOutput {
         bytes32 outputRoot;
+        bytes32 machineHash;
+        bytes32 stateRoot;
+        bytes32 withdrawalRoot;
         uint40 timestamp;
         uint48 l2BlockNumber;
-        address proposer;
-        bool challenged;
-        uint256 bond;
+        uint64 proposalId;
+        uint64 challenges;
+        bool bondHeld;
     }
 
-    /// @dev The outputs, by index.
-    StoredOutput[] internal _outputs;
+    /// @dev The outputs, by index; entries at `_outputCount` and above are deleted (stale data a
+    ///      proposal overwrites completely).
+    mapping(uint256 => StoredOutput) internal _outputs;
+
+    /// @dev The number of stored outputs.
+    uint128 internal _outputCount;
+
+    /// @dev The number of proposals ever made; the last one's proposal id.
+    uint128 internal _proposalCount;
 
     /// @notice Emitted when an output is proposed.
     /// @param outputRoot    The output root.
@@ -80,10 +119,11 @@ contract OutputOracle {
     /// @param newNextIndex  The output count after it (the index of the first deleted output).
     event OutputsDeleted(uint256 indexed prevNextIndex, uint256 indexed newNextIndex);
 
-    /// @notice Emitted when the challenger marks or unmarks an output as challenged.
+    /// @notice Emitted when the challenger opens or closes a dispute over an output.
     /// @param outputIndex The output's index.
-    /// @param challenged  Its new challenged flag.
-    event OutputChallenged(uint256 indexed outputIndex, bool challenged);
+    /// @param challenged  Whether a dispute over it is still open.
+    /// @param challenges  The number of disputes open over it.
+    event OutputChallenged(uint256 indexed outputIndex, bool challenged, uint256 challenges);
 
     /// @notice Emitted when a proposer reclaims the bond of a finalized output.
     /// @param outputIndex The output's index.
@@ -94,6 +134,10 @@ contract OutputOracle {
     /// @notice Emitted when the deployer sets the challenger.
     /// @param challenger The new challenger.
     event ChallengerSet(address indexed challenger);
+
+    /// @notice Emitted when the genesis machine hash is set (by the constructor or the deployer).
+    /// @param genesisMachineHash keccak256(abi.encode(genesis StepState)).
+    event GenesisMachineHashSet(bytes32 genesisMachineHash);
 
     /// @notice The caller is not the proposer.
     error NotProposer();
@@ -107,8 +151,14 @@ contract OutputOracle {
     /// @notice The challenger was already set.
     error ChallengerAlreadySet();
 
+    /// @notice The genesis machine hash was already set.
+    error GenesisMachineHashAlreadySet();
+
     /// @notice An address that must not be zero is zero.
     error ZeroAddress();
+
+    /// @notice A machine hash that must not be zero is zero.
+    error ZeroMachineHash();
 
     /// @notice The submission interval is zero.
     error ZeroSubmissionInterval();
@@ -119,8 +169,8 @@ contract OutputOracle {
     /// @notice The L2 block number is not nextBlockNumber().
     error UnexpectedBlockNumber();
 
-    /// @notice The output root is zero.
-    error ZeroOutputRoot();
+    /// @notice The proposed step state is not between blocks (phase BLOCK_START).
+    error NotBlockStart();
 
     /// @notice No output has this index.
     error OutputNotFound();
@@ -130,6 +180,9 @@ contract OutputOracle {
 
     /// @notice The output is finalized, so it can no longer be challenged or deleted.
     error OutputAlreadyFinalized();
+
+    /// @notice No dispute over the output is open.
+    error OutputNotChallenged();
 
     /// @notice The output is not finalized, so its bond cannot be reclaimed yet.
     error OutputNotFinalized();
@@ -145,12 +198,15 @@ contract OutputOracle {
     /// @param _submissionInterval        L2 blocks between outputs; not zero.
     /// @param _finalizationPeriodSeconds The challenge window in seconds.
     /// @param _bond                      The ETH each proposal must carry.
+    /// @param _genesisMachineHash        keccak256(abi.encode(genesis StepState)); zero to set it
+    ///                                   later with setGenesisMachineHash.
     constructor(
         address _proposer,
         address _challenger,
         uint256 _submissionInterval,
         uint256 _finalizationPeriodSeconds,
-        uint256 _bond
+        uint256 _bond,
+        bytes32 _genesisMachineHash
     ) {
         if (_submissionInterval == 0) revert ZeroSubmissionInterval();
         proposer = _proposer;
@@ -159,37 +215,60 @@ contract OutputOracle {
         submissionInterval = _submissionInterval;
         finalizationPeriodSeconds = _finalizationPeriodSeconds;
         bond = _bond;
+        if (_genesisMachineHash != bytes32(0)) {
+            genesisMachineHash = _genesisMachineHash;
+            emit GenesisMachineHashSet(_genesisMachineHash);
+        }
     }
 
     // ------------------------------------------------------------------------------------------
     // Proposer
 
-    /// @notice Proposes the output root of L2 block `_l2BlockNumber`, which must be
-    ///         nextBlockNumber(), with exactly `bond` wei. Only the proposer.
-    /// @param _outputRoot    keccak256(bytes32(0) ‖ stateRoot ‖ withdrawalRoot ‖ l2BlockHash).
-    /// @param _l2BlockNumber The L2 block it commits to.
-    function proposeOutput(bytes32 _outputRoot, uint256 _l2BlockNumber) external payable {
+    /// @notice Proposes the output of L2 block `_state.blockNumber`, which must be
+    ///         nextBlockNumber(), with exactly `bond` wei. `_state` is the step machine's final
+    ///         state at that block (phase BLOCK_START); the output root is computed from its
+    ///         state root, `_withdrawalRoot` and `_l2BlockHash`. Only the proposer.
+    /// @param _state          The final StepState of the block (docs/FRAUD_PROOFS.md §1).
+    /// @param _withdrawalRoot The root of the L2 withdrawal tree after the block.
+    /// @param _l2BlockHash    The L2 block hash.
+    function proposeOutput(
+        StepState calldata _state,
+        bytes32 _withdrawalRoot,
+        bytes32 _l2BlockHash
+    ) external payable {
         if (msg.sender != proposer) revert NotProposer();
         if (msg.value != bond) revert IncorrectBond();
-        if (_l2BlockNumber != nextBlockNumber()) revert UnexpectedBlockNumber();
-        if (_outputRoot == bytes32(0)) revert ZeroOutputRoot();
-        if (_l2BlockNumber > type(uint48).max) revert UnexpectedBlockNumber();
-        uint256 outputIndex = _outputs.length;
-        _outputs.push(
-            StoredOutput({
-                outputRoot: _outputRoot,
-                // L1 timestamps fit in 40 bits until the year 36812.
-                // forge-lint: disable-next-line(unsafe-typecast)
-                timestamp: uint40(block.timestamp),
-                // Checked above to fit.
-                // forge-lint: disable-next-line(unsafe-typecast)
-                l2BlockNumber: uint48(_l2BlockNumber),
-                proposer: msg.sender,
-                challenged: false,
-                bond: msg.value
-            })
-        );
-        emit OutputProposed(_outputRoot, outputIndex, _l2BlockNumber, block.timestamp);
+        if (_state.phase != StepStateLib.PHASE_BLOCK_START) revert NotBlockStart();
+        uint256 l2BlockNumber = _state.blockNumber;
+        uint256 outputIndex = _outputCount;
+        uint256 latest = outputIndex == 0 ? 0 : _outputs[outputIndex - 1].l2BlockNumber;
+        if (l2BlockNumber != latest + submissionInterval) revert UnexpectedBlockNumber();
+        if (l2BlockNumber > type(uint48).max) revert UnexpectedBlockNumber();
+        bytes32 stateRoot = _state.stateRoot;
+        bytes32 outputRoot =
+            keccak256(abi.encodePacked(OUTPUT_VERSION, stateRoot, _withdrawalRoot, _l2BlockHash));
+        uint256 proposalId = uint256(_proposalCount) + 1;
+        // Both counters fit: a proposal costs a bond and gas, far fewer than 2^64 can ever happen.
+        _outputCount = uint128(outputIndex + 1);
+        _proposalCount = uint128(proposalId);
+        _outputs[outputIndex] = StoredOutput({
+            outputRoot: outputRoot,
+            machineHash: StepStateLib.hashCalldata(_state),
+            stateRoot: stateRoot,
+            withdrawalRoot: _withdrawalRoot,
+            // L1 timestamps fit in 40 bits until the year 36812.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            timestamp: uint40(block.timestamp),
+            // Checked above to fit.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            l2BlockNumber: uint48(l2BlockNumber),
+            // Proposal ids stay far below 2^64.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            proposalId: uint64(proposalId),
+            challenges: 0,
+            bondHeld: true
+        });
+        emit OutputProposed(outputRoot, outputIndex, l2BlockNumber, block.timestamp);
     }
 
     /// @notice Pays the bond of a finalized output back to its proposer, once. Anyone may call it.
@@ -197,16 +276,14 @@ contract OutputOracle {
     function reclaimBond(uint256 _outputIndex) external {
         StoredOutput storage output = _getOutput(_outputIndex);
         if (!_isFinalized(output)) revert OutputNotFinalized();
-        uint256 amount = output.bond;
-        if (amount == 0) revert BondAlreadyReclaimed();
-        address recipient = output.proposer;
-        output.bond = 0;
-        emit BondReclaimed(_outputIndex, recipient, amount);
-        _sendETH(recipient, amount);
+        if (!output.bondHeld) revert BondAlreadyReclaimed();
+        output.bondHeld = false;
+        emit BondReclaimed(_outputIndex, proposer, bond);
+        _sendETH(proposer, bond);
     }
 
     // ------------------------------------------------------------------------------------------
-    // Challenger
+    // Deployer
 
     /// @notice Sets the challenger, once, if the contract was deployed without one. Only the
     ///         deployer.
@@ -219,17 +296,40 @@ contract OutputOracle {
         emit ChallengerSet(_challenger);
     }
 
-    /// @notice Marks an output challenged (a dispute over it started) or not (the dispute ended
-    ///         with the output upheld). A challenged output is never finalized; a finalized output
-    ///         cannot be challenged any more. Only the challenger.
+    /// @notice Sets the genesis machine hash, once, if the contract was deployed without it. Only
+    ///         the deployer. Until it is set no dispute over output 0 can start.
+    /// @param _genesisMachineHash keccak256(abi.encode(genesis StepState)); not zero.
+    function setGenesisMachineHash(bytes32 _genesisMachineHash) external {
+        if (msg.sender != deployer) revert NotDeployer();
+        if (genesisMachineHash != bytes32(0)) revert GenesisMachineHashAlreadySet();
+        if (_genesisMachineHash == bytes32(0)) revert ZeroMachineHash();
+        genesisMachineHash = _genesisMachineHash;
+        emit GenesisMachineHashSet(_genesisMachineHash);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Challenger
+
+    /// @notice Counts a dispute over an output as opened (`_challenged`) or closed. An output
+    ///         with an open dispute is never finalized; a finalized output cannot be challenged
+    ///         any more; closing needs an open dispute. Only the challenger.
     /// @param _outputIndex The output's index.
-    /// @param _challenged  The new flag.
+    /// @param _challenged  True to open a dispute, false to close one.
     function setChallenged(uint256 _outputIndex, bool _challenged) external {
         if (msg.sender != challenger) revert NotChallenger();
         StoredOutput storage output = _getOutput(_outputIndex);
-        if (_challenged && _isFinalized(output)) revert OutputAlreadyFinalized();
-        output.challenged = _challenged;
-        emit OutputChallenged(_outputIndex, _challenged);
+        uint256 challenges = output.challenges;
+        if (_challenged) {
+            if (_isFinalized(output)) revert OutputAlreadyFinalized();
+            challenges += 1;
+        } else {
+            if (challenges == 0) revert OutputNotChallenged();
+            challenges -= 1;
+        }
+        // At most one dispute per bonded game: never near 2^64.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        output.challenges = uint64(challenges);
+        emit OutputChallenged(_outputIndex, challenges != 0, challenges);
     }
 
     /// @notice Deletes output `_outputIndex` and every later output, whether or not they are
@@ -243,14 +343,16 @@ contract OutputOracle {
         if (_bondRecipient == address(0)) revert ZeroAddress();
         StoredOutput storage first = _getOutput(_outputIndex);
         if (_isFinalized(first)) revert OutputAlreadyFinalized();
-        uint256 prevNextIndex = _outputs.length;
-        uint256 paid;
-        for (uint256 i = prevNextIndex; i > _outputIndex; i--) {
-            paid += _outputs[i - 1].bond;
-            _outputs.pop();
+        uint256 prevNextIndex = _outputCount;
+        uint256 held;
+        for (uint256 i = _outputIndex; i < prevNextIndex; i++) {
+            if (_outputs[i].bondHeld) held++;
         }
+        // Lower than before, so it fits.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _outputCount = uint128(_outputIndex);
         emit OutputsDeleted(prevNextIndex, _outputIndex);
-        if (paid != 0) _sendETH(_bondRecipient, paid);
+        if (held != 0) _sendETH(_bondRecipient, held * bond);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -265,22 +367,53 @@ contract OutputOracle {
             outputRoot: output.outputRoot,
             timestamp: output.timestamp,
             l2BlockNumber: output.l2BlockNumber,
-            proposer: output.proposer,
-            bond: output.bond,
-            challenged: output.challenged
+            proposer: proposer,
+            bond: output.bondHeld ? bond : 0,
+            challenged: output.challenges != 0,
+            challenges: output.challenges,
+            machineHash: output.machineHash,
+            stateRoot: output.stateRoot,
+            withdrawalRoot: output.withdrawalRoot,
+            proposalId: output.proposalId
         });
+    }
+
+    /// @notice The output root of an output (getOutput(i).outputRoot, reading one slot).
+    /// @param _outputIndex The output's index; reverts with OutputNotFound if there is none.
+    /// @return The output root.
+    function getOutputRoot(uint256 _outputIndex) external view returns (bytes32) {
+        return _getOutput(_outputIndex).outputRoot;
+    }
+
+    /// @notice The machine hash a dispute over output `_outputIndex` starts from (its position
+    ///         0): the previous output's machine hash, or genesisMachineHash for output 0.
+    /// @param _outputIndex The output's index; reverts with OutputNotFound if there is none.
+    /// @return The start machine hash (zero for output 0 while genesisMachineHash is unset).
+    function startMachineHash(uint256 _outputIndex) external view returns (bytes32) {
+        _getOutput(_outputIndex);
+        return _outputIndex == 0 ? genesisMachineHash : _outputs[_outputIndex - 1].machineHash;
+    }
+
+    /// @notice The proposal id of the output stored at `_outputIndex`, or 0 if there is none.
+    ///         A dispute compares it with the id it recorded to tell whether its output is still
+    ///         stored (not deleted, nor deleted and replaced).
+    /// @param _outputIndex The output's index.
+    /// @return The proposal id, or 0.
+    function proposalIdOf(uint256 _outputIndex) external view returns (uint256) {
+        if (_outputIndex >= _outputCount) return 0;
+        return _outputs[_outputIndex].proposalId;
     }
 
     /// @notice The number of stored outputs; the next proposal gets this index.
     /// @return The number of outputs.
     function outputCount() external view returns (uint256) {
-        return _outputs.length;
+        return _outputCount;
     }
 
     /// @notice The index of the last output; reverts with NoOutputs when there is none.
     /// @return The last output's index.
     function latestOutputIndex() external view returns (uint256) {
-        uint256 count = _outputs.length;
+        uint256 count = _outputCount;
         if (count == 0) revert NoOutputs();
         return count - 1;
     }
@@ -288,7 +421,7 @@ contract OutputOracle {
     /// @notice The L2 block of the last output; 0 before any.
     /// @return The L2 block number.
     function latestBlockNumber() public view returns (uint256) {
-        uint256 count = _outputs.length;
+        uint256 count = _outputCount;
         return count == 0 ? 0 : _outputs[count - 1].l2BlockNumber;
     }
 
@@ -300,7 +433,8 @@ contract OutputOracle {
     }
 
     /// @notice Whether an output is finalized: its challenge window has passed
-    ///         (block.timestamp >= timestamp + finalizationPeriodSeconds) and it is not challenged.
+    ///         (block.timestamp >= timestamp + finalizationPeriodSeconds) and no dispute over it
+    ///         is open.
     /// @param _outputIndex The output's index; reverts with OutputNotFound if there is none.
     /// @return Whether it is finalized.
     function isFinalized(uint256 _outputIndex) external view returns (bool) {
@@ -312,14 +446,14 @@ contract OutputOracle {
 
     /// @dev The stored output `_outputIndex`, or revert OutputNotFound.
     function _getOutput(uint256 _outputIndex) internal view returns (StoredOutput storage) {
-        if (_outputIndex >= _outputs.length) revert OutputNotFound();
+        if (_outputIndex >= _outputCount) revert OutputNotFound();
         return _outputs[_outputIndex];
     }
 
-    /// @dev Whether `_output`'s window has passed and it is not challenged.
+    /// @dev Whether `_output`'s window has passed and no dispute over it is open.
     function _isFinalized(StoredOutput storage _output) internal view returns (bool) {
         // The challenge window is days long; validators' seconds of timestamp leeway do not matter.
-        if (_output.challenged) return false;
+        if (_output.challenges != 0) return false;
         // forge-lint: disable-next-line(block-timestamp)
         return block.timestamp >= uint256(_output.timestamp) + finalizationPeriodSeconds;
     }

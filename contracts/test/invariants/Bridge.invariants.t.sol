@@ -5,6 +5,7 @@ import {Test} from "../utils/Test.sol";
 import {SmtBuilder} from "../utils/SmtBuilder.sol";
 import {Bridge} from "../../src/L1/Bridge.sol";
 import {OutputOracle} from "../../src/L1/OutputOracle.sol";
+import {StepState} from "../../src/libraries/StepStateLib.sol";
 import {TestERC20} from "../../src/L1/TestERC20.sol";
 
 /// @notice Drives a Bridge and its OutputOracle (the handler is proposer and challenger) through
@@ -104,13 +105,12 @@ contract BridgeHandler is Test {
         bytes32 stateRoot = keccak256(abi.encode("state", _nonce++));
         (bytes32[] memory keys, bytes32[] memory values) = _leaves(count);
         bytes32 withdrawalRoot = SmtBuilder.computeRoot(keys, values);
-        bytes32 root = keccak256(
-            abi.encodePacked(bytes32(0), stateRoot, withdrawalRoot, bytes32(_included.length))
-        );
-        uint256 l2BlockNumber = oracle.nextBlockNumber();
+        StepState memory state;
+        state.stateRoot = stateRoot;
+        state.blockNumber = oracle.nextBlockNumber();
         uint256 bond = oracle.bond();
         vm.deal(address(this), address(this).balance + bond);
-        oracle.proposeOutput{value: bond}(root, l2BlockNumber);
+        oracle.proposeOutput{value: bond}(state, withdrawalRoot, bytes32(_included.length));
         _included.push(count);
         _stateRoots.push(stateRoot);
         _withdrawalRoots.push(withdrawalRoot);
@@ -288,7 +288,7 @@ contract BridgeInvariantTest is Test {
         vm.warp(1_700_000_000);
         // The handler (deployed fourth, nonce 4) is proposer and challenger.
         address predicted = _predictAddress(address(this), 4);
-        oracle = new OutputOracle(predicted, predicted, 10, 1 days, 1 ether);
+        oracle = new OutputOracle(predicted, predicted, 10, 1 days, 1 ether, bytes32(0));
         bridge = new Bridge(address(oracle));
         token = new TestERC20("Test USD", "TUSD", 6);
         handler = new BridgeHandler(oracle, bridge, token);

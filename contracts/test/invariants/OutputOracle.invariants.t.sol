@@ -3,6 +3,7 @@ pragma solidity ^0.8.20;
 
 import {Test} from "../utils/Test.sol";
 import {OutputOracle} from "../../src/L1/OutputOracle.sol";
+import {StepState} from "../../src/libraries/StepStateLib.sol";
 
 /// @notice Drives an OutputOracle as its proposer and challenger: proposals, time passing,
 ///         challenges, deletions, bond reclaims, and attempts that must fail. Never reverts; ghost
@@ -19,6 +20,7 @@ contract OutputOracleHandler is Test {
     uint256 public ghostDoubleReclaims;
     uint256 public ghostFinalizedChallenges;
     uint256 public ghostFinalizedDeletions;
+    uint256 public ghostUnderflows;
     uint256 public calls;
 
     constructor(OutputOracle _oracle) {
@@ -28,10 +30,11 @@ contract OutputOracleHandler is Test {
 
     function propose(bytes32 _root) external {
         calls++;
-        if (_root == bytes32(0)) _root = bytes32(uint256(1));
-        uint256 l2BlockNumber = oracle.nextBlockNumber();
+        StepState memory state;
+        state.stateRoot = _root;
+        state.blockNumber = oracle.nextBlockNumber();
         vm.deal(address(this), bond);
-        oracle.proposeOutput{value: bond}(_root, l2BlockNumber);
+        oracle.proposeOutput{value: bond}(state, _root, _root);
         ghostBondsIn += bond;
     }
 
@@ -48,6 +51,12 @@ contract OutputOracleHandler is Test {
         if (_challenged && oracle.isFinalized(index)) {
             try oracle.setChallenged(index, true) {
                 ghostFinalizedChallenges++;
+            } catch {}
+            return;
+        }
+        if (!_challenged && oracle.getOutput(index).challenges == 0) {
+            try oracle.setChallenged(index, false) {
+                ghostUnderflows++;
             } catch {}
             return;
         }
@@ -107,7 +116,7 @@ contract OutputOracleInvariantTest is Test {
         vm.warp(1_700_000_000);
         // The handler is both proposer and challenger; its address is known before deployment.
         address predicted = _predictAddress(address(this), 2);
-        oracle = new OutputOracle(predicted, predicted, INTERVAL, PERIOD, 1 ether);
+        oracle = new OutputOracle(predicted, predicted, INTERVAL, PERIOD, 1 ether, bytes32(0));
         handler = new OutputOracleHandler(oracle);
         require(address(handler) == predicted, "handler address");
 
@@ -143,6 +152,7 @@ contract OutputOracleInvariantTest is Test {
             if (oracle.getOutput(i).challenged) assertFalse(oracle.isFinalized(i));
         }
         assertEq(handler.ghostFinalizedChallenges(), 0);
+        assertEq(handler.ghostUnderflows(), 0);
     }
 
     /// forge-config: default.invariant.runs = 64

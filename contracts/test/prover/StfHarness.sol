@@ -4,6 +4,7 @@ pragma solidity ^0.8.20;
 import {L2State} from "../../src/prover/L2State.sol";
 import {Env, Call, ISystemModule} from "../../src/prover/stf/StfTypes.sol";
 import {TransactionRunner, TxFields, TxOutcome} from "../../src/prover/TransactionRunner.sol";
+import {DepositLib} from "../../src/prover/stf/DepositLib.sol";
 
 /// @notice Test harness: one call or one transaction of the Solidity STF from a witness to a
 ///         post-state root, to compare with rollup.witness.run_with_witness.
@@ -46,5 +47,20 @@ contract StfHarness {
             runner_ = new TransactionRunner(m, m, m, m);
             _runners[_module] = runner_;
         }
+    }
+
+    /// @notice Applies L1 message `_queueIndex` (kind 1 ETH or 2 ERC-20 deposit) with DepositLib.
+    /// @return applied_  Whether the deposit was applied (false: skipped, state unchanged).
+    /// @return postRoot_ The state root after it.
+    function runDeposit(
+        bytes memory _witness,
+        bytes32 _preRoot,
+        uint8 _kind,
+        bytes memory _payload,
+        uint256 _queueIndex
+    ) external pure returns (bool applied_, bytes32 postRoot_) {
+        (L2State.Db memory db, L2State.Witness memory witness) = L2State.load(_witness, _preRoot);
+        applied_ = DepositLib.applyMessageDeposit(db, _kind, _payload, _queueIndex);
+        postRoot_ = L2State.commit(db, witness, _preRoot);
     }
 }

@@ -1,0 +1,262 @@
+"""Deliberately wrong outputs, for tests and demos of the fraud proofs (`rollup sequencer --fault`).
+
+A faulty sequencer replays an output range with the step machine and perturbs the state after one
+step (docs/FRAUD_PROOFS.md §1), then continues from the perturbed state: the resulting trace ends
+in a wrong state root, and the sequencer's own defender defends that trace move by move, so the
+bisection really narrows down to the perturbed step and the one-step proof on L1 refutes it.
+
+The kinds:
+
+- wrong-balance: the sender of the first transaction gets 1 ETH more than it should.
+- skipped-tx: the first transaction is not applied (the cursor moves past it, the state does not).
+- wrong-interest: a lending market's borrow index is bumped.
+- forged-signature: 1 ETH moves from another funded account to the sender, as if that account
+  had signed a transfer.
+- invalid-liquidation: a healthy borrower's collateral position moves to the sequencer.
+- wrong-withdrawal-root: the state is right but the output carries another withdrawal root (a
+  direct disproof on L1, no bisection).
+
+The perturbed step is the first step that includes a sequenced transaction; for wrong-interest and
+invalid-liquidation the first such step touching a lending market or position if there is one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from eth_abi.abi import decode as abi_decode
+
+from rollup.batch import InvalidBatch, decompress_batch, read_payload_header, read_transaction
+from rollup.crypto import keccak256
+from rollup.machine import Machine
+from rollup.state import (
+    KIND_ACCOUNT,
+    KIND_MARKET,
+    KIND_POSITION,
+    Account,
+    Market,
+    Position,
+    State,
+    StateKey,
+    account_key,
+    compute_tree_key,
+    position_key,
+)
+from rollup.stepstate import PHASE_TXS, StepState
+from rollup.transaction import InvalidTransaction, recover_sender
+from rollup.witness import WITNESS_ABI_TYPE
+
+log = logging.getLogger("rollup.faults")
+
+WRONG_BALANCE = "wrong-balance"
+SKIPPED_TX = "skipped-tx"
+WRONG_INTEREST = "wrong-interest"
+FORGED_SIGNATURE = "forged-signature"
+INVALID_LIQUIDATION = "invalid-liquidation"
+WRONG_WITHDRAWAL_ROOT = "wrong-withdrawal-root"
+
+FAULT_KINDS = (
+    WRONG_BALANCE,
+    SKIPPED_TX,
+    WRONG_INTEREST,
+    FORGED_SIGNATURE,
+    INVALID_LIQUIDATION,
+    WRONG_WITHDRAWAL_ROOT,
+)
+LENDING_FAULTS = (WRONG_INTEREST, INVALID_LIQUIDATION)
+
+ETHER = 10**18
+
+
+@dataclass(frozen=True, slots=True)
+class FaultPlan:
+    """Where and how a faulty trace departs from the honest one: the post-state of step `step`
+    (trace[step] -> trace[step + 1]) is perturbed; `sender` is that step's transaction's sender,
+    `touched` the lending leaves the step read or wrote."""
+
+    kind: str
+    step: int
+    sender: bytes
+    touched: tuple[StateKey, ...]
+    beneficiary: bytes
+
+    def describe(self) -> str:
+        return f"{self.kind} at step {self.step} (sender 0x{self.sender.hex()})"
+
+
+def wrong_withdrawal_root(root: bytes) -> bytes:
+    """The withdrawal root a wrong-withdrawal-root output carries instead of `root`."""
+    return keccak256(b"wrong-withdrawal-root" + root)
+
+
+def plan_fault(
+    kind: str,
+    machine: Machine,
+    state: State,
+    start: StepState,
+    target_block: int,
+    beneficiary: bytes,
+) -> tuple[list[StepState], FaultPlan | None]:
+    """Replay the range honestly (mutating `state`) and choose the step to perturb.
+
+    Returns the honest trace and the plan; None when the range has no step to perturb (no
+    sequenced transaction) or the kind perturbs no state (wrong-withdrawal-root).
+    """
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
+    lending = {
+        compute_tree_key(key): key for key in state.leaves if key[0] in (KIND_MARKET, KIND_POSITION)
+    }
+    trace = [start]
+    step = start
+    first_tx: int | None = None
+    first_lending: int | None = None
+    touched_at: dict[int, tuple[StateKey, ...]] = {}
+    while not step.is_final(target_block):
+        post, proof = machine.execute_step(state, step, target_block)
+        index = len(trace) - 1
+        if step.phase == PHASE_TXS and post.tx_count > step.tx_count:
+            if first_tx is None:
+                first_tx = index
+            if kind in LENDING_FAULTS and first_lending is None:
+                touched = _touched_lending(proof.witness, lending)
+                touched_at[index] = touched
+                if touched:
+                    first_lending = index
+        trace.append(post)
+        step = post
+    if kind == WRONG_WITHDRAWAL_ROOT or first_tx is None:
+        return trace, None
+    chosen = first_lending if first_lending is not None else first_tx
+    sender = _transaction_sender(machine, trace[chosen])
+    return trace, FaultPlan(kind, chosen, sender, touched_at.get(chosen, ()), beneficiary)
+
+
+def run_faulty(
+    machine: Machine,
+    state: State,
+    start: StepState,
+    target_block: int,
+    plan: FaultPlan,
+    honest: list[StepState],
+    until: int | None = None,
+) -> list[StepState]:
+    """The faulty trace from `start` over `state` (mutated): honest up to step `plan.step`, whose
+    post-state is perturbed, then honest steps from the perturbed state. With `until`, stop once
+    the trace has position `until` (the state is then the one at that position)."""
+    trace = [start]
+    step = start
+    while not step.is_final(target_block) and (until is None or len(trace) <= until):
+        index = len(trace) - 1
+        if index == plan.step and plan.kind == SKIPPED_TX:
+            honest_post = honest[index + 1]
+            post = honest_post._replace(
+                state_root=step.state_root, gas_used=step.gas_used, tx_count=step.tx_count
+            )
+        else:
+            post, _ = machine.execute_step(state, step, target_block)
+            if index == plan.step:
+                perturb(state, plan)
+                post = post._replace(state_root=state.root)
+        trace.append(post)
+        step = post
+    return trace
+
+
+def perturb(state: State, plan: FaultPlan) -> None:
+    """Apply the fault's wrong writes to `state` (outside any block: one tree update)."""
+    writes: dict[StateKey, tuple[int, ...]] = {}
+    sender_key = account_key(plan.sender)
+    sender: Account = state.get(sender_key)
+    if plan.kind == WRONG_BALANCE:
+        writes[sender_key] = sender._replace(balance=sender.balance + ETHER)
+    elif plan.kind == FORGED_SIGNATURE:
+        victim = _funded_account(state, exclude=plan.sender)
+        if victim is None:  # nobody else to rob: mint instead
+            writes[sender_key] = sender._replace(balance=sender.balance + ETHER)
+        else:
+            victim_account: Account = state.get(victim)
+            writes[victim] = victim_account._replace(balance=victim_account.balance - ETHER)
+            writes[sender_key] = sender._replace(balance=sender.balance + ETHER)
+    elif plan.kind == WRONG_INTEREST:
+        markets = [key for key in plan.touched if key[0] == KIND_MARKET] or sorted(
+            key for key in state.leaves if key[0] == KIND_MARKET
+        )
+        if not markets:
+            writes[sender_key] = sender._replace(balance=sender.balance + ETHER)
+        else:
+            market: Market = state.get(markets[0])
+            bumped = market.borrow_index + market.borrow_index // 100 + 1
+            writes[markets[0]] = market._replace(borrow_index=bumped)
+    elif plan.kind == INVALID_LIQUIDATION:
+        collateral = _collateral_position(state, plan.touched)
+        if collateral is None:  # no collateral anywhere: seize the sender's ether instead
+            beneficiary_key = account_key(plan.beneficiary)
+            beneficiary: Account = state.get(beneficiary_key)
+            writes[sender_key] = sender._replace(balance=0)
+            writes[beneficiary_key] = beneficiary._replace(
+                balance=beneficiary.balance + sender.balance
+            )
+        else:
+            position: Position = state.get(collateral)
+            seized_key = position_key(plan.beneficiary, collateral[2])
+            seized: Position = state.get(seized_key)
+            writes[collateral] = position._replace(supply_scaled=0)
+            writes[seized_key] = seized._replace(
+                supply_scaled=seized.supply_scaled + position.supply_scaled
+            )
+    else:
+        raise ValueError(f"fault {plan.kind} perturbs no state")
+    state.apply_writes(writes)
+    log.warning("FAULT: perturbed the state after step %d: %s", plan.step, plan.kind)
+
+
+def _touched_lending(witness: bytes, lending: dict[bytes, StateKey]) -> tuple[StateKey, ...]:
+    (decoded,) = abi_decode([WITNESS_ABI_TYPE], witness)
+    leaves = decoded[0]
+    return tuple(lending[bytes(leaf[0])] for leaf in leaves if bytes(leaf[0]) in lending)
+
+
+def _transaction_sender(machine: Machine, pre: StepState) -> bytes:
+    """The signer of the sequenced transaction the step from `pre` (phase TXS) runs."""
+    batch = machine.inputs.get_batch(pre.batches_opened - 1)
+    if batch is None:
+        raise ValueError(f"batch {pre.batches_opened - 1} is not on L1")
+    try:
+        payload = decompress_batch(batch)
+        header = read_payload_header(payload)
+        tx, _ = read_transaction(payload, pre.offset, header.dictionary, machine.config.chain_id)
+        return recover_sender(tx)
+    except (InvalidBatch, InvalidTransaction) as exc:
+        raise ValueError(f"the step's transaction does not decode: {exc}") from exc
+
+
+def _funded_account(state: State, exclude: bytes) -> StateKey | None:
+    candidates = sorted(
+        key
+        for key, leaf in state.leaves.items()
+        if key[0] == KIND_ACCOUNT and key[1] != exclude and leaf[1] >= ETHER
+    )
+    return candidates[0] if candidates else None
+
+
+def _collateral_position(state: State, touched: tuple[StateKey, ...]) -> StateKey | None:
+    """A position with collateral (supply) of an account that borrows: touched ones first, then
+    any borrower's, then any supplier's."""
+    positions = sorted(key for key in state.leaves if key[0] == KIND_POSITION)
+    borrowers = {key[1] for key in positions if state.get(key).borrow_scaled > 0}
+
+    def supplied(key: StateKey) -> bool:
+        return bool(state.get(key).supply_scaled > 0)
+
+    for group in (
+        [key for key in touched if key[0] == KIND_POSITION and key[1] in borrowers],
+        [key for key in positions if key[1] in borrowers],
+        [key for key in touched if key[0] == KIND_POSITION],
+        positions,
+    ):
+        for key in group:
+            if supplied(key):
+                return key
+    return None
