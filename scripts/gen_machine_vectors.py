@@ -20,9 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 from rollup.genesis import build_genesis  # noqa: E402
 from rollup.machine import Machine, make_genesis_step_state  # noqa: E402
-from tests.unit.test_machine import build_scenario  # noqa: E402
+from tests.unit.test_machine import Scenario, build_defi_scenario, build_scenario  # noqa: E402
 
 OUTPUT = ROOT / "contracts" / "test" / "vectors" / "machine.json"
+DEFI_OUTPUT = ROOT / "contracts" / "test" / "vectors" / "machine_defi.json"
 STEP_TUPLE = "(bytes32,uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256)"
 VECTORS_TYPES = [
     "uint256[6]",
@@ -33,7 +34,14 @@ VECTORS_TYPES = [
 
 
 def build_vectors() -> str:
-    scenario = build_scenario()
+    return build_vectors_of(build_scenario())
+
+
+def build_defi_vectors() -> str:
+    return build_vectors_of(build_defi_scenario())
+
+
+def build_vectors_of(scenario: Scenario) -> str:
     config = scenario.chain.config
     machine = Machine(config, scenario.l1)
     state = build_genesis(scenario.document).state
@@ -64,7 +72,8 @@ def build_vectors() -> str:
 
 def main() -> None:
     OUTPUT.write_text(build_vectors())
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    DEFI_OUTPUT.write_text(build_defi_vectors())
+    print(f"wrote {OUTPUT.relative_to(ROOT)} and {DEFI_OUTPUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

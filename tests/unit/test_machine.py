@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from eth_abi.abi import encode as abi_encode
 
 from rollup.abi import encode_call
+from rollup.addresses import AMM, L2_BRIDGE, LENDING, LEVERAGE, ORACLE
 from rollup.batch import Batch, BatchBlock, encode_batch
 from rollup.block import BlockExecution, Header, SignedTransaction, execute_block
 from rollup.deposit import KIND_ETH_DEPOSIT, KIND_FORCED_TRANSACTION, QueuedMessage
@@ -18,7 +19,18 @@ from rollup.machine import (
     make_genesis_step_state,
 )
 from rollup.stepstate import PHASE_BLOCK_START, PHASE_MESSAGES, PHASE_TXS, StepState
-from tests.unit.helpers import ADDRESSES, ANVIL_KEYS, WETH, Chain, base_document
+from tests.unit.helpers import (
+    ADDRESSES,
+    ANVIL_KEYS,
+    FAR_DEADLINE,
+    LENDING_USDC,
+    ORACLE_KEY,
+    UINT256_MAX,
+    WETH,
+    Chain,
+    base_document,
+    lending_document,
+)
 
 ALICE_KEY, BOB_KEY = ANVIL_KEYS[0], ANVIL_KEYS[1]
 ALICE, BOB, CAROL = ADDRESSES[0], ADDRESSES[1], ADDRESSES[4]
@@ -65,7 +77,13 @@ def build_scenario() -> Scenario:
     ]
     chain._pending.clear()
     blocks: list[BlockExecution] = []
+    _run_blocks(chain, blocks, l1)
+    genesis = build_genesis(document)
+    l1.batches = _make_batches(genesis.header, blocks, stale_duplicate=True)
+    return Scenario(chain, l1, blocks, document, genesis.header.state_root)
 
+
+def _run_blocks(chain: Chain, blocks: list[BlockExecution], l1: FakeL1) -> None:
     def run(
         candidates: list[SignedTransaction], dt: int, origin: int, messages: list[QueuedMessage]
     ) -> None:
@@ -90,10 +108,13 @@ def build_scenario() -> Scenario:
     run([wrap, bad, too_high], 2, 3, l1.messages[:2])
     run([], 1, 4, l1.messages[2:3])
     run([chain.sign(BOB_KEY, ALICE, b"", 5)], 3, 4, [])
-    genesis = build_genesis(document)
 
+
+def _make_batches(
+    genesis_header: Header, blocks: list[BlockExecution], *, stale_duplicate: bool
+) -> list[bytes]:
     def batch_of(first: int, last: int) -> bytes:
-        parent: Header = genesis.header if first == 1 else blocks[first - 2].header
+        parent: Header = genesis_header if first == 1 else blocks[first - 2].header
         return encode_batch(
             Batch(
                 first_block_number=first,
@@ -111,9 +132,123 @@ def build_scenario() -> Scenario:
             )
         )
 
+    half = len(blocks) // 2
+    first = batch_of(1, half)
     # A stale duplicate of the first batch between the two: the machine must skip it.
-    l1.batches = [batch_of(1, 2), batch_of(1, 2), batch_of(3, 4)]
-    return Scenario(chain, l1, blocks, document, genesis.header.state_root)
+    middle = [first] if stale_duplicate else []
+    return [first, *middle, batch_of(half + 1, len(blocks))]
+
+
+def build_defi_scenario() -> Scenario:
+    """Lending, leverage, a swap, an oracle move, interest over a day, a liquidation, a
+    withdrawal to L1, a revert in each module: every DeFi module in whole steps."""
+    document = lending_document()
+    chain = Chain(document)
+    usdc, lending, leverage, amm = LENDING_USDC, LENDING, LEVERAGE, AMM
+    bob_key, carol_key = ANVIL_KEYS[1], ANVIL_KEYS[2]
+    carol = ADDRESSES[2]
+    blocks: list[BlockExecution] = []
+
+    def run(txs: list[SignedTransaction], dt: int) -> None:
+        block = execute_block(
+            chain.state, chain.config, chain.head, txs, chain.head.timestamp + dt, 0, bytes(32)
+        )
+        assert not block.skipped, block.skipped
+        chain.head = block.header
+        chain._pending.clear()
+        blocks.append(block)
+
+    def call(
+        key: bytes, to: bytes, signature: str, *args: object, value: int = 0
+    ) -> SignedTransaction:
+        return chain.sign(key, to, encode_call(signature, *args), value)
+
+    run(
+        [
+            call(bob_key, usdc, "approve(address,uint256)", lending, UINT256_MAX),
+            call(bob_key, WETH, "approve(address,uint256)", lending, UINT256_MAX),
+            call(carol_key, usdc, "approve(address,uint256)", lending, UINT256_MAX),
+            call(ALICE_KEY, WETH, "approve(address,uint256)", leverage, UINT256_MAX),
+            call(carol_key, usdc, "approve(address,uint256)", amm, UINT256_MAX),
+        ],
+        1,
+    )
+    run(
+        [
+            call(bob_key, lending, "supply(address,uint256)", WETH, 10 * 10**18),
+            call(bob_key, lending, "borrow(address,uint256)", usdc, 14_000 * 10**6),
+            call(bob_key, lending, "borrow(address,uint256)", usdc, 10**15),  # over the limit
+            call(
+                ALICE_KEY,
+                leverage,
+                "openPosition(address,address,uint256,uint256,uint256,uint256)",
+                WETH,
+                usdc,
+                10**18,
+                2 * 10**18,
+                UINT256_MAX,
+                FAR_DEADLINE,
+            ),
+            call(
+                carol_key,
+                amm,
+                "swapExactIn(address,address,uint256,uint256,address,uint256)",
+                usdc,
+                WETH,
+                5_000 * 10**6,
+                1,
+                carol,
+                FAR_DEADLINE,
+            ),
+            call(
+                carol_key,
+                amm,
+                "swapExactIn(address,address,uint256,uint256,address,uint256)",
+                usdc,
+                WETH,
+                10**6,
+                10**30,
+                carol,
+                FAR_DEADLINE,
+            ),  # below min out: reverts
+        ],
+        1,
+    )
+    run(
+        [
+            call(ORACLE_KEY, ORACLE, "setPrice(address,uint256,uint256)", WETH, 1_500 * 10**18, 0),
+            call(ORACLE_KEY, ORACLE, "setPrice(address,uint256,uint256)", usdc, 10**18, 0),
+            call(
+                carol_key,
+                lending,
+                "liquidate(address,address,address,uint256)",
+                BOB,
+                usdc,
+                WETH,
+                5_000 * 10**6,
+            ),
+            call(BOB_KEY, L2_BRIDGE, "withdrawETH(address)", BOB, value=10**17),
+        ],
+        86_400,
+    )
+    run(
+        [
+            call(
+                ALICE_KEY,
+                leverage,
+                "closePosition(address,address,uint256,uint256)",
+                WETH,
+                usdc,
+                0,
+                FAR_DEADLINE,
+            ),
+            call(bob_key, lending, "repay(address,uint256)", usdc, 1_000 * 10**6),
+        ],
+        600,
+    )
+    genesis = build_genesis(document)
+    batches = _make_batches(genesis.header, blocks, stale_duplicate=False)
+    return Scenario(chain, FakeL1(batches=batches), blocks, document, genesis.header.state_root)
 
 
 def replay(scenario: Scenario, target: int) -> list[StepState]:
@@ -183,6 +318,14 @@ def test_the_boundary_state_equals_the_machine_state_at_each_block_end() -> None
             chain_id=scenario.chain.config.chain_id,
         )
         assert boundary == trace[-1]
+
+
+def test_the_defi_scenario_replays_to_the_head_state_root_with_every_call_included() -> None:
+    scenario = build_defi_scenario()
+    statuses = [receipt.status for block in scenario.blocks for receipt in block.receipts]
+    assert statuses == [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+    trace = replay(scenario, len(scenario.blocks))
+    assert trace[-1].state_root == scenario.chain.head.state_root
 
 
 def test_a_step_from_the_final_state_changes_nothing() -> None:

@@ -36,7 +36,8 @@ contract OneStepProverVectorsTest is Test {
     Step[] internal steps;
 
     function setUp() public {
-        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/test/vectors/machine.json"));
+        string memory json =
+            vm.readFile(string.concat(vm.projectRoot(), "/test/vectors/", _vectorFile()));
         bytes memory data = vm.parseJsonBytes(json, ".data");
         (uint256[6] memory params, bytes[] memory batches, Message[] memory messages, Step[] memory loaded) =
             abi.decode(data, (uint256[6], bytes[], Message[], Step[]));
@@ -61,6 +62,10 @@ contract OneStepProverVectorsTest is Test {
         for (uint256 i = 0; i < loaded.length; i++) {
             steps.push(loaded[i]);
         }
+    }
+
+    function _vectorFile() internal pure virtual returns (string memory) {
+        return "machine.json";
     }
 
     function test_proveStep_everyStepOfTheVectors_matchesPython() public view {
@@ -109,5 +114,12 @@ contract OneStepProverVectorsTest is Test {
             }
         }
         vm.roll(100);
+    }
+}
+
+/// @notice The same over a DeFi chain: lending, leverage, swaps, oracle, liquidation, withdrawal.
+contract OneStepProverDefiVectorsTest is OneStepProverVectorsTest {
+    function _vectorFile() internal pure override returns (string memory) {
+        return "machine_defi.json";
     }
 }
