@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import abstractmethod
 
 from l1.contracts import (
     APPEND_BATCH,
@@ -33,7 +34,19 @@ LOG_RANGE = 5_000
 """L1 blocks per eth_getLogs request."""
 
 
-class L1InputReader(L1Inputs):
+class L1InputSource(L1Inputs):
+    """The machine's inputs plus the whole lists a boundary state is computed from."""
+
+    @abstractmethod
+    def batches(self) -> list[bytes]:
+        """Every batch appended so far, in index order."""
+
+    @abstractmethod
+    def message_l1_blocks(self) -> list[int]:
+        """The L1 block number of each queued message, by queue index."""
+
+
+class L1InputReader(L1InputSource):
     """Batches and queue messages by index, read from L1 and cached (thread-safe)."""
 
     def __init__(
@@ -104,7 +117,9 @@ class L1InputReader(L1Inputs):
         """Read the logs of the L1 blocks after the last scanned one, up to the head."""
         with self._lock:
             if self._scanned_hash is not None and not self._still_canonical():
-                log.warning("L1 reorg below block %d: re-reading batches and messages", self._scanned)
+                log.warning(
+                    "L1 reorg below block %d: re-reading batches and messages", self._scanned
+                )
                 self._reset()
             head = self.client.block_number()
             while self._scanned < head:
@@ -135,7 +150,10 @@ class L1InputReader(L1Inputs):
         ]
         if appended:
             transactions = self.client.request_batch(
-                [("eth_getTransactionByHash", ["0x" + event.log.tx_hash.hex()]) for event in appended]
+                [
+                    ("eth_getTransactionByHash", ["0x" + event.log.tx_hash.hex()])
+                    for event in appended
+                ]
             )
             for event, transaction in zip(appended, transactions, strict=True):
                 batch: bytes | None = None
@@ -148,7 +166,9 @@ class L1InputReader(L1Inputs):
                     except ValueError:
                         pass  # not a direct appendBatch call: its bytes are not in this calldata
                 if batch is None:
-                    log.warning("batch %d: bytes not found in its transaction's calldata", event.index)
+                    log.warning(
+                        "batch %d: bytes not found in its transaction's calldata", event.index
+                    )
                 self._batches[event.index] = batch
                 self._batch_blocks[event.index] = event.log.block_number
         for entry in logs:

@@ -14,10 +14,11 @@ from l1.rpc import L1Client
 from l1.sender import L1Sender
 from prover.verifier import Verifier
 from rollup.crypto import compute_private_key_address
-from rollup.genesis import load_default_genesis_document
+from rollup.genesis import build_genesis, load_default_genesis_document
+from rollup.machine import make_genesis_step_state
 from sequencer.batcher import Batcher
 from sequencer.node import Node
-from sequencer.proposer import Proposer
+from sequencer.proposer import Proposer, make_header_step_state
 from sequencer.settlement import Settlement
 
 # Roles of anvil's dev accounts on the devnet's L1 (the same mnemonic as the L2's dev accounts).
@@ -30,6 +31,8 @@ L1_CHALLENGER_KEY = bytes.fromhex(
 DEVNET_SUBMISSION_INTERVAL = 10
 DEVNET_FINALIZATION_PERIOD = 12
 DEVNET_BOND = 10**17
+DEVNET_GAME_MAX_DEPTH = 24
+DEVNET_GAME_CLOCK_DURATION = 3600
 SEQUENCER_L1_CONFIRMATIONS = 1
 
 
@@ -44,9 +47,10 @@ def start_devnet_l1(
         build_artifacts()
     anvil = Anvil(block_time=block_time, port=port)
     anvil.start()
+    client = anvil.client
     try:
         deployment = deploy_rollup_contracts(
-            anvil.client,
+            client,
             L1_DEPLOYER_KEY,
             sequencer_address=compute_private_key_address(L1_BATCHER_KEY),
             proposer_address=compute_private_key_address(L1_PROPOSER_KEY),
@@ -54,6 +58,12 @@ def start_devnet_l1(
             submission_interval=submission_interval,
             finalization_period_seconds=finalization_period,
             bond=DEVNET_BOND,
+            game_max_depth=DEVNET_GAME_MAX_DEPTH,
+            game_clock_duration=DEVNET_GAME_CLOCK_DURATION,
+            chain_config=build_genesis(load_default_genesis_document()).config,
+            genesis_machine_hash=lambda deployment: compute_genesis_machine_hash(
+                make_devnet_genesis(client, deployment)
+            ),
         )
     except Exception:
         anvil.stop()
@@ -69,6 +79,13 @@ def make_devnet_genesis(client: L1Client, deployment: Deployment) -> dict[str, A
     document["l1OriginNumber"] = origin.number
     document["l1OriginHash"] = "0x" + origin.hash.hex()
     return document
+
+
+def compute_genesis_machine_hash(document: dict[str, Any]) -> bytes:
+    """keccak256(abi.encode(genesis StepState)) of a genesis document: the agreed start of a
+    dispute over output 0."""
+    genesis = build_genesis(document)
+    return make_genesis_step_state(genesis.config, genesis.state.root).hash
 
 
 def make_follower(client: L1Client, deployment: Deployment, confirmations: int) -> L1Follower:
@@ -114,7 +131,15 @@ def attach_settlement(
         interval=batch_interval,
     )
     proposer = (
-        Proposer(node.storage, L1Sender(L1Client(l1_url), proposer_key), deployment.output_oracle)
+        Proposer(
+            node.storage,
+            L1Sender(L1Client(l1_url), proposer_key),
+            deployment.output_oracle,
+            # Stand-in: the header's fields with zero cursors. To be replaced by the machine's
+            # boundary state (rollup.machine.compute_boundary_state), without which a dispute
+            # game over our outputs cannot be defended.
+            compute_step_state=make_header_step_state(node.storage),
+        )
         if proposer_key is not None
         else None
     )

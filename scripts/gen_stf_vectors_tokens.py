@@ -341,7 +341,7 @@ def _flip_byte(payload: bytes, index: int, value: int) -> bytes:
 
 
 def deposit_edge_cases(g: Generator) -> None:
-    u0, u1, u2 = USERS[0], USERS[1], USERS[2]
+    u0, u1, u2, u3 = USERS
     l1a, l1b, l1c = L1_TOKENS
     # ETH, kind 1
     g.deposit("eth: plain", KIND_ETH_DEPOSIT, eth_payload(u0, u1, 5 * 10**18))
@@ -361,7 +361,9 @@ def deposit_edge_cases(g: Generator) -> None:
     for kind in (0, 4, 255):
         g.deposit(f"unknown kind {kind}", kind, eth_payload(u0, u1, 1))
     # ERC-20, kind 2: registration, then minting into the registered token
-    g.deposit("token: registers", KIND_ERC20_DEPOSIT, token_payload(u0, l1a, 10**20, "Alpha", "ALP"))
+    g.deposit(
+        "token: registers", KIND_ERC20_DEPOSIT, token_payload(u0, l1a, 10**20, "Alpha", "ALP")
+    )
     g.deposit(
         "token: mints into registered",
         KIND_ERC20_DEPOSIT,
@@ -456,17 +458,19 @@ def deposit_edge_cases(g: Generator) -> None:
     # a length word that reads "Alpha"'s data as a string of zero bytes (empty after the cut)
     g.deposit("token: tail in any order", KIND_ERC20_DEPOSIT, _swap_tails(good))
     # supply overflow: fill up, then one more (the balance leaf is not read on the skip)
-    filler = UINT256_MAX - g_supply(g, l1a)
-    g.deposit("token: supply to the brim", KIND_ERC20_DEPOSIT, token_payload(u2, l1a, filler, "A", "A"))
-    g.deposit("token: supply overflow skipped", KIND_ERC20_DEPOSIT, token_payload(u3(), l1a, 1, "A", "A"))
-    g.deposit("token: zero onto a full supply", KIND_ERC20_DEPOSIT, token_payload(u1, l1a, 0, "A", "A"))
+    filler = UINT256_MAX - _bridged_supply(g, l1a)
+    g.deposit(
+        "token: supply to the brim", KIND_ERC20_DEPOSIT, token_payload(u2, l1a, filler, "A", "A")
+    )
+    g.deposit(
+        "token: supply overflow skipped", KIND_ERC20_DEPOSIT, token_payload(u3, l1a, 1, "A", "A")
+    )
+    g.deposit(
+        "token: zero onto a full supply", KIND_ERC20_DEPOSIT, token_payload(u1, l1a, 0, "A", "A")
+    )
 
 
-def u3() -> bytes:
-    return USERS[3]
-
-
-def g_supply(g: Generator, l1_token: bytes) -> int:
+def _bridged_supply(g: Generator, l1_token: bytes) -> int:
     return int(g.state.get(token_key(compute_bridged_token_address(l1_token))).total_supply)
 
 
@@ -487,7 +491,11 @@ def random_deposit(g: Generator, index: int) -> None:
     if rng.random() < 0.4:
         # ETH stays far below 2**256 in total: rollup.execution.transfer_eth adds unchecked
         amount = rng.choice((0, 1, rng.randrange(10**20), rng.randrange(10**30)))
-        g.deposit(f"random eth deposit {index}", KIND_ETH_DEPOSIT, eth_payload(USERS[1], recipient, amount))
+        g.deposit(
+            f"random eth deposit {index}",
+            KIND_ETH_DEPOSIT,
+            eth_payload(USERS[1], recipient, amount),
+        )
         return
     l1_token = rng.choice((*L1_TOKENS, _address(0x7000 + index)))
     amount = rng.choice((0, 1, rng.randrange(10**24), rng.randrange(2**256)))
@@ -706,7 +714,16 @@ def call_edge_cases(g: Generator) -> None:
         UINT256_MAX,
         1,
     )
-    g.fn("setPrice: with value", oracle, ORACLE, "setPrice(address,uint256,uint256)", WETH, 1, 0, value=1)
+    g.fn(
+        "setPrice: with value",
+        oracle,
+        ORACLE,
+        "setPrice(address,uint256,uint256)",
+        WETH,
+        1,
+        0,
+        value=1,
+    )
     g.call(
         "setPrice: dirty asset",
         oracle,
@@ -740,7 +757,9 @@ def call_edge_cases(g: Generator) -> None:
     )
     withdraw = "withdrawToken(address,uint256,address)"
     g.fn("withdrawToken", u0, L2_BRIDGE, withdraw, TOKEN_B, 10**6, u2)
-    g.fn("withdrawToken: whole balance", u1, L2_BRIDGE, withdraw, TOKEN_B, g.balance(TOKEN_B, u1), u1)
+    g.fn(
+        "withdrawToken: whole balance", u1, L2_BRIDGE, withdraw, TOKEN_B, g.balance(TOKEN_B, u1), u1
+    )
     g.fn("withdrawToken: exceeds balance", u1, L2_BRIDGE, withdraw, TOKEN_B, 1, u1)
     g.fn("withdrawToken: not bridged", u0, L2_BRIDGE, withdraw, TOKEN_A, 1, u1)
     g.fn("withdrawToken: WETH not bridged", u0, L2_BRIDGE, withdraw, WETH, 1, u1)
@@ -751,7 +770,15 @@ def call_edge_cases(g: Generator) -> None:
     for token in g.bridged_tokens():
         holder = next((u for u in (*USERS, STRANGER) if g.balance(token, u)), u0)
         amount = min(g.balance(token, holder), 10**18) or 1
-        g.fn(f"withdrawToken: bridged {token.hex()[-4:]}", holder, L2_BRIDGE, withdraw, token, amount, u3)
+        g.fn(
+            f"withdrawToken: bridged {token.hex()[-4:]}",
+            holder,
+            L2_BRIDGE,
+            withdraw,
+            token,
+            amount,
+            u3,
+        )
     g.call(
         "withdrawToken: short",
         u0,
@@ -906,7 +933,9 @@ def main() -> int:
     text = render(build_vectors())
     if options.check:
         if not VECTORS_PATH.exists() or VECTORS_PATH.read_text() != text:
-            print(f"{VECTORS_PATH} is stale: run scripts/gen_stf_vectors_tokens.py", file=sys.stderr)
+            print(
+                f"{VECTORS_PATH} is stale: run scripts/gen_stf_vectors_tokens.py", file=sys.stderr
+            )
             return 1
         return 0
     VECTORS_PATH.parent.mkdir(parents=True, exist_ok=True)

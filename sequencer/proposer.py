@@ -1,8 +1,14 @@
-"""The proposer: bonds an output root on L1 for every submission interval of safe L2 blocks."""
+"""The proposer: bonds an output on L1 for every submission interval of safe L2 blocks.
+
+A proposal carries the step machine's final StepState of the output's block (docs/FRAUD_PROOFS.md
+§3), the withdrawal root and the block hash; the OutputOracle derives the output root from them and
+stores the machine hash a dispute game bisects towards.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from l1.contracts import (
     BOND,
@@ -12,10 +18,53 @@ from l1.contracts import (
     NEXT_BLOCK_NUMBER,
     OUTPUT_COUNT,
     PROPOSE_OUTPUT,
+    step_state_tuple,
 )
 from l1.sender import L1Sender
+from rollup.block import Header
 from rollup.output import compute_output_root
+from rollup.stepstate import PHASE_BLOCK_START, StepState
 from sequencer.storage import Storage
+
+ComputeStepState = Callable[[int], StepState]
+"""The final StepState of an L2 block (rollup.machine.compute_boundary_state's answer)."""
+
+
+class InconsistentStepState(RuntimeError):
+    """The step state computed for a block does not fit its header; proposing it would be a
+    wrong output."""
+
+
+def step_state_from_header(header: Header) -> StepState:
+    """A StepState holding only what a header knows: the state root and the block's fields, with
+    every cursor field (tx count, queue index, batch cursor) zero.
+
+    A stand-in until the proposer is given the machine's boundary state
+    (rollup.machine.compute_boundary_state): its machine hash is not the one the step machine
+    reaches, so a dispute game over such an output cannot be defended.
+    """
+    return StepState(
+        state_root=header.state_root,
+        block_number=header.number,
+        timestamp=header.timestamp,
+        l1_origin_number=header.l1_origin_number,
+        base_fee=header.base_fee,
+        gas_used=header.gas_used,
+    )
+
+
+def make_header_step_state(storage: Storage) -> ComputeStepState:
+    """compute_step_state from the stored headers (step_state_from_header); to be replaced by the
+    machine's boundary state. Raises LookupError for a block the storage does not have."""
+
+    def compute(block_number: int) -> StepState:
+        header = storage.get_header(block_number)
+        if header is None:
+            raise LookupError(f"no header for L2 block {block_number}")
+        return step_state_from_header(header)
+
+    return compute
+
 
 log = logging.getLogger("rollup.proposer")
 
@@ -23,10 +72,17 @@ log = logging.getLogger("rollup.proposer")
 class Proposer:
     """Proposes output roots for blocks whose batches are on L1, one at a time."""
 
-    def __init__(self, storage: Storage, sender: L1Sender, output_oracle: bytes) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        sender: L1Sender,
+        output_oracle: bytes,
+        compute_step_state: ComputeStepState,
+    ) -> None:
         self.storage = storage
         self.sender = sender
         self.output_oracle = output_oracle
+        self.compute_step_state = compute_step_state
         self.in_flight: bytes | None = None
         self.proposed = 0
         self.gas_used = 0
@@ -63,12 +119,20 @@ class Proposer:
         header = self.storage.get_header(number)
         if header is None:
             return
+        state = self.compute_step_state(number)
+        check_step_state(state, header)
         root = compute_output_root(header)
         (bond,) = BOND.decode_result(self.call(BOND.encode()))
-        self.in_flight = self.sender.send(
-            self.output_oracle, PROPOSE_OUTPUT.encode(root, number), value=int(bond)
+        calldata = PROPOSE_OUTPUT.encode(
+            step_state_tuple(state), header.withdrawal_root, header.hash
         )
-        log.info("proposed output 0x%s for L2 block %d", root.hex(), number)
+        self.in_flight = self.sender.send(self.output_oracle, calldata, value=int(bond))
+        log.info(
+            "proposed output 0x%s (machine hash 0x%s) for L2 block %d",
+            root.hex(),
+            state.hash.hex(),
+            number,
+        )
 
     def update_finalized(self) -> int:
         """The L2 block of the newest finalized output (0 if none)."""
@@ -80,3 +144,18 @@ class Proposer:
                 self.finalized_block = int(output[2])
                 break
         return self.finalized_block
+
+
+def check_step_state(state: StepState, header: Header) -> None:
+    """Raise InconsistentStepState unless `state` is a final state of `header`'s block with its
+    state root (the oracle derives the output root from it)."""
+    if state.block_number != header.number or state.phase != PHASE_BLOCK_START:
+        raise InconsistentStepState(
+            f"step state for L2 block {header.number} is at block {state.block_number}, "
+            f"phase {state.phase}"
+        )
+    if state.state_root != header.state_root:
+        raise InconsistentStepState(
+            f"step state for L2 block {header.number} has state root 0x{state.state_root.hex()}, "
+            f"the header 0x{header.state_root.hex()}"
+        )

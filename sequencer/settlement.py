@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from l1.follower import L1Follower
+from prover.dispute import DisputePlayer
 from sequencer.batcher import Batcher
 from sequencer.node import Node
 from sequencer.proposer import Proposer
@@ -33,6 +34,7 @@ class Settlement:
     stop_event: threading.Event
     thread: threading.Thread | None = None
     last_error: str | None = None
+    dispute: DisputePlayer | None = None  # the defender of the proposer's outputs
 
     def get_stats(self) -> dict[str, object]:
         """What settling has cost so far (rollup_syncStatus reports it; `rollup status` shows it)."""
@@ -50,6 +52,7 @@ class Settlement:
             "outputs_proposed": self.proposer.proposed if self.proposer is not None else 0,
             "output_gas": self.proposer.gas_used if self.proposer is not None else 0,
             "last_error": self.last_error,
+            "disputes": self.dispute.get_stats() if self.dispute is not None else None,
         }
 
     def start(self) -> None:
@@ -61,9 +64,13 @@ class Settlement:
         self.node.safe_number = self.batcher.safe_through
         self.thread = threading.Thread(target=self.run, name="settlement", daemon=True)
         self.thread.start()
+        if self.dispute is not None:
+            self.dispute.start()
 
     def stop(self) -> None:
         self.stop_event.set()
+        if self.dispute is not None:
+            self.dispute.stop()
         if self.thread is not None:
             self.thread.join(timeout=30)
 

@@ -38,7 +38,8 @@ abstract contract BridgeFixture is Test {
 
     function setUp() public virtual {
         vm.warp(START);
-        oracle = new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, keccak256("genesis"));
+        oracle =
+            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, keccak256("genesis"));
         bridge = new Bridge(address(oracle));
         token = new TestERC20("Test USD", "TUSD", 6);
         vm.deal(PROPOSER, 1_000 ether);
@@ -238,8 +239,7 @@ contract BridgeDepositTest is BridgeFixture {
         bytes memory payload =
             abi.encode(ALICE, CAROL, address(token), uint256(700), "Test USD", "TUSD", uint8(6));
         assertEq(
-            bridge.messageHashes(0),
-            keccak256(abi.encode(uint8(2), uint64(block.number), payload))
+            bridge.messageHashes(0), keccak256(abi.encode(uint8(2), uint64(block.number), payload))
         );
     }
 

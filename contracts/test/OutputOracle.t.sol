@@ -37,7 +37,11 @@ contract OutputOracleTest is Test {
     }
 
     /// @dev The final step state of output `_i` at L2 block `_l2BlockNumber`.
-    function _state(uint256 _i, uint256 _l2BlockNumber) internal pure returns (StepState memory s_) {
+    function _state(uint256 _i, uint256 _l2BlockNumber)
+        internal
+        pure
+        returns (StepState memory s_)
+    {
         s_.stateRoot = keccak256(abi.encode("state", _i));
         s_.blockNumber = _l2BlockNumber;
         s_.timestamp = 1_600_000_000 + _i;

@@ -119,7 +119,8 @@ contract SparseMerkleProofVectorsTest is Test {
 
         vm.warp(1_700_000_000);
         address proposer = address(0xB0B);
-        OutputOracle oracle = new OutputOracle(proposer, address(0xC4A1), 10, 7 days, 1 ether, bytes32(0));
+        OutputOracle oracle =
+            new OutputOracle(proposer, address(0xC4A1), 10, 7 days, 1 ether, bytes32(0));
         Bridge bridge = new Bridge(address(oracle));
 
         bytes32 withdrawalHash = bridge.hashWithdrawal(w);

@@ -12,18 +12,43 @@ from l1.contracts import (
     ALL_EVENTS,
     ALL_FUNCTIONS,
     BATCH_APPENDED_TOPIC,
+    DEFENDED_TOPIC,
+    GAME_CANCELLED_TOPIC,
+    GAME_CREATED_TOPIC,
     L2_TRANSACTION_QUEUED_TOPIC,
+    OUTPUT_CHALLENGED_TOPIC,
     OUTPUT_PROPOSED_TOPIC,
     OUTPUTS_DELETED_TOPIC,
+    RESOLVED_TOPIC,
+    RESPONDED_TOPIC,
+    TIMED_OUT_TOPIC,
     WITHDRAWAL_FINALIZED_TOPIC,
     WITHDRAWAL_PROVEN_TOPIC,
+    WITHDRAWAL_ROOT_DISPROVEN_TOPIC,
     BatchInbox,
     Bridge,
+    Defended,
+    DisputeGame,
+    Game,
+    GameCancelled,
+    GameCreated,
+    GameStatus,
     InvalidEventLog,
+    OutputOracle,
     OutputRootProof,
+    Party,
+    Resolved,
+    Responded,
+    TimedOut,
     Withdrawal,
+    WithdrawalRootDisproven,
+    compute_message_hash,
     decode_batch_appended,
+    decode_dispute_game_event,
+    decode_game,
     decode_l2_transaction_queued,
+    decode_output,
+    decode_output_challenged,
     decode_output_proposed,
     decode_outputs_deleted,
     decode_withdrawal_finalized,
@@ -32,6 +57,7 @@ from l1.contracts import (
 from l1.rpc import L1Log
 from rollup.abi import compute_selector, encode_arguments
 from rollup.crypto import keccak256
+from rollup.stepstate import StepState
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +229,154 @@ def test_prove_withdrawal_calldata_encodes_structs_as_tuples() -> None:
         [withdrawal.as_tuple(), 4, proof.as_tuple(), b"\x99"],
     )
     assert calldata == selector + body
+
+
+STEP_STATE = StepState(b"\x5a" * 32, 10, 1_700_000_000, 7, 1_000_000, 21_000, 1, 2, 3, 4, 5, 6, 0)
+STEP_STATE_TYPE = "(bytes32," + ",".join(["uint256"] * 12) + ")"
+
+
+def test_propose_output_calldata_carries_the_step_state_as_a_struct() -> None:
+    calldata = OutputOracle.encode_propose_output(STEP_STATE, b"\x01" * 32, b"\x02" * 32)
+    assert calldata[:4] == compute_selector(f"proposeOutput({STEP_STATE_TYPE},bytes32,bytes32)")
+    # A static struct is encoded in place: its 13 words are abi.encode(StepState).
+    assert calldata[4 : 4 + 13 * 32] == STEP_STATE.encode()
+    assert calldata[4 + 13 * 32 :] == b"\x01" * 32 + b"\x02" * 32
+
+
+def test_resolve_with_proof_calldata_encodes_the_pre_state() -> None:
+    calldata = DisputeGame.encode_resolve_with_proof(3, STEP_STATE, b"input", b"witness")
+    expected = encode_arguments(
+        ["uint256", STEP_STATE_TYPE, "bytes", "bytes"],
+        [3, (STEP_STATE.state_root, *STEP_STATE[1:]), b"input", b"witness"],
+    )
+    assert (
+        calldata
+        == compute_selector(f"resolveWithProof(uint256,{STEP_STATE_TYPE},bytes,bytes)") + expected
+    )
+    assert calldata[4 + 32 : 4 + 14 * 32] == STEP_STATE.encode()
+
+
+def test_disprove_withdrawal_root_calldata_has_a_fixed_array() -> None:
+    calldata = DisputeGame.encode_disprove_withdrawal_root(2, (5, 9), b"\xaa")
+    assert calldata[:4] == compute_selector("disproveWithdrawalRoot(uint256,uint256[2],bytes)")
+    assert calldata[4:] == encode_arguments(
+        ["uint256", "uint256[2]", "bytes"], [2, [5, 9], b"\xaa"]
+    )
+
+
+def test_message_hash_is_keccak_of_kind_block_and_payload() -> None:
+    expected = keccak256(word(3) + word(1234) + word(96) + word(2) + b"\xc0\xff" + bytes(30))
+    assert compute_message_hash(3, 1234, b"\xc0\xff") == expected
+
+
+def test_output_decodes_every_field() -> None:
+    output = decode_output(
+        (
+            b"\x01" * 32,
+            5,
+            10,
+            "0x" + "0b" * 20,
+            10**17,
+            True,
+            2,
+            b"\x02" * 32,
+            b"\x03" * 32,
+            b"\x04" * 32,
+            7,
+        )
+    )
+    assert (output.proposer, output.challenged, output.challenges) == (b"\x0b" * 20, True, 2)
+    assert (output.machine_hash, output.state_root, output.withdrawal_root) == (
+        b"\x02" * 32,
+        b"\x03" * 32,
+        b"\x04" * 32,
+    )
+    assert output.proposal_id == 7
+
+
+def make_game(**changes: Any) -> Game:
+    values: dict[str, Any] = {
+        "challenger": "0x" + "0c" * 20,
+        "output_index": 1,
+        "l2_block_number": 20,
+        "defender": "0x" + "0d" * 20,
+        "proposal_id": 2,
+        "lo": 4,
+        "hi": 8,
+        "defender_clock_used": 100,
+        "challenger_clock_used": 50,
+        "last_move_at": 1_000,
+        "turn": 0,
+        "status": 1,
+        "claim_lo": b"\x01" * 32,
+        "claim_hi": b"\x02" * 32,
+        "claim_mid": bytes(32),
+    }
+    values.update(changes)
+    return decode_game(9, tuple(values.values()))
+
+
+def test_game_decodes_and_knows_its_clocks() -> None:
+    game = make_game()
+    assert (game.game_id, game.challenger, game.defender) == (9, b"\x0c" * 20, b"\x0d" * 20)
+    assert (game.turn, game.status, game.mid, game.bisection_done) == (
+        Party.DEFENDER,
+        GameStatus.OPEN,
+        6,
+        False,
+    )
+    # The defender is to move: its clock runs from the last move.
+    assert game.clocks_left(1_300, 3600) == (3600 - 400, 3600 - 50)
+    assert not game.is_expired(1_000 + 3500, 3600)
+    assert game.is_expired(1_000 + 3501, 3600)
+    ended = make_game(status=3, hi=5)
+    assert ended.bisection_done and not ended.is_open and not ended.is_expired(10**9, 3600)
+
+
+def test_dispute_game_events_decode() -> None:
+    created = decode_dispute_game_event(
+        make_log(
+            [GAME_CREATED_TOPIC, word(4), word(1), bytes(12) + b"\x0c" * 20],
+            encode_arguments(
+                ["address", "uint256", "uint256", "bytes32", "bytes32", "uint256"],
+                [b"\x0d" * 20, 20, 2, b"\x01" * 32, b"\x02" * 32, 1 << 24],
+            ),
+        )
+    )
+    assert created == GameCreated(
+        4, 1, b"\x0c" * 20, b"\x0d" * 20, 20, 2, b"\x01" * 32, b"\x02" * 32, 1 << 24, created.log
+    )
+    defended = decode_dispute_game_event(
+        make_log([DEFENDED_TOPIC, word(4)], word(1 << 23) + b"\x03" * 32 + word(60))
+    )
+    assert defended == Defended(4, 1 << 23, b"\x03" * 32, 60, defended.log)
+    responded = decode_dispute_game_event(
+        make_log([RESPONDED_TOPIC, word(4)], word(1) + word(1 << 23) + word(1 << 24) + word(9))
+    )
+    assert responded == Responded(4, True, 1 << 23, 1 << 24, 9, responded.log)
+    resolved = decode_dispute_game_event(
+        make_log([RESOLVED_TOPIC, word(4)], word(2) + b"\x04" * 32)
+    )
+    assert resolved == Resolved(4, GameStatus.CHALLENGER_WON, b"\x04" * 32, resolved.log)
+    timed_out = decode_dispute_game_event(make_log([TIMED_OUT_TOPIC, word(4)], word(1) + word(3)))
+    assert timed_out == TimedOut(4, Party.CHALLENGER, GameStatus.DEFENDER_WON, timed_out.log)
+    cancelled = decode_dispute_game_event(make_log([GAME_CANCELLED_TOPIC, word(4)]))
+    assert cancelled == GameCancelled(4, cancelled.log)
+    disproven = decode_dispute_game_event(
+        make_log([WITHDRAWAL_ROOT_DISPROVEN_TOPIC, word(1), bytes(12) + b"\x0e" * 20], b"\x05" * 32)
+    )
+    assert disproven == WithdrawalRootDisproven(1, b"\x0e" * 20, b"\x05" * 32, disproven.log)
+
+
+def test_output_challenged_decodes_the_count() -> None:
+    event = decode_output_challenged(
+        make_log([OUTPUT_CHALLENGED_TOPIC, word(3)], word(1) + word(2))
+    )
+    assert (event.output_index, event.challenged, event.challenges) == (3, True, 2)
+
+
+def test_log_of_no_dispute_game_event_is_refused() -> None:
+    with pytest.raises(InvalidEventLog):
+        decode_dispute_game_event(make_log([OUTPUTS_DELETED_TOPIC, word(5), word(3)]))
+    with pytest.raises(InvalidEventLog):
+        decode_dispute_game_event(make_log([DEFENDED_TOPIC, word(4)], b"\x01"))

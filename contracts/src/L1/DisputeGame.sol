@@ -144,9 +144,7 @@ contract DisputeGame {
     /// @param lo        The new lo.
     /// @param hi        The new hi; hi - lo == 1 means the one-step proof is due.
     /// @param clockUsed The challenger's clock after the move, in seconds.
-    event Responded(
-        uint256 indexed gameId, bool agree, uint256 lo, uint256 hi, uint256 clockUsed
-    );
+    event Responded(uint256 indexed gameId, bool agree, uint256 lo, uint256 hi, uint256 clockUsed);
 
     /// @notice Emitted when a one-step proof ends a game.
     /// @param gameId   The game's id.

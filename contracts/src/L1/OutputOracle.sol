@@ -231,11 +231,10 @@ contract OutputOracle {
     /// @param _state          The final StepState of the block (docs/FRAUD_PROOFS.md §1).
     /// @param _withdrawalRoot The root of the L2 withdrawal tree after the block.
     /// @param _l2BlockHash    The L2 block hash.
-    function proposeOutput(
-        StepState calldata _state,
-        bytes32 _withdrawalRoot,
-        bytes32 _l2BlockHash
-    ) external payable {
+    function proposeOutput(StepState calldata _state, bytes32 _withdrawalRoot, bytes32 _l2BlockHash)
+        external
+        payable
+    {
         if (msg.sender != proposer) revert NotProposer();
         if (msg.value != bond) revert IncorrectBond();
         if (_state.phase != StepStateLib.PHASE_BLOCK_START) revert NotBlockStart();

@@ -220,41 +220,41 @@ library BatchReader {
     ///         gasLimit, to, value, data, accessList]). `to` is empty for a contract creation.
     ///         Reverts where Python raises: type above 2, two gas prices for type 0 or 1, a legacy
     ///         access list.
-    function signingHash(L2Tx memory _tx) internal pure returns (bytes32) {
+    function signingHash(L2Tx memory _tx) internal pure returns (bytes32 hash) {
         _checkEncodable(_tx);
-        bytes memory common = bytes.concat(
-            _rlpUint(_tx.gasLimit),
-            _rlpTo(_tx),
-            _rlpUint(_tx.value),
-            _rlpBytes(_tx.data)
+        uint256 txType = _tx.txType;
+        uint256 fieldsLength = _unsignedFieldsLength(_tx);
+        // type byte (typed only) ‖ list prefix ‖ fields, written once into one buffer
+        bytes memory message = new bytes(
+            (txType == TX_TYPE_LEGACY ? 0 : 1) + _prefixLength(fieldsLength) + fieldsLength
         );
-        if (_tx.txType == TX_TYPE_LEGACY) {
-            return keccak256(
-                _rlpList(
-                    bytes.concat(
-                        _rlpUint(_tx.nonce),
-                        _rlpUint(_tx.maxFeePerGas),
-                        common,
-                        _rlpUint(_tx.chainId),
-                        hex"8080"
-                    )
-                )
-            );
+        uint256 p;
+        assembly ("memory-safe") {
+            p := add(message, 0x20)
         }
-        bytes memory head = _tx.txType == TX_TYPE_ACCESS_LIST
-            ? bytes.concat(_rlpUint(_tx.chainId), _rlpUint(_tx.nonce), _rlpUint(_tx.maxFeePerGas))
-            : bytes.concat(
-                _rlpUint(_tx.chainId),
-                _rlpUint(_tx.nonce),
-                _rlpUint(_tx.maxPriorityFeePerGas),
-                _rlpUint(_tx.maxFeePerGas)
-            );
-        return keccak256(
-            bytes.concat(
-                bytes1(_tx.txType),
-                _rlpList(bytes.concat(head, common, _rlpAccessList(_tx.accessList)))
-            )
-        );
+        if (txType != TX_TYPE_LEGACY) p = _writeByte(p, txType);
+        p = _writePrefix(p, fieldsLength, 0xc0);
+        if (txType != TX_TYPE_LEGACY) p = _writeUint(p, _tx.chainId);
+        p = _writeUint(p, _tx.nonce);
+        if (txType == TX_TYPE_DYNAMIC_FEE) p = _writeUint(p, _tx.maxPriorityFeePerGas);
+        p = _writeUint(p, _tx.maxFeePerGas);
+        p = _writeUint(p, _tx.gasLimit);
+        if (_tx.isCreate) {
+            p = _writeByte(p, 0x80);
+        } else {
+            p = _writeByte(p, 0x94);
+            p = _writeWord(p, uint256(uint160(_tx.to)) << 96, ADDRESS_LENGTH);
+        }
+        p = _writeUint(p, _tx.value);
+        p = _writeBytes(p, _tx.data);
+        if (txType == TX_TYPE_LEGACY) {
+            p = _writeUint(p, _tx.chainId);
+            p = _writeByte(p, 0x80);
+            _writeByte(p, 0x80);
+        } else {
+            _writeAccessList(p, _tx.accessList);
+        }
+        hash = keccak256(message);
     }
 
     /// @notice The signer of `_tx` (rollup.transaction.recover_sender): ok only for a transaction
@@ -300,59 +300,38 @@ library BatchReader {
 
     /// @dev Whether _batch[1:] is a FastLZ stream rollup.fastlz.decompress accepts with
     ///      max_output MAX_PAYLOAD_BYTES: every token whole, every copy distance at most the output
-    ///      so far, the output at most MAX_PAYLOAD_BYTES.
+    ///      so far, the output at most MAX_PAYLOAD_BYTES. Only the distance is checked per token:
+    ///      a token cut short is the last one and leaves the cursor past the end, and the output
+    ///      size only grows, so those two are checked once, after the scan.
     function _validFastLz(bytes memory _batch) private pure returns (bool valid) {
         uint256 maxOutput = MAX_PAYLOAD_BYTES;
         assembly ("memory-safe") {
             let data := add(_batch, 0x20)
             let n := mload(_batch)
             let size := 0
+            let i := 1
             valid := 1
-            for { let i := 1 } lt(i, n) {} {
+            for {} lt(i, n) {} {
                 let w := mload(add(data, i))
                 let c := byte(0, w)
                 let kind := shr(5, c)
                 if iszero(kind) {
-                    let end := add(i, add(c, 2))
+                    // c + 1 literal bytes
                     size := add(size, add(c, 1))
-                    if or(gt(end, n), gt(size, maxOutput)) {
-                        valid := 0
-                        break
-                    }
-                    i := end
+                    i := add(i, add(c, 2))
                     continue
                 }
-                let length := 0
-                let distance := 0
-                switch kind
-                case 7 {
-                    if iszero(lt(add(i, 2), n)) {
-                        valid := 0
-                        break
-                    }
-                    length := add(byte(1, w), 9)
-                    distance := add(or(shl(8, and(c, 31)), byte(2, w)), 1)
-                    i := add(i, 3)
-                }
-                default {
-                    if iszero(lt(add(i, 1), n)) {
-                        valid := 0
-                        break
-                    }
-                    length := add(kind, 2)
-                    distance := add(or(shl(8, and(c, 31)), byte(1, w)), 1)
-                    i := add(i, 2)
-                }
-                if gt(distance, size) {
+                // a copy: kind + 2 bytes (kind 1..6) or byte 1 + 9 (kind 7), from distance
+                // ((c & 31) << 8 | the next byte after the length) + 1
+                let long := eq(kind, 7)
+                if iszero(lt(or(shl(8, and(c, 31)), byte(add(1, long), w)), size)) {
                     valid := 0
                     break
                 }
-                size := add(size, length)
-                if gt(size, maxOutput) {
-                    valid := 0
-                    break
-                }
+                size := add(size, add(2, xor(kind, mul(long, xor(kind, add(7, byte(1, w)))))))
+                i := add(i, add(2, long))
             }
+            valid := and(valid, and(eq(i, n), iszero(gt(size, maxOutput))))
         }
     }
 
@@ -780,69 +759,122 @@ library BatchReader {
         if (_tx.txType == TX_TYPE_LEGACY && _tx.accessList.length != 0) revert LegacyAccessList();
     }
 
-    /// @dev A uint256 as the shortest big-endian string (0 as the empty string).
-    function _rlpUint(uint256 _value) private pure returns (bytes memory) {
-        if (_value == 0) return hex"80";
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (_value < 0x80) return abi.encodePacked(uint8(_value)); // below 0x80
-        return _prefixed(0x80, _value);
+    /// @dev The length of the RLP list payload of the fields the sender signed.
+    function _unsignedFieldsLength(L2Tx memory _tx) private pure returns (uint256 length) {
+        uint8 txType = _tx.txType;
+        length = _uintLength(_tx.nonce) + _uintLength(_tx.maxFeePerGas) + _uintLength(_tx.gasLimit)
+            + (_tx.isCreate ? 1 : 1 + ADDRESS_LENGTH) + _uintLength(_tx.value)
+            + _bytesLength(_tx.data);
+        if (txType == TX_TYPE_LEGACY) return length + _uintLength(_tx.chainId) + 2;
+        length += _uintLength(_tx.chainId) + _accessListLength(_tx.accessList);
+        if (txType == TX_TYPE_DYNAMIC_FEE) length += _uintLength(_tx.maxPriorityFeePerGas);
     }
 
-    /// @dev `_first + n` then the n bytes of `_value` big-endian, n its byte length (>= 1).
-    function _prefixed(uint256 _first, uint256 _value) private pure returns (bytes memory out) {
-        uint256 n = _byteLength(_value);
-        out = new bytes(n + 1);
-        assembly ("memory-safe") {
-            let at := add(out, 0x20)
-            mstore8(at, add(_first, n))
-            // Writes up to 31 bytes past `out` into free memory, which nothing owns yet.
-            mstore(add(at, 1), shl(sub(256, shl(3, n)), _value))
-        }
+    /// @dev RLP length of a uint256 as the shortest big-endian string (0 as the empty string).
+    function _uintLength(uint256 _value) private pure returns (uint256) {
+        return _value < 0x80 ? 1 : 1 + _byteLength(_value);
     }
 
-    function _rlpTo(L2Tx memory _tx) private pure returns (bytes memory) {
-        if (_tx.isCreate) return hex"80";
-        return abi.encodePacked(bytes1(0x94), _tx.to);
+    /// @dev RLP length of a byte string: a single byte below 0x80 is itself.
+    function _bytesLength(bytes memory _data) private pure returns (uint256) {
+        uint256 length = _data.length;
+        if (length == 1 && uint8(_data[0]) < 0x80) return 1;
+        return _prefixLength(length) + length;
     }
 
-    function _rlpBytes(bytes memory _data) private pure returns (bytes memory) {
-        if (_data.length == 1 && uint8(_data[0]) < 0x80) return _data;
-        return bytes.concat(_lengthPrefix(_data.length, 0x80), _data);
+    /// @dev pyrlp's length_prefix size: 1 below 56, else 1 + the length's byte count.
+    function _prefixLength(uint256 _length) private pure returns (uint256) {
+        return _length < 56 ? 1 : 1 + _byteLength(_length);
     }
 
-    function _rlpList(bytes memory _payload) private pure returns (bytes memory) {
-        return bytes.concat(_lengthPrefix(_payload.length, 0xc0), _payload);
+    /// @dev The RLP payload length of one entry: address (21) ‖ list of keys (33 each).
+    function _entryPayloadLength(AccessListEntry memory _entry) private pure returns (uint256) {
+        uint256 keys = _entry.keys.length * RLP_KEY_LENGTH;
+        return 1 + ADDRESS_LENGTH + _prefixLength(keys) + keys;
     }
 
-    function _rlpAccessList(AccessListEntry[] memory _list) private pure returns (bytes memory) {
-        bytes memory entries;
+    /// @dev RLP length of an access list (a list of [address, [keys]] lists).
+    function _accessListLength(AccessListEntry[] memory _list) private pure returns (uint256) {
+        uint256 payload;
         for (uint256 i = 0; i < _list.length; i++) {
-            bytes32[] memory keys = _list[i].keys;
-            bytes memory encodedKeys = new bytes(keys.length * RLP_KEY_LENGTH);
-            for (uint256 k = 0; k < keys.length; k++) {
-                bytes32 key = keys[k];
-                assembly ("memory-safe") {
-                    let at := add(add(encodedKeys, 0x20), mul(k, 33))
-                    mstore8(at, 0xa0)
-                    mstore(add(at, 1), key)
-                }
-            }
-            entries = bytes.concat(
-                entries,
-                _rlpList(
-                    bytes.concat(bytes1(0x94), bytes20(_list[i].addr), _rlpList(encodedKeys))
-                )
-            );
+            uint256 entry = _entryPayloadLength(_list[i]);
+            payload += _prefixLength(entry) + entry;
         }
-        return _rlpList(entries);
+        return _prefixLength(payload) + payload;
     }
 
-    /// @dev pyrlp's length_prefix: offset + length below 56, else offset + 55 + the length's byte
-    ///      count, then the length big-endian.
-    function _lengthPrefix(uint256 _length, uint256 _offset) private pure returns (bytes memory) {
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (_length < 56) return abi.encodePacked(uint8(_offset + _length)); // at most 0xf7
-        return _prefixed(_offset + 55, _length);
+    // The writers below take a memory pointer and return the one after what they wrote. A word
+    // store may write up to 31 bytes past the field: later fields overwrite them, and past the
+    // buffer's end is free memory nothing owns.
+
+    function _writeByte(uint256 _p, uint256 _b) private pure returns (uint256) {
+        assembly ("memory-safe") {
+            mstore8(_p, _b)
+        }
+        return _p + 1;
+    }
+
+    /// @dev The first `_n` bytes of the left-aligned `_word`.
+    function _writeWord(uint256 _p, uint256 _value, uint256 _n) private pure returns (uint256) {
+        assembly ("memory-safe") {
+            mstore(_p, _value)
+        }
+        return _p + _n;
+    }
+
+    function _writeUint(uint256 _p, uint256 _value) private pure returns (uint256) {
+        if (_value == 0) return _writeByte(_p, 0x80);
+        if (_value < 0x80) return _writeByte(_p, _value);
+        uint256 n = _byteLength(_value);
+        _p = _writeByte(_p, 0x80 + n);
+        return _writeWord(_p, _value << (256 - 8 * n), n);
+    }
+
+    function _writePrefix(uint256 _p, uint256 _length, uint256 _offset)
+        private
+        pure
+        returns (uint256)
+    {
+        if (_length < 56) return _writeByte(_p, _offset + _length);
+        uint256 n = _byteLength(_length);
+        _p = _writeByte(_p, _offset + 55 + n);
+        return _writeWord(_p, _length << (256 - 8 * n), n);
+    }
+
+    function _writeBytes(uint256 _p, bytes memory _data) private pure returns (uint256) {
+        uint256 length = _data.length;
+        if (length == 1 && uint8(_data[0]) < 0x80) return _writeByte(_p, uint8(_data[0]));
+        _p = _writePrefix(_p, length, 0x80);
+        assembly ("memory-safe") {
+            mcopy(_p, add(_data, 0x20), length)
+        }
+        return _p + length;
+    }
+
+    function _writeAccessList(uint256 _p, AccessListEntry[] memory _list)
+        private
+        pure
+        returns (uint256)
+    {
+        uint256 payload;
+        for (uint256 i = 0; i < _list.length; i++) {
+            uint256 entry = _entryPayloadLength(_list[i]);
+            payload += _prefixLength(entry) + entry;
+        }
+        _p = _writePrefix(_p, payload, 0xc0);
+        for (uint256 i = 0; i < _list.length; i++) {
+            AccessListEntry memory entry = _list[i];
+            _p = _writePrefix(_p, _entryPayloadLength(entry), 0xc0);
+            _p = _writeByte(_p, 0x94);
+            _p = _writeWord(_p, uint256(uint160(entry.addr)) << 96, ADDRESS_LENGTH);
+            bytes32[] memory keys = entry.keys;
+            _p = _writePrefix(_p, keys.length * RLP_KEY_LENGTH, 0xc0);
+            for (uint256 k = 0; k < keys.length; k++) {
+                _p = _writeByte(_p, RLP_KEY_PREFIX);
+                _p = _writeWord(_p, uint256(keys[k]), WORD);
+            }
+        }
+        return _p;
     }
 
     function _byteLength(uint256 _value) private pure returns (uint256 n) {

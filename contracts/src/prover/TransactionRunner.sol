@@ -92,7 +92,9 @@ contract TransactionRunner {
             try this.enterCallFrame(_db, _env, call) returns (L2State.Db memory changed) {
                 _db = changed;
                 outcome_.success = true;
-            } catch {}
+            } catch (bytes memory reason) {
+                _rethrowWitnessErrors(reason);
+            }
             outcome_.gasUsed = _tx.intrinsicGas + operationGas;
         }
         uint256 refund = (_tx.gasLimit - outcome_.gasUsed) * price;
@@ -134,7 +136,8 @@ contract TransactionRunner {
     {
         try this.enterCallFrame(_db, _env, _call) returns (L2State.Db memory changed) {
             return (true, changed);
-        } catch {
+        } catch (bytes memory reason) {
+            _rethrowWitnessErrors(reason);
             return (false, _db);
         }
     }
@@ -201,6 +204,21 @@ contract TransactionRunner {
         destination.balance += _amount;
         L2State.setAccount(_db, _source, source);
         L2State.setAccount(_db, _destination, destination);
+    }
+
+    /// @dev A call that failed because the witness lacks a leaf or holds a malformed one did not
+    ///      fail on L2: the proof is incomplete, and must not pass as a reverted call.
+    function _rethrowWitnessErrors(bytes memory _reason) internal pure {
+        if (_reason.length < 4) return;
+        bytes4 selector = bytes4(_reason);
+        if (
+            selector == L2State.MissingWitness.selector
+                || selector == L2State.MalformedWitnessLeaf.selector
+        ) {
+            assembly ("memory-safe") {
+                revert(add(_reason, 0x20), mload(_reason))
+            }
+        }
     }
 
     function _tryMul(uint256 _a, uint256 _b) internal pure returns (bool, uint256) {

@@ -125,7 +125,8 @@ contract AmmModuleTest is Test {
 
     function test_computeAmountIn_roundsUp_succeeds() public pure {
         uint256 needed = AmmLib.computeAmountIn(2_988_020_943, 1_000e18, 3_000_000e6);
-        uint256 expected = uint256(1_000e18 * 2_988_020_943 * 1000) / ((3_000_000e6 - 2_988_020_943) * 997) + 1;
+        uint256 expected =
+            uint256(1_000e18 * 2_988_020_943 * 1000) / ((3_000_000e6 - 2_988_020_943) * 997) + 1;
         assertEq(needed, expected);
         assertGe(AmmLib.computeAmountOut(needed, 1_000e18, 3_000_000e6), 2_988_020_943);
         assertLt(AmmLib.computeAmountOut(needed - 1, 1_000e18, 3_000_000e6), 2_988_020_943);
@@ -326,10 +327,7 @@ contract AmmModuleTest is Test {
 
     function test_addLiquidity_expired_reverts() public {
         _expectRevert("transaction expired");
-        _run(
-            ALICE,
-            abi.encodeCall(IAMM.addLiquidity, (TOKEN0, TOKEN1, 1, 1, 0, 0, BOB, NOW - 1))
-        );
+        _run(ALICE, abi.encodeCall(IAMM.addLiquidity, (TOKEN0, TOKEN1, 1, 1, 0, 0, BOB, NOW - 1)));
     }
 
     function test_addLiquidity_calldataTooShort_reverts() public {
@@ -612,13 +610,21 @@ contract AmmModuleTest is Test {
     }
 
     function test_operationGas_succeeds() public view {
-        assertEq(module.operationGas(AMM, abi.encodeCall(IAMM.createPool, (TOKEN0, TOKEN1))), 60_000);
+        assertEq(
+            module.operationGas(AMM, abi.encodeCall(IAMM.createPool, (TOKEN0, TOKEN1))), 60_000
+        );
         assertEq(module.operationGas(AMM, _add(TOKEN0, TOKEN1, 1, 1, 0, 0)), 90_000);
         assertEq(module.operationGas(AMM, _remove(TOKEN0, TOKEN1, 1, 0, 0)), 80_000);
         assertEq(module.operationGas(AMM, _swap(TOKEN0, TOKEN1, 1, 0, BOB)), 70_000);
-        assertEq(module.operationGas(AMM, abi.encodeCall(IAMM.getReserves, (TOKEN0, TOKEN1))), 2_600);
-        assertEq(module.operationGas(AMM, abi.encodeCall(IAMM.liquidityOf, (TOKEN0, TOKEN1, BOB))), 2_600);
-        assertEq(module.operationGas(AMM, abi.encodeCall(IAMM.getAmountOut, (TOKEN0, TOKEN1, 1))), 2_600);
+        assertEq(
+            module.operationGas(AMM, abi.encodeCall(IAMM.getReserves, (TOKEN0, TOKEN1))), 2_600
+        );
+        assertEq(
+            module.operationGas(AMM, abi.encodeCall(IAMM.liquidityOf, (TOKEN0, TOKEN1, BOB))), 2_600
+        );
+        assertEq(
+            module.operationGas(AMM, abi.encodeCall(IAMM.getAmountOut, (TOKEN0, TOKEN1, 1))), 2_600
+        );
         assertEq(module.operationGas(AMM, hex"12345678"), 2_600);
         assertEq(module.operationGas(AMM, hex"12"), 2_600);
         assertEq(module.operationGas(AMM, ""), 2_600);

@@ -56,8 +56,9 @@ contract StfAmmVectorsTest is Test {
         for (uint256 i = 0; i < v.labels.length; i++) {
             Env memory env =
                 Env(uint256(v.numbers[i]), uint256(v.timestamps[i]), v.baseFee, v.chainId);
-            Call memory call =
-                Call(address(uint160(uint256(v.senders[i]))), v.amm, uint256(v.values[i]), v.data[i]);
+            Call memory call = Call(
+                address(uint160(uint256(v.senders[i]))), v.amm, uint256(v.values[i]), v.data[i]
+            );
             string memory label = v.labels[i];
             (bool success, bytes32 postRoot) =
                 harness.runCall(address(module), v.witnesses[i], v.preRoots[i], env, call);

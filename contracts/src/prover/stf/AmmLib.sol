@@ -138,9 +138,8 @@ library AmmLib {
     {
         (address token0, address token1) = sortTokens(_tokenIn, _tokenOut);
         L2State.Pool memory pool = getPool(_db, token0, token1);
-        (reserveIn_, reserveOut_) = _tokenIn == token0
-            ? (pool.reserve0, pool.reserve1)
-            : (pool.reserve1, pool.reserve0);
+        (reserveIn_, reserveOut_) =
+            _tokenIn == token0 ? (pool.reserve0, pool.reserve1) : (pool.reserve1, pool.reserve0);
     }
 
     /// @notice The getReserves view (registry._get_reserves_view): zeros for a missing pool.
@@ -151,9 +150,8 @@ library AmmLib {
     {
         (address token0, address token1) = sortTokens(_tokenA, _tokenB);
         L2State.Pool memory pool = L2State.getPool(_db, token0, token1);
-        (reserveA_, reserveB_) = _tokenA == token0
-            ? (pool.reserve0, pool.reserve1)
-            : (pool.reserve1, pool.reserve0);
+        (reserveA_, reserveB_) =
+            _tokenA == token0 ? (pool.reserve0, pool.reserve1) : (pool.reserve1, pool.reserve0);
         totalLiquidity_ = pool.totalLiquidity;
     }
 
@@ -196,8 +194,9 @@ library AmmLib {
         (address token0, address token1) = sortTokens(_p.tokenA, _p.tokenB);
         L2State.Pool memory pool = getPool(_db, token0, token1);
         bool aIsToken0 = _p.tokenA == token0;
-        (amountA_, amountB_) = _depositAmounts(_p, aIsToken0 ? pool.reserve0 : pool.reserve1,
-            aIsToken0 ? pool.reserve1 : pool.reserve0);
+        (amountA_, amountB_) = _depositAmounts(
+            _p, aIsToken0 ? pool.reserve0 : pool.reserve1, aIsToken0 ? pool.reserve1 : pool.reserve0
+        );
         (uint256 amount0, uint256 amount1) = aIsToken0 ? (amountA_, amountB_) : (amountB_, amountA_);
 
         uint256 total;

@@ -1,0 +1,161 @@
+"""A node's traces and one-step proofs from its storage, and the faulty traces of `--fault`: the
+perturbed step is the first one a one-step proof refutes, every later step replays consistently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pytest
+
+from prover.dispute import NodeTraceProvider, load_state_at
+from prover.faults import FAULT_KINDS, LENDING_FAULTS, WRONG_WITHDRAWAL_ROOT
+from prover.inputs import L1InputSource
+from rollup.deposit import QueuedMessage
+from rollup.genesis import build_genesis
+from rollup.smt import decode_proof, verify_inclusion
+from rollup.state import WITHDRAWALS_KEY, compute_tree_key, encode_leaf
+from rollup.crypto import keccak256
+from rollup.stepstate import PHASE_TXS
+from sequencer.storage import Storage
+from tests.unit.test_machine import FakeL1, Scenario, build_defi_scenario, build_scenario
+
+SEQUENCER = b"\x5e" * 20
+
+
+@dataclass
+class Inputs(L1InputSource):
+    l1: FakeL1
+
+    def get_batch(self, index: int) -> bytes | None:
+        return self.l1.get_batch(index)
+
+    def get_message(self, queue_index: int) -> QueuedMessage | None:
+        return self.l1.get_message(queue_index)
+
+    def batches(self) -> list[bytes]:
+        return list(self.l1.batches)
+
+    def message_l1_blocks(self) -> list[int]:
+        return [message.l1_block_number for message in self.l1.messages]
+
+
+def store(tmp_path: Path, scenario: Scenario) -> Storage:
+    storage = Storage(f"sqlite:///{tmp_path / 'node.db'}")
+    storage.initialize_genesis(build_genesis(scenario.document), orjson.dumps(scenario.document))
+    for block in scenario.blocks:
+        storage.append_block(block)
+    return storage
+
+
+def provider_for(
+    tmp_path: Path, scenario: Scenario, fault: str | None = None
+) -> NodeTraceProvider:
+    return NodeTraceProvider(
+        store(tmp_path, scenario),
+        scenario.chain.config,
+        Inputs(scenario.l1),
+        fault=fault,
+        beneficiary=SEQUENCER,
+    )
+
+
+@pytest.fixture(scope="module")
+def defi() -> Scenario:
+    return build_defi_scenario()
+
+
+def test_the_state_at_any_block_is_rebuilt_from_storage(tmp_path: Path) -> None:
+    scenario = build_scenario()
+    storage = store(tmp_path, scenario)
+    for block in scenario.blocks:
+        number = block.header.number
+        assert load_state_at(storage, number).root == block.header.state_root
+    assert load_state_at(storage, 0).root == scenario.genesis_root
+
+
+def test_traces_run_between_boundary_states(tmp_path: Path) -> None:
+    scenario = build_scenario()
+    provider = provider_for(tmp_path, scenario)
+    head = len(scenario.blocks)
+    whole = provider.trace(0, head)
+    assert whole.hash_at(0) == provider.genesis_step_state().hash
+    own = provider.own_output(head)
+    assert own is not None and whole.final.hash == own.machine_hash
+    assert own.output_root == _output_root(scenario, head)
+    second = provider.trace(2, head)
+    start = provider.own_output(2)
+    assert start is not None and second.states[0] == start.step_state
+    assert second.final == whole.final
+    # A one-step proof from any position reproduces the next state of the trace.
+    for position in (0, 3, second.steps - 1, second.steps, second.steps + 5):
+        step = provider.one_step(second, position)
+        assert step.pre == second.state_at(position)
+        assert step.post == second.state_at(position + 1)
+    assert provider.own_output(head + 1) is None
+
+
+def _output_root(scenario: Scenario, number: int) -> bytes:
+    from rollup.output import compute_output_root
+
+    return compute_output_root(scenario.blocks[number - 1].header)
+
+
+@pytest.mark.parametrize("kind", [k for k in FAULT_KINDS if k != WRONG_WITHDRAWAL_ROOT])
+def test_a_faulty_trace_departs_at_one_step_that_the_proof_refutes(
+    tmp_path: Path, defi: Scenario, kind: str
+) -> None:
+    provider = provider_for(tmp_path, defi, fault=kind)
+    head = len(defi.blocks)
+    honest = provider.trace(0, head)
+    wrong = provider.propose(0, head)
+    assert wrong is not None and wrong.machine_hash != honest.final.hash
+    again = provider.propose(0, head)  # only one faulty output
+    assert again is not None and again.machine_hash == honest.final.hash
+    faulty = provider.trace(0, head, end_hash=wrong.machine_hash)
+    plan = faulty.fault
+    assert plan is not None and faulty.final.hash == wrong.machine_hash
+    k = plan.step
+    assert faulty.states[k].phase == PHASE_TXS
+    assert faulty.hashes[: k + 1] == honest.hashes[: k + 1]
+    assert faulty.hash_at(k + 1) != honest.hash_at(k + 1)
+    if kind in LENDING_FAULTS:
+        assert plan.touched  # the DeFi scenario touches a market early on
+    # The one-step proof of the perturbed step gives the honest post-state: the defender's claim
+    # at k + 1 is refuted there ...
+    refuted = provider.one_step(faulty, k)
+    assert refuted.pre == faulty.states[k]
+    assert refuted.post == honest.states[k + 1] != faulty.states[k + 1]
+    # ... while every later step of the faulty trace is what the machine computes from the
+    # perturbed state (so bisection cannot converge anywhere else).
+    for position in range(k + 1, min(k + 4, faulty.steps)):
+        assert provider.one_step(faulty, position).post == faulty.states[position + 1]
+
+
+def test_a_wrong_withdrawal_root_keeps_the_honest_state(tmp_path: Path, defi: Scenario) -> None:
+    provider = provider_for(tmp_path, defi, fault=WRONG_WITHDRAWAL_ROOT)
+    head = len(defi.blocks)
+    own = provider.own_output(head)
+    wrong = provider.propose(0, head)
+    assert own is not None and wrong is not None
+    assert wrong.machine_hash == own.machine_hash
+    assert wrong.withdrawal_root != own.withdrawal_root
+    (count, root), proof = provider.withdrawals_proof(head)
+    assert count >= 1 and root.to_bytes(32, "big") == own.withdrawal_root
+    value_hash = keccak256(encode_leaf((count, root)))
+    assert verify_inclusion(
+        own.state_root, compute_tree_key(WITHDRAWALS_KEY), value_hash, decode_proof(proof)
+    )
+
+
+def test_without_a_transaction_the_fault_waits_for_the_next_output(tmp_path: Path) -> None:
+    scenario = build_scenario()
+    provider = provider_for(tmp_path, scenario, fault="wrong-balance")
+    # Block 3 holds no sequenced transaction.
+    own = provider.own_output(3)
+    assert provider.propose(2, 3) == own
+    assert provider.fault_pending
+    wrong = provider.propose(3, 4)
+    assert wrong is not None and wrong != provider.own_output(4)
+    assert not provider.fault_pending

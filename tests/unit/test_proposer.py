@@ -1,0 +1,141 @@
+"""The proposer builds its proposal from the block's final StepState (docs/FRAUD_PROOFS.md §3)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+
+from l1.contracts import BOND, NEXT_BLOCK_NUMBER, PROPOSE_OUTPUT, step_state_tuple
+from l1.sender import L1Sender
+from rollup.block import Header
+from rollup.crypto import keccak256
+from rollup.output import compute_output_root
+from rollup.stepstate import PHASE_TXS, StepState
+from sequencer.proposer import (
+    InconsistentStepState,
+    Proposer,
+    check_step_state,
+    make_header_step_state,
+    step_state_from_header,
+)
+from sequencer.storage import Storage
+
+ORACLE = b"\x0a" * 20
+BOND_WEI = 10**17
+
+
+def make_header(number: int) -> Header:
+    return Header(
+        parent_hash=keccak256(b"parent"),
+        number=number,
+        timestamp=1_700_000_000 + number,
+        state_root=keccak256(b"state %d" % number),
+        transactions_root=bytes(32),
+        receipts_root=bytes(32),
+        gas_limit=30_000_000,
+        gas_used=42_000,
+        base_fee=1_000_000,
+        l1_origin_number=77,
+        withdrawal_root=keccak256(b"withdrawals"),
+    )
+
+
+class FakeStorage:
+    def __init__(self, headers: dict[int, Header]) -> None:
+        self.headers = headers
+
+    def get_header(self, number: int) -> Header | None:
+        return self.headers.get(number)
+
+
+class FakeClient:
+    def __init__(self, next_block: int) -> None:
+        self.next_block = next_block
+
+    def call(self, to: bytes, data: bytes) -> bytes:
+        assert to == ORACLE
+        if data == NEXT_BLOCK_NUMBER.encode():
+            return self.next_block.to_bytes(32, "big")
+        if data == BOND.encode():
+            return BOND_WEI.to_bytes(32, "big")
+        raise AssertionError(f"unexpected call {data.hex()}")
+
+
+class FakeSender:
+    def __init__(self, client: FakeClient) -> None:
+        self.client = client
+        self.sent: list[tuple[bytes, bytes, int]] = []
+
+    def send(self, to: bytes, data: bytes, value: int = 0) -> bytes:
+        self.sent.append((to, data, value))
+        return b"\x99" * 32
+
+
+def make_proposer(headers: dict[int, Header], compute: Any) -> tuple[Proposer, FakeSender]:
+    sender = FakeSender(FakeClient(10))
+    proposer = Proposer(
+        cast(Storage, FakeStorage(headers)), cast(L1Sender, sender), ORACLE, compute
+    )
+    return proposer, sender
+
+
+def test_header_step_state_has_the_block_fields_and_zero_cursors() -> None:
+    header = make_header(10)
+    state = step_state_from_header(header)
+    assert state == StepState(
+        state_root=header.state_root,
+        block_number=10,
+        timestamp=header.timestamp,
+        l1_origin_number=77,
+        base_fee=1_000_000,
+        gas_used=42_000,
+    )
+    assert state[6:] == (0,) * 7
+
+
+def test_header_step_state_reads_the_storage() -> None:
+    compute = make_header_step_state(cast(Storage, FakeStorage({10: make_header(10)})))
+    assert compute(10).block_number == 10
+    with pytest.raises(LookupError):
+        compute(20)
+
+
+def test_proposal_carries_the_step_state_withdrawal_root_and_block_hash() -> None:
+    header = make_header(10)
+    state = step_state_from_header(header)._replace(queue_index=3, batches_opened=2, offset=99)
+    proposer, sender = make_proposer({10: header}, lambda number: state)
+    proposer.tick(safe_through=10)
+    ((to, data, value),) = sender.sent
+    assert (to, value) == (ORACLE, BOND_WEI)
+    assert data == PROPOSE_OUTPUT.encode(
+        step_state_tuple(state), header.withdrawal_root, header.hash
+    )
+    # The oracle derives the header's output root from it.
+    assert keccak256(bytes(32) + state.state_root + header.withdrawal_root + header.hash) == (
+        compute_output_root(header)
+    )
+
+
+def test_nothing_is_proposed_before_the_block_is_safe() -> None:
+    proposer, sender = make_proposer({10: make_header(10)}, lambda number: pytest.fail())
+    proposer.tick(safe_through=9)
+    assert sender.sent == []
+
+
+def test_a_step_state_of_another_root_is_never_proposed() -> None:
+    header = make_header(10)
+    wrong = step_state_from_header(header)._replace(state_root=keccak256(b"other"))
+    proposer, sender = make_proposer({10: header}, lambda number: wrong)
+    with pytest.raises(InconsistentStepState, match="state root"):
+        proposer.tick(safe_through=10)
+    assert sender.sent == []
+
+
+@pytest.mark.parametrize(
+    "change", [{"block_number": 9}, {"phase": PHASE_TXS}], ids=["other block", "mid-block"]
+)
+def test_a_step_state_that_is_not_the_block_end_is_refused(change: dict[str, int]) -> None:
+    header = make_header(10)
+    with pytest.raises(InconsistentStepState):
+        check_step_state(step_state_from_header(header)._replace(**change), header)
