@@ -32,13 +32,20 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 import orjson
 from sqlalchemy import select
 
-from l1.contracts import IS_FINALIZED, OUTPUT_COUNT, Function, _function
+from l1.contracts import (
+    GAME_CREATED_TOPIC,
+    DisputeGame,
+    Game,
+    Output,
+    OutputOracle,
+    Party,
+    decode_game_created,
+)
 from l1.rpc import L1Client, L1Receipt
 from l1.sender import L1Sender
 from prover.faults import (
@@ -49,7 +56,6 @@ from prover.faults import (
     wrong_withdrawal_root,
 )
 from prover.inputs import L1InputSource
-from rollup.abi import compute_event_topic
 from rollup.config import ChainConfig
 from rollup.crypto import keccak256
 from rollup.genesis import build_genesis
@@ -68,103 +74,10 @@ from sequencer.storage import Storage, decode_state_key, state_history_table, st
 
 log = logging.getLogger("rollup.dispute")
 
-# DisputeGame and OutputOracle bindings (docs/FRAUD_PROOFS.md §3).
-STEP_STATE_TUPLE = "(" + ",".join(["bytes32"] + ["uint256"] * 12) + ")"
-GAME_TUPLE = (
-    "(address,uint48,uint48,address,uint64,uint64,uint64,uint32,uint32,uint40,uint8,uint8,"
-    "bytes32,bytes32,bytes32)"
-)
-OUTPUT_V2_TUPLE = (
-    "(bytes32,uint128,uint128,address,uint256,bool,uint256,bytes32,bytes32,bytes32,uint256)"
-)
-CREATE_GAME = _function("createGame", ["uint256"], ["uint256"])
-DEFEND = _function("defend", ["uint256", "bytes32"])
-RESPOND = _function("respond", ["uint256", "bool"])
-RESOLVE_WITH_PROOF = _function("resolveWithProof", ["uint256", STEP_STATE_TUPLE, "bytes", "bytes"])
-CLAIM_TIMEOUT = _function("claimTimeout", ["uint256"])
-CANCEL_GAME = _function("cancelGame", ["uint256"])
-DISPROVE_WITHDRAWAL_ROOT = _function("disproveWithdrawalRoot", ["uint256", "uint256[2]", "bytes"])
-GET_GAME = _function("getGame", ["uint256"], [GAME_TUPLE])
-GAME_COUNT = _function("gameCount", returns=["uint256"])
-GAME_BOND = _function("bond", returns=["uint256"])
-MAX_DEPTH = _function("maxDepth", returns=["uint256"])
-CLOCK_DURATION = _function("clockDuration", returns=["uint256"])
-GET_OUTPUT_V2 = _function("getOutput", ["uint256"], [OUTPUT_V2_TUPLE])
-START_MACHINE_HASH = _function("startMachineHash", ["uint256"], ["bytes32"])
-PROPOSAL_ID_OF = _function("proposalIdOf", ["uint256"], ["uint256"])
-GAME_CREATED_TOPIC = compute_event_topic(
-    "GameCreated(uint256,uint256,address,address,uint256,uint256,bytes32,bytes32,uint256)"
-)
-
 POLL_INTERVAL = 0.5
 
 
-# -- the game, as the DisputeGame contract holds it --------------------------------------------
-
-
-class Party(IntEnum):
-    DEFENDER = 0
-    CHALLENGER = 1
-
-
-class GameStatus(IntEnum):
-    NONE = 0
-    OPEN = 1
-    CHALLENGER_WON = 2
-    DEFENDER_WON = 3
-    CANCELLED = 4
-
-
-@dataclass(frozen=True, slots=True)
-class Game:
-    """DisputeGame.Game, with its id."""
-
-    game_id: int
-    challenger: bytes
-    output_index: int
-    l2_block_number: int
-    defender: bytes
-    proposal_id: int
-    lo: int
-    hi: int
-    defender_clock_used: int
-    challenger_clock_used: int
-    last_move_at: int
-    turn: Party
-    status: GameStatus
-    claim_lo: bytes
-    claim_hi: bytes
-    claim_mid: bytes
-
-    @property
-    def mid(self) -> int:
-        return (self.lo + self.hi) >> 1
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == GameStatus.OPEN
-
-    @property
-    def bisection_done(self) -> bool:
-        """The interval is one step wide: the one-step proof is due (on the challenger's clock)."""
-        return self.hi - self.lo == 1
-
-    def clock_used(self, party: Party, now: int) -> int:
-        used = self.defender_clock_used if party == Party.DEFENDER else self.challenger_clock_used
-        if self.is_open and self.turn == party:
-            used += max(0, now - self.last_move_at)
-        return used
-
-    def clocks_left(self, now: int, duration: int) -> tuple[int, int]:
-        """(defender, challenger) seconds left, as DisputeGame.getClocksLeft."""
-        return (
-            max(0, duration - self.clock_used(Party.DEFENDER, now)),
-            max(0, duration - self.clock_used(Party.CHALLENGER, now)),
-        )
-
-    def is_expired(self, now: int, duration: int) -> bool:
-        """The clock of the party to move has run out (claimTimeout would succeed at `now`)."""
-        return self.is_open and self.clock_used(self.turn, now) > duration
+# -- the game (l1.contracts.Game mirrors DisputeGame.Game) --------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +96,23 @@ class OutputInfo:
     state_root: bytes
     withdrawal_root: bytes
     proposal_id: int
+
+    @classmethod
+    def of(cls, index: int, output: Output) -> OutputInfo:
+        return cls(
+            index=index,
+            output_root=output.output_root,
+            timestamp=output.timestamp,
+            l2_block_number=output.l2_block_number,
+            proposer=output.proposer,
+            bond=output.bond,
+            challenged=output.challenged,
+            challenges=output.challenges,
+            machine_hash=output.machine_hash,
+            state_root=output.state_root,
+            withdrawal_root=output.withdrawal_root,
+            proposal_id=output.proposal_id,
+        )
 
 
 class GameChain(ABC):
@@ -434,6 +364,26 @@ class NodeTraceProvider(TraceProvider):
             if header is None or step is None:
                 return None
             return OwnOutput(block_number, step, header.withdrawal_root, header.hash)
+
+    def compute_step_state(self, block_number: int) -> StepState:
+        """The proposer's compute_step_state: the boundary state of a block it stores whose
+        batch is on L1; LookupError otherwise."""
+        with self.lock:
+            state = self.step_state_at(block_number)
+        if state is None:
+            raise LookupError(f"no boundary state for L2 block {block_number} (not on L1 yet?)")
+        return state
+
+    def tamper(self, start_block: int, block_number: int) -> tuple[StepState, bytes] | None:
+        """The proposer's tamper hook (--fault): the wrong output once, else None."""
+        with self.lock:
+            if not self.fault_pending:
+                return None
+            own = self.own_output(block_number)
+            wrong = self.propose(start_block, block_number)
+            if own is None or wrong is None or wrong == own:
+                return None
+            return wrong.step_state, wrong.withdrawal_root
 
     def propose(self, start_block: int, block_number: int) -> OwnOutput | None:
         """The output the proposer bonds for `block_number`: this node's, except once with a
@@ -923,29 +873,19 @@ class L1GameChain(GameChain):
         wait_timeout: float = 120.0,
     ) -> None:
         self.client = client
-        self.dispute_game = dispute_game
-        self.output_oracle = output_oracle
+        self.game = DisputeGame(client, dispute_game)
+        self.oracle = OutputOracle(client, output_oracle)
         self.sender = sender
         self.address = sender.address if sender is not None else bytes(20)
         self.wait_timeout = wait_timeout
         self._clock_duration: int | None = None
         self._bond: int | None = None
 
-    def _call(self, to: bytes, function: Function, *values: Any) -> Any:
-        result = function.decode_result(self.client.call(to, function.encode(*values)))
-        return result[0] if len(result) == 1 else result
-
-    def _game(self, function: Function, *values: Any) -> Any:
-        return self._call(self.dispute_game, function, *values)
-
-    def _oracle(self, function: Function, *values: Any) -> Any:
-        return self._call(self.output_oracle, function, *values)
-
     def _send(self, data: bytes, value: int = 0) -> L1Receipt:
         if self.sender is None:
             raise RuntimeError("a read-only game client cannot move (no key)")
         return self.sender.send_and_wait(
-            self.dispute_game, data, value=value, timeout=self.wait_timeout
+            self.game.address, data, value=value, timeout=self.wait_timeout
         )
 
     # -- reads -------------------------------------------------------------------------------
@@ -955,142 +895,62 @@ class L1GameChain(GameChain):
 
     def clock_duration(self) -> int:
         if self._clock_duration is None:
-            self._clock_duration = int(self._game(CLOCK_DURATION))
+            self._clock_duration = self.game.clock_duration()
         return self._clock_duration
 
     def game_bond(self) -> int:
         if self._bond is None:
-            self._bond = int(self._game(GAME_BOND))
+            self._bond = self.game.bond()
         return self._bond
 
-    def max_depth(self) -> int:
-        return int(self._game(MAX_DEPTH))
-
     def game_count(self) -> int:
-        return int(self._game(GAME_COUNT))
+        return self.game.game_count()
 
     def get_game(self, game_id: int) -> Game:
-        return decode_game(game_id, self._game(GET_GAME, game_id))
+        return self.game.get_game(game_id)
 
     def output_count(self) -> int:
-        return int(self._oracle(OUTPUT_COUNT))
+        return self.oracle.output_count()
 
     def get_output(self, index: int) -> OutputInfo:
-        return decode_output(index, self._oracle(GET_OUTPUT_V2, index))
+        return OutputInfo.of(index, self.oracle.get_output(index))
 
     def is_finalized(self, index: int) -> bool:
-        return bool(self._oracle(IS_FINALIZED, index))
+        return self.oracle.is_finalized(index)
 
     def start_machine_hash(self, index: int) -> bytes:
-        return bytes(self._oracle(START_MACHINE_HASH, index))
+        return self.oracle.start_machine_hash(index)
 
     def is_output_stored(self, game: Game) -> bool:
-        return int(self._oracle(PROPOSAL_ID_OF, game.output_index)) == game.proposal_id
+        return self.oracle.proposal_id_of(game.output_index) == game.proposal_id
 
     # -- moves -------------------------------------------------------------------------------
 
     def create_game(self, output_index: int) -> tuple[int, int]:
-        receipt = self._send(CREATE_GAME.encode(output_index), value=self.game_bond())
+        receipt = self._send(DisputeGame.encode_create_game(output_index), self.game_bond())
         for entry in receipt.logs:
-            if entry.address == self.dispute_game and entry.topics[0] == GAME_CREATED_TOPIC:
-                return int.from_bytes(entry.topics[1], "big"), receipt.gas_used
+            if entry.address == self.game.address and entry.topics[:1] == (GAME_CREATED_TOPIC,):
+                return decode_game_created(entry).game_id, receipt.gas_used
         raise RuntimeError("createGame was mined without a GameCreated event")
 
     def defend(self, game_id: int, claim: bytes) -> int:
-        return self._send(DEFEND.encode(game_id, claim)).gas_used
+        return self._send(DisputeGame.encode_defend(game_id, claim)).gas_used
 
     def respond(self, game_id: int, agree: bool) -> int:
-        return self._send(RESPOND.encode(game_id, agree)).gas_used
+        return self._send(DisputeGame.encode_respond(game_id, agree)).gas_used
 
     def resolve_with_proof(self, game_id: int, pre: StepState, proof: StepProof) -> int:
-        data = RESOLVE_WITH_PROOF.encode(game_id, step_state_tuple(pre), proof.input, proof.witness)
+        data = DisputeGame.encode_resolve_with_proof(game_id, pre, proof.input, proof.witness)
         return self._send(data).gas_used
 
     def claim_timeout(self, game_id: int) -> int:
-        return self._send(CLAIM_TIMEOUT.encode(game_id)).gas_used
+        return self._send(DisputeGame.encode_claim_timeout(game_id)).gas_used
 
     def cancel_game(self, game_id: int) -> int:
-        return self._send(CANCEL_GAME.encode(game_id)).gas_used
+        return self._send(DisputeGame.encode_cancel_game(game_id)).gas_used
 
     def disprove_withdrawal_root(
         self, output_index: int, words: tuple[int, int], proof: bytes
     ) -> int:
-        data = DISPROVE_WITHDRAWAL_ROOT.encode(output_index, list(words), proof)
+        data = DisputeGame.encode_disprove_withdrawal_root(output_index, words, proof)
         return self._send(data).gas_used
-
-
-def step_state_tuple(state: StepState) -> tuple[Any, ...]:
-    """A StepState as eth-abi encodes the Solidity struct (a 13-tuple)."""
-    return (state.state_root, *state[1:])
-
-
-def decode_game(game_id: int, value: tuple[Any, ...]) -> Game:
-    (
-        challenger,
-        output_index,
-        l2_block_number,
-        defender,
-        proposal_id,
-        lo,
-        hi,
-        defender_clock_used,
-        challenger_clock_used,
-        last_move_at,
-        turn,
-        status,
-        claim_lo,
-        claim_hi,
-        claim_mid,
-    ) = value
-    return Game(
-        game_id=game_id,
-        challenger=_address(challenger),
-        output_index=int(output_index),
-        l2_block_number=int(l2_block_number),
-        defender=_address(defender),
-        proposal_id=int(proposal_id),
-        lo=int(lo),
-        hi=int(hi),
-        defender_clock_used=int(defender_clock_used),
-        challenger_clock_used=int(challenger_clock_used),
-        last_move_at=int(last_move_at),
-        turn=Party(int(turn)),
-        status=GameStatus(int(status)),
-        claim_lo=bytes(claim_lo),
-        claim_hi=bytes(claim_hi),
-        claim_mid=bytes(claim_mid),
-    )
-
-
-def decode_output(index: int, value: tuple[Any, ...]) -> OutputInfo:
-    (
-        output_root,
-        timestamp,
-        l2_block_number,
-        proposer,
-        bond,
-        challenged,
-        challenges,
-        machine_hash,
-        state_root,
-        withdrawal_root,
-        proposal_id,
-    ) = value
-    return OutputInfo(
-        index=index,
-        output_root=bytes(output_root),
-        timestamp=int(timestamp),
-        l2_block_number=int(l2_block_number),
-        proposer=_address(proposer),
-        bond=int(bond),
-        challenged=bool(challenged),
-        challenges=int(challenges),
-        machine_hash=bytes(machine_hash),
-        state_root=bytes(state_root),
-        withdrawal_root=bytes(withdrawal_root),
-        proposal_id=int(proposal_id),
-    )
-
-
-def _address(value: str) -> bytes:
-    return bytes.fromhex(value.removeprefix("0x"))

@@ -12,8 +12,15 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from l1.contracts import IS_FINALIZED, OUTPUT_PROPOSED_TOPIC, decode_output_proposed
+from l1.contracts import (
+    IS_FINALIZED,
+    OUTPUT_PROPOSED_TOPIC,
+    OUTPUTS_DELETED_TOPIC,
+    decode_output_proposed,
+    decode_outputs_deleted,
+)
 from l1.follower import L1Follower
+from l1.rpc import L1RpcError
 from rollup.block import BlockExecution
 from rollup.derivation import Deriver
 from rollup.output import compute_output_root
@@ -92,11 +99,14 @@ class Verifier:
         for check in candidates:
             if check.l2_block_number <= self.node.finalized_number:
                 return
-            (finalized,) = IS_FINALIZED.decode_result(
-                self.follower.client.call(
-                    self.output_oracle, IS_FINALIZED.encode(check.output_index)
+            try:
+                (finalized,) = IS_FINALIZED.decode_result(
+                    self.follower.client.call(
+                        self.output_oracle, IS_FINALIZED.encode(check.output_index)
+                    )
                 )
-            )
+            except L1RpcError:  # deleted since we saw it: the next poll reads the deletion
+                return
             if finalized:
                 self.node.finalized_number = check.l2_block_number
                 return
@@ -121,15 +131,22 @@ class Verifier:
             del self.carriers[number]
 
     def check_outputs(self, from_l1_block: int | None) -> None:
-        """Compare newly seen OutputProposed events, and pending ones, with our own roots."""
+        """Compare newly seen OutputProposed events, and pending ones, with our own roots; forget
+        outputs the OutputOracle deleted (a lost dispute), which are proposed again later."""
         if from_l1_block is not None:
             logs = self.follower.client.get_logs(
                 [self.output_oracle],
-                [[OUTPUT_PROPOSED_TOPIC]],
+                [[OUTPUT_PROPOSED_TOPIC, OUTPUTS_DELETED_TOPIC]],
                 from_l1_block,
                 self.follower.head_number,
             )
             for entry in logs:
+                if entry.topics[0] == OUTPUTS_DELETED_TOPIC:
+                    deleted = decode_outputs_deleted(entry)
+                    for index in [i for i in self.outputs if i >= deleted.new_next_index]:
+                        del self.outputs[index]
+                    log.warning("outputs %d and later were deleted on L1", deleted.new_next_index)
+                    continue
                 event = decode_output_proposed(entry)
                 self.outputs[event.output_index] = OutputCheck(
                     event.output_index, event.l2_block_number, event.output_root, None

@@ -34,6 +34,11 @@ derivation skips the batch as a whole:
   max_priority_fee_per_gas and max_fee_per_gas fields);
 - nothing trails the last block.
 
+The fraud-proof step machine reads a batch piece by piece, at byte offsets into the payload:
+`decompress_batch`, `read_payload_header`, `read_block_header`, `read_transaction` check every rule
+above that one piece can be checked by alone, and contracts/src/prover/BatchReader.sol accepts
+exactly what they accept (see "cursor readers" below).
+
 The encoder refuses (InvalidBatch) whatever the decoder would not give back: contract creation,
 transactions of different chain ids (the one chain id is implied; the caller makes sure it is the
 L2's), s >= 2^255, decreasing timestamps or origins, limits exceeded.

@@ -17,17 +17,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from l1.contracts import Game, GameStatus, Party
 from l1.deploy import Deployment
 from l1.rpc import L1Client
 from l1.sender import L1Sender, L1TransactionFailed
-from prover.dispute import (
-    DisputePlayer,
-    Game,
-    GameStatus,
-    L1GameChain,
-    NodeTraceProvider,
-    Party,
-)
+from prover.dispute import DisputePlayer, L1GameChain, NodeTraceProvider
 
 T = TypeVar("T")
 console = Console()

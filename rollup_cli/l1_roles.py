@@ -12,13 +12,15 @@ from l1.deploy import Deployment, deploy_rollup_contracts
 from l1.follower import L1Follower
 from l1.rpc import L1Client
 from l1.sender import L1Sender
+from prover.dispute import DisputePlayer, L1GameChain, NodeTraceProvider
+from prover.inputs import L1InputReader
 from prover.verifier import Verifier
 from rollup.crypto import compute_private_key_address
 from rollup.genesis import build_genesis, load_default_genesis_document
 from rollup.machine import make_genesis_step_state
 from sequencer.batcher import Batcher
 from sequencer.node import Node
-from sequencer.proposer import Proposer, make_header_step_state
+from sequencer.proposer import Proposer
 from sequencer.settlement import Settlement
 
 # Roles of anvil's dev accounts on the devnet's L1 (the same mnemonic as the L2's dev accounts).
@@ -41,6 +43,8 @@ def start_devnet_l1(
     port: int | None = None,
     finalization_period: int = DEVNET_FINALIZATION_PERIOD,
     submission_interval: int = DEVNET_SUBMISSION_INTERVAL,
+    game_max_depth: int = DEVNET_GAME_MAX_DEPTH,
+    game_clock_duration: int = DEVNET_GAME_CLOCK_DURATION,
 ) -> tuple[Anvil, Deployment]:
     """Start anvil in interval mining and deploy the rollup's contracts on it."""
     if find_missing_artifacts():
@@ -58,8 +62,8 @@ def start_devnet_l1(
             submission_interval=submission_interval,
             finalization_period_seconds=finalization_period,
             bond=DEVNET_BOND,
-            game_max_depth=DEVNET_GAME_MAX_DEPTH,
-            game_clock_duration=DEVNET_GAME_CLOCK_DURATION,
+            game_max_depth=game_max_depth,
+            game_clock_duration=game_clock_duration,
             chain_config=build_genesis(load_default_genesis_document()).config,
             genesis_machine_hash=lambda deployment: compute_genesis_machine_hash(
                 make_devnet_genesis(client, deployment)
@@ -109,6 +113,47 @@ def seed_follower_origin(follower: L1Follower, client: L1Client, deployment: Dep
     follower.head_number = block.number
 
 
+def make_input_reader(l1_url: str, deployment: Deployment) -> L1InputReader:
+    """The step machine's L1 inputs (batches, queue messages) of this deployment."""
+    return L1InputReader(
+        L1Client(l1_url), deployment.batch_inbox, deployment.bridge, deployment.deploy_block_number
+    )
+
+
+def make_trace_provider(
+    node: Node,
+    l1_url: str,
+    deployment: Deployment,
+    fault: str | None = None,
+    beneficiary: bytes = bytes(20),
+) -> NodeTraceProvider:
+    """The node's view for the proposer and a dispute player: its storage and L1's inputs."""
+    return NodeTraceProvider(
+        node.storage,
+        node.config,
+        make_input_reader(l1_url, deployment),
+        fault=fault,
+        beneficiary=beneficiary,
+    )
+
+
+def make_dispute_player(
+    l1_url: str,
+    deployment: Deployment,
+    sender: L1Sender,
+    provider: NodeTraceProvider,
+    *,
+    challenge: bool = False,
+    defend: bool = False,
+) -> DisputePlayer | None:
+    """A player of the deployment's dispute games; None if the deployment has no DisputeGame."""
+    if deployment.dispute_game == bytes(20):
+        return None
+    chain = L1GameChain(L1Client(l1_url), deployment.dispute_game, deployment.output_oracle, sender)
+    name = "challenger" if challenge else "defender"
+    return DisputePlayer(chain, provider, challenge=challenge, defend=defend, name=name)
+
+
 def attach_settlement(
     node: Node,
     l1_url: str,
@@ -116,8 +161,13 @@ def attach_settlement(
     batcher_key: bytes,
     proposer_key: bytes | None,
     batch_interval: float = 1.0,
+    *,
+    defend: bool = True,
+    fault: str | None = None,
 ) -> Settlement:
-    """Give a sequencer node its L1 origin source, batcher and proposer."""
+    """Give a sequencer node its L1 origin source, batcher and proposer, and (with `defend`) the
+    defender of the proposer's outputs. `fault` (TESTING ONLY, prover.faults) makes the proposer
+    bond one wrong output, which the defender then defends."""
     client = L1Client(l1_url)
     follower = make_follower(client, deployment, SEQUENCER_L1_CONFIRMATIONS)
     seed_follower_origin(follower, client, deployment)
@@ -130,20 +180,26 @@ def attach_settlement(
         node.config.chain_id,
         interval=batch_interval,
     )
-    proposer = (
-        Proposer(
-            node.storage,
-            L1Sender(L1Client(l1_url), proposer_key),
-            deployment.output_oracle,
-            # Stand-in: the header's fields with zero cursors. To be replaced by the machine's
-            # boundary state (rollup.machine.compute_boundary_state), without which a dispute
-            # game over our outputs cannot be defended.
-            compute_step_state=make_header_step_state(node.storage),
-        )
-        if proposer_key is not None
+    if proposer_key is None:
+        return Settlement(node, follower, batcher, None, threading.Event())
+    # One sender for the proposer and the defender: they share the key's nonces.
+    proposer_sender = L1Sender(L1Client(l1_url), proposer_key)
+    provider = make_trace_provider(
+        node, l1_url, deployment, fault=fault, beneficiary=proposer_sender.address
+    )
+    proposer = Proposer(
+        node.storage,
+        proposer_sender,
+        deployment.output_oracle,
+        compute_step_state=provider.compute_step_state,
+        tamper=provider.tamper if fault is not None else None,
+    )
+    dispute = (
+        make_dispute_player(l1_url, deployment, proposer_sender, provider, defend=True)
+        if defend
         else None
     )
-    return Settlement(node, follower, batcher, proposer, threading.Event())
+    return Settlement(node, follower, batcher, proposer, threading.Event(), dispute=dispute)
 
 
 def attach_verifier(node: Node, l1_url: str, deployment: Deployment) -> Verifier:
@@ -153,3 +209,16 @@ def attach_verifier(node: Node, l1_url: str, deployment: Deployment) -> Verifier
     seed_follower_origin(follower, client, deployment)
     node.follower = follower
     return Verifier(node, follower, deployment.output_oracle)
+
+
+def attach_challenger(
+    node: Node, l1_url: str, deployment: Deployment, challenger_key: bytes
+) -> DisputePlayer | None:
+    """The verifier's challenger: disputes every output that differs from the node's own, with
+    `challenger_key` paying the bonds. None if the deployment has no DisputeGame."""
+    provider = make_trace_provider(node, l1_url, deployment)
+    sender = L1Sender(L1Client(l1_url), challenger_key)
+    player = make_dispute_player(l1_url, deployment, sender, provider, challenge=True)
+    if player is not None:
+        node.l1_stats = lambda: {"disputes": player.get_stats()}
+    return player

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from rollup import addresses
 from rollup.genesis import InvalidGenesis, build_genesis, load_default_genesis_document
-from rollup_cli import bridge_commands
+from rollup_cli import bridge_commands, challenge_commands
 
 app = typer.Typer(
     help="Operate the DeFi optimistic rollup: devnet, sequencer, status, bench.",
@@ -116,6 +116,20 @@ def parse_address_option(value: str, option: str) -> bytes:
 read_deployment = bridge_commands.read_deployment
 
 
+def check_fault(fault: str, proposing: bool) -> None:
+    """Validate --fault and print the loud warning it deserves."""
+    from prover.faults import FAULT_KINDS
+
+    if fault not in FAULT_KINDS:
+        fail(f"--fault must be one of {', '.join(FAULT_KINDS)}")
+    if not proposing:
+        fail("--fault needs a proposer (--l1-rpc, --deployment and --proposer-key)")
+    banner = f" TESTING ONLY: --fault {fault}: THIS SEQUENCER WILL PROPOSE A WRONG OUTPUT "
+    console.print(f"[bold white on red]{'!' * len(banner)}[/bold white on red]")
+    console.print(f"[bold white on red]{banner}[/bold white on red]")
+    console.print(f"[bold white on red]{'!' * len(banner)}[/bold white on red]")
+
+
 L1Rpc = Annotated[str | None, typer.Option(help="L1 JSON-RPC URL; enables batches and outputs.")]
 DeploymentFile = Annotated[
     Path | None,
@@ -155,6 +169,16 @@ def sequencer(
         list[str] | None,
         typer.Option(help="TESTING ONLY: silently ignore transactions from this L2 address."),
     ] = None,
+    defend: Annotated[
+        bool, typer.Option(help="Defend our outputs in dispute games (with --proposer-key).")
+    ] = True,
+    fault: Annotated[
+        str | None,
+        typer.Option(
+            help="TESTING ONLY: propose one wrong output (wrong-balance, skipped-tx, "
+            "wrong-interest, forged-signature, invalid-liquidation, wrong-withdrawal-root)."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start a sequencer: JSON-RPC endpoint, mempool and block builder, resuming from disk.
@@ -167,6 +191,8 @@ def sequencer(
         fail("--l1-rpc and --deployment go together")
     if l1_rpc is not None and batcher_key is None:
         fail("--batcher-key is required with --l1-rpc")
+    if fault is not None:
+        check_fault(fault, proposer_key is not None and l1_rpc is not None)
     document = read_genesis_file(genesis) if genesis is not None else None
     node = open_node(data_dir, db_url, document, recovery_workers)
     for address in censor or []:
@@ -184,6 +210,8 @@ def sequencer(
                 parse_key(batcher_key, "--batcher-key"),
                 parse_key(proposer_key, "--proposer-key") if proposer_key else None,
                 batch_interval,
+                defend=defend,
+                fault=fault,
             )
         )
     from sequencer.service import serve
@@ -204,20 +232,40 @@ def verifier(
     db_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: SQLite).")] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = LOCALHOST,
     port: Port = 8546,
+    challenger_key: Annotated[
+        str | None,
+        typer.Option(
+            help="L1 key that disputes wrong outputs (pays game bonds); omit to only watch."
+        ),
+    ] = None,
+    challenge: Annotated[
+        bool, typer.Option(help="Dispute outputs that differ from ours (with --challenger-key).")
+    ] = True,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
-    """Start a verifier: derive the L2 chain from L1 alone, check output roots, serve reads."""
+    """Start a verifier: derive the L2 chain from L1 alone, check output roots, serve reads; with
+    --challenger-key, dispute every wrong output on L1 (open a game, bisect, prove the step)."""
     configure_logging(verbose)
     document = read_genesis_file(genesis)
     node = open_node(data_dir, db_url, document, 0)
-    from rollup_cli.l1_roles import attach_verifier
+    from rollup_cli.l1_roles import attach_challenger, attach_verifier
     from sequencer.service import serve
 
-    replica = attach_verifier(node, l1_rpc, read_deployment(deployment))
+    contracts = read_deployment(deployment)
+    workers: list[Any] = [attach_verifier(node, l1_rpc, contracts)]
+    if challenge and challenger_key is not None:
+        player = attach_challenger(
+            node, l1_rpc, contracts, parse_key(challenger_key, "--challenger-key")
+        )
+        if player is None:
+            console.print("[yellow]the deployment has no DisputeGame: not challenging[/yellow]")
+        else:
+            workers.append(player)
     console.print(
         f"verifier: chain {node.config.chain_id}, JSON-RPC http://{host}:{port}, L1 {l1_rpc}"
+        + (", challenging wrong outputs" if len(workers) > 1 else "")
     )
-    asyncio.run(serve(node, host, port, None, [replica]))
+    asyncio.run(serve(node, host, port, None, workers))
 
 
 @app.command()
@@ -242,10 +290,15 @@ def devnet(
         bool, typer.Option(help="Only the L2 node: no anvil, batches or verifier.")
     ] = False,
     recovery_workers: RecoveryWorkers = 1,
+    fault: Annotated[
+        str | None,
+        typer.Option(help="TESTING ONLY: the sequencer proposes one wrong output (see sequencer)."),
+    ] = None,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start the local network: anvil (L1) with the rollup's contracts, the sequencer with its
-    batcher and proposer, and a verifier; print endpoints and the funded dev accounts.
+    batcher, proposer and defender, and a verifier that challenges wrong outputs; print endpoints
+    and the funded dev accounts.
 
     Every run starts a fresh chain (anvil keeps no state) in --data-dir.
     """
@@ -256,6 +309,8 @@ def devnet(
     from rollup_cli.devkeys import LIQUIDITY_ACCOUNT_INDEX, ORACLE_ACCOUNT_INDEX, derive_dev_keys
 
     configure_logging(verbose)
+    if fault is not None:
+        check_fault(fault, not standalone)
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
@@ -270,6 +325,7 @@ def devnet(
     else:
         from rollup_cli.l1_roles import (
             L1_BATCHER_KEY,
+            L1_CHALLENGER_KEY,
             L1_PROPOSER_KEY,
             make_devnet_genesis,
             start_devnet_l1,
@@ -288,7 +344,9 @@ def devnet(
             from rollup_cli.l1_roles import attach_settlement
 
             workers.append(
-                attach_settlement(node, anvil.url, deployment, L1_BATCHER_KEY, L1_PROPOSER_KEY)
+                attach_settlement(
+                    node, anvil.url, deployment, L1_BATCHER_KEY, L1_PROPOSER_KEY, fault=fault
+                )
             )
             verifier_log = (data_dir / "verifier.log").open("wb")
             verifier_process = subprocess.Popen(
@@ -307,6 +365,8 @@ def devnet(
                     str(deployment_path),
                     "--port",
                     str(verifier_port),
+                    "--challenger-key",
+                    "0x" + L1_CHALLENGER_KEY.hex(),
                 ],
                 stdout=verifier_log,
                 stderr=subprocess.STDOUT,
@@ -414,7 +474,7 @@ def status(
     if sync.get("head_l1"):
         table.add_row("L1 head", str(sync["head_l1"]["number"]))
     stats = sync.get("l1") or {}
-    if stats:
+    if stats.get("batches_posted") is not None:
         table.add_row(
             "batches posted / bytes / gas",
             f"{stats['batches_posted']} / {stats['batch_bytes']} / {stats['batch_gas']}",
@@ -429,6 +489,19 @@ def status(
         table.add_row(
             "outputs proposed / gas", f"{stats['outputs_proposed']} / {stats['output_gas']}"
         )
+    disputes = stats.get("disputes")
+    if disputes is not None:
+        games = disputes.get("open_games", [])
+        table.add_row("open dispute games", str(len(games)))
+        for game in games:
+            table.add_row(
+                f"  game {game['id']}",
+                f"output {game['output']}, positions {game['lo']}..{game['hi']}, "
+                f"{game['turn']} to move, clocks D {game['defender_clock_left']} s / "
+                f"C {game['challenger_clock_left']} s",
+            )
+        for kind, count in sorted(disputes.get("moves", {}).items()):
+            table.add_row(f"  {kind} moves / avg gas", f"{count} / {disputes['move_gas'][kind]}")
     console.print(table)
 
 
@@ -499,6 +572,7 @@ def bench(
 app.command()(bridge_commands.deploy)
 app.command()(bridge_commands.deposit)
 app.add_typer(bridge_commands.withdraw_app, name="withdraw")
+app.add_typer(challenge_commands.challenge_app, name="challenge")
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate the vectors the one-step prover's forge tests check Solidity against Python with.
 
-contracts/test/vectors/batch_reader.json (read by contracts/test/prover/BatchReader.t.sol): every
+contracts/vectors/batch_reader.json (read by contracts/test/prover/BatchReader.t.sol): every
 expectation in it is what rollup.batch's cursor readers (decompress_batch, read_payload_header,
 read_block_header, read_transaction) and rollup.transaction (decode_transaction,
 compute_signing_hash, recover_sender) return on the same bytes, so the forge test checks that
@@ -21,12 +21,14 @@ Decoded values are compared as ABI encodings: a transaction as `abi.encode(Batch
 a header as `abi.encode(BatchReader.PayloadHeader)`, a block header as
 `abi.encode(timestampDelta, originDelta, txCount, next)`.
 
-contracts/test/vectors/batch_reader_full.json: a batch of ETH transfers as close to
+contracts/vectors/batch_reader_large.json: a batch of ETH transfers as close to
 MAX_BATCH_BYTES as pack_batch fills it, the transaction count and a digest of the walk
 (keccak chain over offset, signing hash, sender of every transaction), for the walk and gas
-tests; and a decompression bomb that decodes (a batch of one transaction whose data fills the
-payload to MAX_PAYLOAD_BYTES). It is a separate file because forge copies the whole JSON document
-into EVM memory on every parse call.
+tests; a decompression bomb that decodes (a batch of one transaction whose data fills the
+payload to MAX_PAYLOAD_BYTES); and the `decompressCases` and `rawTxCases` whose input is over
+LARGE_CASE_BYTES (batches of MAX_BATCH_BYTES, payloads of MAX_PAYLOAD_BYTES, transactions of
+MAX_TRANSACTION_SIZE). It is a separate file because forge copies the whole JSON document into EVM
+memory on every parse call.
 
 Everything is deterministic (seeded RNG, RFC 6979 signatures). Usage, from the repository root
 with the venv active:
@@ -45,7 +47,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
@@ -85,7 +87,7 @@ from rollup.transaction import (  # noqa: E402
     sign_transaction,
 )
 
-VECTORS_DIR = REPO_ROOT / "contracts" / "test" / "vectors"
+VECTORS_DIR = REPO_ROOT / "contracts" / "vectors"
 BATCH_READER_PATH = VECTORS_DIR / "batch_reader.json"
 BATCH_READER_LARGE_PATH = VECTORS_DIR / "batch_reader_large.json"
 
@@ -216,16 +218,33 @@ def real_batches(rng: random.Random) -> list[tuple[str, int, Batch]]:
         _block(
             2,
             _tx(TX_TYPE_DYNAMIC_FEE, 0, a[0], value=10**18),
-            _tx(TX_TYPE_ACCESS_LIST, 7, a[1], key=1, fee=3 * 10**9, data=bytes(range(60)),
-                access_list=access_list, gas=90_000),
+            _tx(
+                TX_TYPE_ACCESS_LIST,
+                7,
+                a[1],
+                key=1,
+                fee=3 * 10**9,
+                data=bytes(range(60)),
+                access_list=access_list,
+                gas=90_000,
+            ),
             _tx(TX_TYPE_LEGACY, 1, a[0], fee=10**9, data=b"\x7f", value=5),
             _tx(TX_TYPE_DYNAMIC_FEE, 2, a[2], data=b"\x80", value=0x80, gas=0x7F),
         ),
         _block(5, origin=1),
         _block(
             6,
-            _tx(TX_TYPE_DYNAMIC_FEE, 2**64, a[1], key=2, tip=UINT256_MAX, fee=UINT256_MAX,
-                gas=UINT256_MAX, value=UINT256_MAX, data=rng.randbytes(1000)),
+            _tx(
+                TX_TYPE_DYNAMIC_FEE,
+                2**64,
+                a[1],
+                key=2,
+                tip=UINT256_MAX,
+                fee=UINT256_MAX,
+                gas=UINT256_MAX,
+                value=UINT256_MAX,
+                data=rng.randbytes(1000),
+            ),
             _tx(TX_TYPE_ACCESS_LIST, 0, a[3], key=3, fee=0, gas=0, access_list=()),
             _tx(TX_TYPE_LEGACY, UINT256_MAX, ZERO_ADDRESS, key=4, fee=UINT256_MAX, value=1),
             origin=3,
@@ -233,15 +252,21 @@ def real_batches(rng: random.Random) -> list[tuple[str, int, Batch]]:
     )
     transfers = []
     nonces = [0] * len(KEYS)
-    for i in range(24):
+    for _ in range(24):
         key = rng.randrange(len(KEYS))
         tx_type = rng.choice((TX_TYPE_LEGACY, TX_TYPE_ACCESS_LIST, TX_TYPE_DYNAMIC_FEE))
         transfers.append(
-            _tx(tx_type, nonces[key], a[rng.randrange(5)], key=key, value=rng.randrange(10**19),
-                fee=rng.randrange(10**8, 10**11), tip=rng.randrange(10**9))
+            _tx(
+                tx_type,
+                nonces[key],
+                a[rng.randrange(5)],
+                key=key,
+                value=rng.randrange(10**19),
+                fee=rng.randrange(10**8, 10**11),
+                tip=rng.randrange(10**9),
+            )
         )
         nonces[key] += 1
-        del i
     many_blocks = _batch(
         *(
             _block(1 + 2 * n, *transfers[4 * n : 4 * n + rng.randrange(5)], origin=n // 2)
@@ -254,9 +279,17 @@ def real_batches(rng: random.Random) -> list[tuple[str, int, Batch]]:
     big = _batch(
         _block(
             1,
-            _tx(TX_TYPE_ACCESS_LIST, 3, a[4], key=5, data=rng.randbytes(5000), gas=10**6,
-                access_list=tuple((a[i], tuple(_key(10 * i + k) for k in range(3)))
-                                  for i in range(10))),
+            _tx(
+                TX_TYPE_ACCESS_LIST,
+                3,
+                a[4],
+                key=5,
+                data=rng.randbytes(5000),
+                gas=10**6,
+                access_list=tuple(
+                    (a[i], tuple(_key(10 * i + k) for k in range(3))) for i in range(10)
+                ),
+            ),
             _tx(TX_TYPE_DYNAMIC_FEE, 4, a[5], key=5, data=rng.randbytes(55)),
             _tx(TX_TYPE_DYNAMIC_FEE, 5, a[5], key=5, data=rng.randbytes(56)),
             _tx(TX_TYPE_LEGACY, 6, a[6], key=5, data=rng.randbytes(300), fee=7),
@@ -266,8 +299,11 @@ def real_batches(rng: random.Random) -> list[tuple[str, int, Batch]]:
     )
     big_chain = 2**64 + 5  # EIP-155 v of 9 bytes
     other_chain = _batch(
-        _block(1, _tx(TX_TYPE_LEGACY, 0, a[7], chain_id=big_chain, fee=1, value=2),
-               _tx(TX_TYPE_DYNAMIC_FEE, 1, a[7], chain_id=big_chain, tip=0, fee=0)),
+        _block(
+            1,
+            _tx(TX_TYPE_LEGACY, 0, a[7], chain_id=big_chain, fee=1, value=2),
+            _tx(TX_TYPE_DYNAMIC_FEE, 1, a[7], chain_id=big_chain, tip=0, fee=0),
+        ),
     )
     good = _tx(TX_TYPE_DYNAMIC_FEE, 9, a[10], key=6, value=3)
     bad_signatures = _batch(
@@ -325,8 +361,8 @@ def walk(payload: bytes, chain_id: int) -> tuple[PayloadHeader, list[Any], list[
 
 def batches_section(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     batches: dict[str, list[Any]] = {
-        k: [] for k in ("labels", "data", "payloads", "chainIds", "headers", "blockCounts",
-                        "txCounts")
+        k: []
+        for k in ("labels", "data", "payloads", "chainIds", "headers", "blockCounts", "txCounts")
     }
     blocks: dict[str, list[Any]] = {k: [] for k in ("offsets", "encoded")}
     txs: dict[str, list[Any]] = {
@@ -473,7 +509,10 @@ def header_cases(rng: random.Random) -> list[tuple[str, bytes]]:
         ("two zero addresses", _head(dictionary=[ZERO_ADDRESS, ZERO_ADDRESS])),
         ("300 distinct entries", _head(dictionary=many)),
         ("300 entries, last repeats the first", _head(dictionary=[*many[:299], many[0]])),
-        ("300 entries, two adjacent equal", _head(dictionary=[*many[:150], many[149], *many[151:]])),
+        (
+            "300 entries, two adjacent equal",
+            _head(dictionary=[*many[:150], many[149], *many[151:]]),
+        ),
         ("dictionary cut short", _head(dictionary=many[:3])[:-1]),
         (
             "dictionary count MAX_BATCH_TRANSACTIONS + 1",
@@ -502,7 +541,11 @@ def block_cases() -> list[tuple[str, bytes, int]]:
         ("delta 2^64", head + varint(2**64) + b"\x00\x00", at),
         ("origin delta 2^64 - 1", head + b"\x00" + varint(2**64 - 1) + b"\x00", at),
         ("non-canonical origin", head + b"\x00\x80\x00\x00", at),
-        ("tx count MAX_BATCH_TRANSACTIONS", head + b"\x00\x00" + varint(MAX_BATCH_TRANSACTIONS), at),
+        (
+            "tx count MAX_BATCH_TRANSACTIONS",
+            head + b"\x00\x00" + varint(MAX_BATCH_TRANSACTIONS),
+            at,
+        ),
         (
             "tx count MAX_BATCH_TRANSACTIONS + 1",
             head + b"\x00\x00" + varint(MAX_BATCH_TRANSACTIONS + 1),
@@ -519,7 +562,9 @@ def tx_cases(rng: random.Random) -> list[tuple[str, bytes, int, tuple[bytes, ...
     head = _head(dictionary=dictionary) + b"\x00\x00\x01"
     at = len(head)
 
-    def case(label: str, body: bytes, offset: int = at) -> tuple[str, bytes, int, tuple[bytes, ...], int]:
+    def case(
+        label: str, body: bytes, offset: int = at
+    ) -> tuple[str, bytes, int, tuple[bytes, ...], int]:
         return label, head + body, offset, dictionary, CHAIN_ID
 
     cases = [
@@ -554,12 +599,18 @@ def tx_cases(rng: random.Random) -> list[tuple[str, bytes, int, tuple[bytes, ...
             "access list of 2",
             _raw_tx(access_list=b"\x02" + _address(7) + b"\x01" + _key(1) + _address(8) + b"\x00"),
         ),
-        case("access list count past the end", _raw_tx(access_list=b"\x05" + _address(7) + b"\x00")),
+        case(
+            "access list count past the end", _raw_tx(access_list=b"\x05" + _address(7) + b"\x00")
+        ),
         case("access list count 2^64 - 1", _raw_tx(access_list=varint(2**64 - 1))),
         case("access list count 2^64", _raw_tx(access_list=varint(2**64))),
-        case("access list count 3, 3 × 21 bytes before the signature",
-             _raw_tx(access_list=b"\x03" + (_address(7) + b"\x00") * 3)),
-        case("key count past the end", _raw_tx(access_list=b"\x01" + _address(7) + b"\x03" + _key(1))),
+        case(
+            "access list count 3, 3 × 21 bytes before the signature",
+            _raw_tx(access_list=b"\x03" + (_address(7) + b"\x00") * 3),
+        ),
+        case(
+            "key count past the end", _raw_tx(access_list=b"\x01" + _address(7) + b"\x03" + _key(1))
+        ),
         case("key count 2^64 - 1", _raw_tx(access_list=b"\x01" + _address(7) + varint(2**64 - 1))),
         case("legacy never has an access list", _raw_tx(tx_type=0, fees=b"\x02\x02") + b"\x00"),
         case("y parity bit set", _raw_tx(signature=b"\x01" * 32 + b"\x82" + b"\x02" * 31)),
@@ -572,8 +623,16 @@ def tx_cases(rng: random.Random) -> list[tuple[str, bytes, int, tuple[bytes, ...
         ("chain id 2^256 - 1", head + _raw_tx(), at, dictionary, UINT256_MAX),
     ]
     # Mutations of a real transaction: every truncation of one, and random byte changes.
-    tx = _tx(TX_TYPE_ACCESS_LIST, 300, dictionary[1], key=2, fee=10**9, value=10**18,
-             data=rng.randbytes(40), access_list=((_address(9), (_key(5),)),))
+    tx = _tx(
+        TX_TYPE_ACCESS_LIST,
+        300,
+        dictionary[1],
+        key=2,
+        fee=10**9,
+        value=10**18,
+        data=rng.randbytes(40),
+        access_list=((_address(9), (_key(5),)),),
+    )
     payload = encode_payload(_batch(_block(1, _tx(2, 1, dictionary[0]), tx)))
     real = read_payload_header(payload)
     first_tx = real.body_offset + 3
@@ -598,24 +657,49 @@ def raw_tx_cases(rng: random.Random) -> list[tuple[str, bytes]]:
     a = _address(3)
     typed = [
         _tx(TX_TYPE_DYNAMIC_FEE, 5, a, value=7, data=b"\x01\x02"),
-        _tx(TX_TYPE_ACCESS_LIST, 6, a, key=1, fee=10**9,
-            access_list=((a, (_key(1), _key(2))), (ZERO_ADDRESS, ()))),
+        _tx(
+            TX_TYPE_ACCESS_LIST,
+            6,
+            a,
+            key=1,
+            fee=10**9,
+            access_list=((a, (_key(1), _key(2))), (ZERO_ADDRESS, ())),
+        ),
         _tx(TX_TYPE_LEGACY, 7, a, key=2, fee=10**9, value=10**18),
         _tx(TX_TYPE_LEGACY, 8, None, key=2, fee=10**9, data=rng.randbytes(200)),
         _tx(TX_TYPE_DYNAMIC_FEE, 9, None, key=3, data=b"\x60\x00"),
         _tx(TX_TYPE_ACCESS_LIST, 10, None, key=3, fee=1),
         _tx(TX_TYPE_LEGACY, 0, a, key=4, fee=1, chain_id=2**200),
         _tx(TX_TYPE_LEGACY, 0, a, key=4, fee=1, chain_id=0),
-        _tx(TX_TYPE_DYNAMIC_FEE, UINT256_MAX, a, key=5, tip=UINT256_MAX, fee=0,
-            gas=UINT256_MAX, value=UINT256_MAX, data=b"\x7f", chain_id=UINT256_MAX),
-        _tx(TX_TYPE_DYNAMIC_FEE, 0, a, key=6, data=b"\x80" * 56,
-            access_list=tuple((_address(i), tuple(_key(i * 5 + k) for k in range(i % 3)))
-                              for i in range(8))),
+        _tx(
+            TX_TYPE_DYNAMIC_FEE,
+            UINT256_MAX,
+            a,
+            key=5,
+            tip=UINT256_MAX,
+            fee=0,
+            gas=UINT256_MAX,
+            value=UINT256_MAX,
+            data=b"\x7f",
+            chain_id=UINT256_MAX,
+        ),
+        _tx(
+            TX_TYPE_DYNAMIC_FEE,
+            0,
+            a,
+            key=6,
+            data=b"\x80" * 56,
+            access_list=tuple(
+                (_address(i), tuple(_key(i * 5 + k) for k in range(i % 3))) for i in range(8)
+            ),
+        ),
         _tx(TX_TYPE_DYNAMIC_FEE, 1, a, key=6, data=rng.randbytes(70_000)),
     ]
     cases: list[tuple[str, bytes]] = [
-        (f"valid {i} (type {tx.tx_type}{', create' if tx.to is None else ''})",
-         encode_transaction(tx))
+        (
+            f"valid {i} (type {tx.tx_type}{', create' if tx.to is None else ''})",
+            encode_transaction(tx),
+        )
         for i, tx in enumerate(typed)
     ]
     legacy = encode_transaction(typed[2])
@@ -629,21 +713,43 @@ def raw_tx_cases(rng: random.Random) -> list[tuple[str, bytes]]:
 
     def legacy_fields(**changes: Any) -> list[Any]:
         v = (CHAIN_ID * 2 + 35).to_bytes(2, "big")
-        fields: list[Any] = [b"\x07", b"\x3b\x9a\xca\x00", b"\x52\x08", a, b"", b"", v,
-                             b"\x01" * 32, b"\x02" * 32]
+        fields: list[Any] = [
+            b"\x07",
+            b"\x3b\x9a\xca\x00",
+            b"\x52\x08",
+            a,
+            b"",
+            b"",
+            v,
+            b"\x01" * 32,
+            b"\x02" * 32,
+        ]
         for index, value in changes.items():
             fields[int(index[1:])] = value
         return fields
 
     def dynamic_fields(**changes: Any) -> list[Any]:
-        fields: list[Any] = [(CHAIN_ID).to_bytes(2, "big"), b"\x05", b"\x01", b"\x02", b"\x52\x08",
-                             a, b"\x07", b"", [], b"", b"\x01" * 32, b"\x02" * 32]
+        fields: list[Any] = [
+            (CHAIN_ID).to_bytes(2, "big"),
+            b"\x05",
+            b"\x01",
+            b"\x02",
+            b"\x52\x08",
+            a,
+            b"\x07",
+            b"",
+            [],
+            b"",
+            b"\x01" * 32,
+            b"\x02" * 32,
+        ]
         for index, value in changes.items():
             fields[int(index[1:])] = value
         return fields
 
     def typed_raw(fields: list[Any], tx_type: int = 2) -> bytes:
-        return bytes((tx_type,)) + rlp_encode(fields)
+        body: bytes = rlp_encode(fields)
+        return bytes((tx_type,)) + body
 
     cases += [
         ("crafted legacy", rlp_encode(legacy_fields())),
@@ -678,7 +784,10 @@ def raw_tx_cases(rng: random.Random) -> list[tuple[str, bytes]]:
         ("legacy, r 33 bytes", rlp_encode(legacy_fields(f7=b"\x01" * 33))),
         ("legacy, r 32 bytes leading zero", rlp_encode(legacy_fields(f7=b"\x00" + b"\x01" * 31))),
         ("legacy, r 0", rlp_encode(legacy_fields(f7=b""))),
-        ("legacy, single byte 0x05 as 0x81 0x05", _replace_once(rlp_encode(legacy_fields(f1=b"\x05")), b"\x05", b"\x81\x05")),
+        (
+            "legacy, single byte 0x05 as 0x81 0x05",
+            _replace_once(rlp_encode(legacy_fields(f1=b"\x05")), b"\x05", b"\x81\x05"),
+        ),
         ("dynamic, y parity 2", typed_raw(dynamic_fields(f9=b"\x02"))),
         ("dynamic, y parity 1", typed_raw(dynamic_fields(f9=b"\x01"))),
         ("dynamic, y parity 0 as 0x00", typed_raw(dynamic_fields(f9=b"\x00"))),
@@ -686,7 +795,10 @@ def raw_tx_cases(rng: random.Random) -> list[tuple[str, bytes]]:
         ("dynamic, 11 fields", typed_raw(dynamic_fields()[:11])),
         ("dynamic, 13 fields", typed_raw([*dynamic_fields(), b""])),
         ("access list type with 12 fields", typed_raw(dynamic_fields(), 1)),
-        ("access list type with 11 fields", typed_raw(dynamic_fields()[:2] + dynamic_fields()[3:], 1)),
+        (
+            "access list type with 11 fields",
+            typed_raw(dynamic_fields()[:2] + dynamic_fields()[3:], 1),
+        ),
         ("dynamic, access list as a string", typed_raw(dynamic_fields(f8=b""))),
         ("dynamic, entry as a string", typed_raw(dynamic_fields(f8=[a]))),
         ("dynamic, entry of 1 item", typed_raw(dynamic_fields(f8=[[a]]))),
@@ -698,17 +810,35 @@ def raw_tx_cases(rng: random.Random) -> list[tuple[str, bytes]]:
         ("dynamic, key 33 bytes", typed_raw(dynamic_fields(f8=[[a, [bytes(33)]]]))),
         ("dynamic, key as a list", typed_raw(dynamic_fields(f8=[[a, [[]]]]))),
         ("dynamic, key zero", typed_raw(dynamic_fields(f8=[[a, [bytes(32)]]]))),
-        ("dynamic, two keys and a short one",
-         typed_raw(dynamic_fields(f8=[[a, [bytes(32), b"\x01" * 32, b"\x05"]]]))),
+        (
+            "dynamic, two keys and a short one",
+            typed_raw(dynamic_fields(f8=[[a, [bytes(32), b"\x01" * 32, b"\x05"]]])),
+        ),
         ("dynamic, two entries", typed_raw(dynamic_fields(f8=[[a, [bytes(32)]], [a, []]]))),
         ("dynamic, empty to (create)", typed_raw(dynamic_fields(f5=b""))),
-        ("dynamic, long list form for a short list", b"\x02\xf8" + bytes([len(rlp_encode(dynamic_fields())) - 1]) + rlp_encode(dynamic_fields())[1:]),
-        ("dynamic, long length with a leading zero", b"\x02\xf9\x00" + rlp_encode(dynamic_fields())[1:]),
+        (
+            "dynamic, long list form for a short list",
+            b"\x02\xf8"
+            + bytes([len(rlp_encode(dynamic_fields())) - 1])
+            + rlp_encode(dynamic_fields())[1:],
+        ),
+        (
+            "dynamic, long length with a leading zero",
+            b"\x02\xf9\x00" + rlp_encode(dynamic_fields())[1:],
+        ),
         ("dynamic, data 56 bytes", typed_raw(dynamic_fields(f7=bytes(56)))),
-        ("dynamic, data 55 bytes in long form",
-         _replace_once(typed_raw(dynamic_fields(f7=b"\x11" * 55)), b"\xb7" + b"\x11" * 55, b"\xb8\x37" + b"\x11" * 55)),
-        ("dynamic, data 1 byte 0x7f in short form",
-         _replace_once(typed_raw(dynamic_fields(f7=b"\x7f")), b"\x7f", b"\x81\x7f")),
+        (
+            "dynamic, data 55 bytes in long form",
+            _replace_once(
+                typed_raw(dynamic_fields(f7=b"\x11" * 55)),
+                b"\xb7" + b"\x11" * 55,
+                b"\xb8\x37" + b"\x11" * 55,
+            ),
+        ),
+        (
+            "dynamic, data 1 byte 0x7f in short form",
+            _replace_once(typed_raw(dynamic_fields(f7=b"\x7f")), b"\x7f", b"\x81\x7f"),
+        ),
         ("dynamic, data 1 byte 0x80", typed_raw(dynamic_fields(f7=b"\x80"))),
         ("long string length 2^64 - 1", b"\x02\xbf" + b"\xff" * 8),
         ("long list length cut short", b"\x02\xfa\x01"),
@@ -722,8 +852,9 @@ def raw_tx_cases(rng: random.Random) -> list[tuple[str, bytes]]:
         action = n % 3
         position = rng.randrange(len(raw))
         if action == 0:
-            raw[position] = rng.choice((0x00, 0x7F, 0x80, 0x81, 0xB7, 0xB8, 0xC0, 0xF7, 0xF8,
-                                        0xFF, rng.randrange(256)))
+            raw[position] = rng.choice(
+                (0x00, 0x7F, 0x80, 0x81, 0xB7, 0xB8, 0xC0, 0xF7, 0xF8, 0xFF, rng.randrange(256))
+            )
         elif action == 1:
             raw[position:position] = bytes([rng.randrange(256)])
         else:
@@ -750,9 +881,10 @@ def _sized_raw(size: int) -> bytes:
 # --- sections -------------------------------------------------------------------------------------
 
 
-def _verdict(function: Callable[[], Any]) -> tuple[bool, Any]:
+def _verdict(function: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """(True, function(*args)), or (False, None) if it raises InvalidBatch/InvalidTransaction."""
     try:
-        return True, function()
+        return True, function(*args)
     except (InvalidBatch, InvalidTransaction):
         return False, None
 
@@ -779,51 +911,84 @@ def _word(value: int) -> str:
 def decompress_section(valid: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     small, large = _sections(("labels", "data", "ok", "payloadHashes"))
     for label, data in decompress_cases(valid):
-        ok, payload = _verdict(lambda data=data: decompress_batch(data))
-        _add(small, large, len(data), labels=label, data=hexed(data), ok=ok,
-             payloadHashes=hexed(keccak256(payload) if ok else bytes(32)))
+        ok, payload = _verdict(decompress_batch, data)
+        _add(
+            small,
+            large,
+            len(data),
+            labels=label,
+            data=hexed(data),
+            ok=ok,
+            payloadHashes=hexed(keccak256(payload) if ok else bytes(32)),
+        )
     return small, large
 
 
 def header_section(rng: random.Random) -> dict[str, Any]:
     section, _ = _sections(("labels", "payloads", "ok", "encoded"))
     for label, payload in header_cases(rng):
-        ok, header = _verdict(lambda payload=payload: read_payload_header(payload))
-        _add(section, section, 0, labels=label, payloads=hexed(payload), ok=ok,
-             encoded=hexed(encode_header(header) if ok else b""))
+        ok, header = _verdict(read_payload_header, payload)
+        _add(
+            section,
+            section,
+            0,
+            labels=label,
+            payloads=hexed(payload),
+            ok=ok,
+            encoded=hexed(encode_header(header) if ok else b""),
+        )
     return section
 
 
 def block_section() -> dict[str, Any]:
     section, _ = _sections(("labels", "payloads", "offsets", "ok", "encoded"))
     for label, payload, offset in block_cases():
-        ok, values = _verdict(
-            lambda payload=payload, offset=offset: read_block_header(payload, offset)
+        ok, values = _verdict(read_block_header, payload, offset)
+        _add(
+            section,
+            section,
+            0,
+            labels=label,
+            payloads=hexed(payload),
+            offsets=_word(offset),
+            ok=ok,
+            encoded=hexed(encode_block_header(values) if ok else b""),
         )
-        _add(section, section, 0, labels=label, payloads=hexed(payload), offsets=_word(offset),
-             ok=ok, encoded=hexed(encode_block_header(values) if ok else b""))
     return section
 
 
 def tx_section(rng: random.Random) -> dict[str, Any]:
     """readTransaction cases; the decoded transaction as keccak256(abi.encode(L2Tx))."""
     section, _ = _sections(
-        ("labels", "payloads", "offsets", "dictionaryIds", "chainIds", "ok", "encodedHashes",
-         "nexts")
+        (
+            "labels",
+            "payloads",
+            "offsets",
+            "dictionaryIds",
+            "chainIds",
+            "ok",
+            "encodedHashes",
+            "nexts",
+        )
     )
     dictionaries: list[tuple[bytes, ...]] = []
     for label, payload, offset, dictionary, chain_id in tx_cases(rng):
-        ok, result = _verdict(
-            lambda payload=payload, offset=offset, dictionary=dictionary, chain_id=chain_id: (
-                read_transaction(payload, offset, dictionary, chain_id)
-            )
-        )
+        ok, result = _verdict(read_transaction, payload, offset, dictionary, chain_id)
         if dictionary not in dictionaries:
             dictionaries.append(dictionary)
-        _add(section, section, 0, labels=label, payloads=hexed(payload), offsets=_word(offset),
-             dictionaryIds=dictionaries.index(dictionary), chainIds=_word(chain_id), ok=ok,
-             encodedHashes=hexed(keccak256(encode_l2tx(result[0])) if ok else bytes(32)),
-             nexts=result[1] if ok else 0)
+        _add(
+            section,
+            section,
+            0,
+            labels=label,
+            payloads=hexed(payload),
+            offsets=_word(offset),
+            dictionaryIds=dictionaries.index(dictionary),
+            chainIds=_word(chain_id),
+            ok=ok,
+            encodedHashes=hexed(keccak256(encode_l2tx(result[0])) if ok else bytes(32)),
+            nexts=result[1] if ok else 0,
+        )
     return {**section, "dictionaries": [hexed(encode_dictionary(d)) for d in dictionaries]}
 
 
@@ -833,12 +998,20 @@ def raw_tx_section(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
         ("labels", "raws", "ok", "encodedHashes", "signingHashes", "recoverOk", "senders")
     )
     for label, data in raw_tx_cases(rng):
-        ok, tx = _verdict(lambda data=data: decode_transaction(data))
+        ok, tx = _verdict(decode_transaction, data)
         recovered, sender = sender_of(tx) if ok else (False, ZERO_ADDRESS)
-        _add(small, large, len(data), labels=label, raws=hexed(data), ok=ok,
-             encodedHashes=hexed(keccak256(encode_l2tx(tx)) if ok else bytes(32)),
-             signingHashes=hexed(compute_signing_hash(tx) if ok else bytes(32)),
-             recoverOk=recovered, senders=hexed(sender))
+        _add(
+            small,
+            large,
+            len(data),
+            labels=label,
+            raws=hexed(data),
+            ok=ok,
+            encodedHashes=hexed(keccak256(encode_l2tx(tx)) if ok else bytes(32)),
+            signingHashes=hexed(compute_signing_hash(tx) if ok else bytes(32)),
+            recoverOk=recovered,
+            senders=hexed(sender),
+        )
     return small, large
 
 
@@ -904,8 +1077,18 @@ def full_size_batch() -> tuple[Batch, bytes]:
                 value = rng.choice([1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]) * 10**15
             else:
                 value = rng.randrange(1, 100_000) * 10 ** rng.choice([12, 13, 14])
-            tx = Transaction(TX_TYPE_DYNAMIC_FEE, CHAIN_ID, nonces[sender], tip,
-                             2 * base_fee + tip, 21_000, rng.choice(recipients), value, b"", ())
+            tx = Transaction(
+                TX_TYPE_DYNAMIC_FEE,
+                CHAIN_ID,
+                nonces[sender],
+                tip,
+                2 * base_fee + tip,
+                21_000,
+                rng.choice(recipients),
+                value,
+                b"",
+                (),
+            )
             nonces[sender] += 1
             transactions.append(sign_transaction(tx, senders[sender]))
         blocks.append(_block(number + 1, *transactions, origin=number // 12))
@@ -926,6 +1109,7 @@ def walk_digest(payload: bytes, chain_id: int) -> tuple[int, bytes, int]:
 def bomb_batch() -> tuple[Batch, bytes]:
     """One block of one signed transaction whose data brings the payload to MAX_PAYLOAD_BYTES:
     a batch derivation accepts, of ~48 kB, that expands 4 MiB."""
+
     def make(size: int) -> Batch:
         tx = _tx(TX_TYPE_DYNAMIC_FEE, 0, _address(1), gas=30_000_000, data=bytes(size))
         return _batch(_block(1, tx))
@@ -941,7 +1125,7 @@ def build_full_size() -> dict[str, Any]:
     count, digest, last_offset = walk_digest(payload, CHAIN_ID)
     header = read_payload_header(payload)
     last_tx, _ = read_transaction(payload, last_offset, header.dictionary, CHAIN_ID)
-    bomb, bomb_data = bomb_batch()
+    _, bomb_data = bomb_batch()
     bomb_payload = decompress_batch(bomb_data)
     bomb_header = read_payload_header(bomb_payload)
     bomb_offset = bomb_header.body_offset + 3

@@ -22,12 +22,17 @@ from l1.contracts import (
 )
 from l1.sender import L1Sender
 from rollup.block import Header
-from rollup.output import compute_output_root
+from rollup.crypto import keccak256
+from rollup.output import OUTPUT_VERSION, compute_output_root
 from rollup.stepstate import PHASE_BLOCK_START, StepState
 from sequencer.storage import Storage
 
 ComputeStepState = Callable[[int], StepState]
 """The final StepState of an L2 block (rollup.machine.compute_boundary_state's answer)."""
+
+Tamper = Callable[[int, int], tuple[StepState, bytes] | None]
+"""TESTING ONLY (`rollup sequencer --fault`, prover.faults): given the previous output's L2 block
+and the block to propose, a wrong (step state, withdrawal root) to propose instead, or None."""
 
 
 class InconsistentStepState(RuntimeError):
@@ -78,11 +83,13 @@ class Proposer:
         sender: L1Sender,
         output_oracle: bytes,
         compute_step_state: ComputeStepState,
+        tamper: Tamper | None = None,
     ) -> None:
         self.storage = storage
         self.sender = sender
         self.output_oracle = output_oracle
         self.compute_step_state = compute_step_state
+        self.tamper = tamper
         self.in_flight: bytes | None = None
         self.proposed = 0
         self.gas_used = 0
@@ -122,10 +129,14 @@ class Proposer:
         state = self.compute_step_state(number)
         check_step_state(state, header)
         root = compute_output_root(header)
+        withdrawal_root = header.withdrawal_root
+        if self.tamper is not None:
+            wrong = self.tamper(self.latest_block_number(), number)
+            if wrong is not None:
+                state, withdrawal_root = wrong
+                root = keccak256(OUTPUT_VERSION + state.state_root + withdrawal_root + header.hash)
         (bond,) = BOND.decode_result(self.call(BOND.encode()))
-        calldata = PROPOSE_OUTPUT.encode(
-            step_state_tuple(state), header.withdrawal_root, header.hash
-        )
+        calldata = PROPOSE_OUTPUT.encode(step_state_tuple(state), withdrawal_root, header.hash)
         self.in_flight = self.sender.send(self.output_oracle, calldata, value=int(bond))
         log.info(
             "proposed output 0x%s (machine hash 0x%s) for L2 block %d",

@@ -109,9 +109,15 @@ def wait_until_up(role: Role) -> None:
 
 
 @contextmanager
-def run_network(directory: Path, sequencer_args: Sequence[str] = ()) -> Iterator[Network]:
-    """Start anvil + contracts + sequencer (0.5 s blocks) + verifier; stop them all afterwards."""
-    anvil, deployment = start_devnet_l1(L1_BLOCK_TIME)
+def run_network(
+    directory: Path,
+    sequencer_args: Sequence[str] = (),
+    verifier_args: Sequence[str] = (),
+    **devnet_options: Any,
+) -> Iterator[Network]:
+    """Start anvil + contracts + sequencer (0.5 s blocks) + verifier; stop them all afterwards.
+    `devnet_options` go to start_devnet_l1 (e.g. game_max_depth)."""
+    anvil, deployment = start_devnet_l1(L1_BLOCK_TIME, **devnet_options)
     roles: list[Role] = []
     try:
         deployment_path = directory / "deployment.json"
@@ -139,7 +145,11 @@ def run_network(directory: Path, sequencer_args: Sequence[str] = ()) -> Iterator
             )
         )
         roles.append(
-            start_role("verifier", directory, ["--data-dir", str(directory / "verifier"), *common])
+            start_role(
+                "verifier",
+                directory,
+                ["--data-dir", str(directory / "verifier"), *common, *verifier_args],
+            )
         )
         for role in roles:
             wait_until_up(role)

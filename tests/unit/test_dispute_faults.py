@@ -12,11 +12,11 @@ import pytest
 from prover.dispute import NodeTraceProvider, load_state_at
 from prover.faults import FAULT_KINDS, LENDING_FAULTS, WRONG_WITHDRAWAL_ROOT
 from prover.inputs import L1InputSource
+from rollup.crypto import keccak256
 from rollup.deposit import QueuedMessage
 from rollup.genesis import build_genesis
 from rollup.smt import decode_proof, verify_inclusion
 from rollup.state import WITHDRAWALS_KEY, compute_tree_key, encode_leaf
-from rollup.crypto import keccak256
 from rollup.stepstate import PHASE_TXS
 from sequencer.storage import Storage
 from tests.unit.test_machine import FakeL1, Scenario, build_defi_scenario, build_scenario
@@ -49,9 +49,7 @@ def store(tmp_path: Path, scenario: Scenario) -> Storage:
     return storage
 
 
-def provider_for(
-    tmp_path: Path, scenario: Scenario, fault: str | None = None
-) -> NodeTraceProvider:
+def provider_for(tmp_path: Path, scenario: Scenario, fault: str | None = None) -> NodeTraceProvider:
     return NodeTraceProvider(
         store(tmp_path, scenario),
         scenario.chain.config,

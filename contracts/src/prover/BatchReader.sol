@@ -164,7 +164,9 @@ library BatchReader {
         pos = _skip(length, pos, entries * ADDRESS_LENGTH);
         if (pos == BAD) return (false, h);
         h.dictionary = _addresses(_payload, start, entries);
-        if (_hasDuplicate(_payload, start, entries)) return (false, h);
+        if (_hasDuplicate(h.dictionary, _hash(_payload, start, entries * ADDRESS_LENGTH))) {
+            return (false, h);
+        }
         h.bodyOffset = pos;
         return (true, h);
     }
@@ -351,38 +353,40 @@ library BatchReader {
         }
     }
 
-    /// @dev Whether two of the `_count` addresses at `_start` are equal: an open-addressing hash
-    ///      set in free memory, slots chosen by keccak(salt, address) with the salt the hash of the
-    ///      whole dictionary, so that a batch poster cannot aim many addresses at one slot.
-    function _hasDuplicate(bytes memory _payload, uint256 _start, uint256 _count)
+    /// @dev Whether two entries of `_dictionary` are equal: an open-addressing hash set in free
+    ///      memory (2 bytes a slot: entry index + 1, at least twice as many slots as entries),
+    ///      slots chosen by keccak(salt, address). The salt is the hash of the whole dictionary,
+    ///      so a batch poster cannot aim many addresses at one slot (no quadratic worst case).
+    function _hasDuplicate(address[] memory _dictionary, bytes32 _salt)
         private
         pure
         returns (bool duplicate)
     {
-        if (_count < 2) return false;
+        uint256 count = _dictionary.length;
+        if (count < 2) return false;
         assembly ("memory-safe") {
-            let source := add(add(_payload, 0x20), _start)
             let slots := 4
-            for {} lt(slots, shl(1, _count)) {} { slots := shl(1, slots) }
+            for {} lt(slots, shl(1, count)) {} { slots := shl(1, slots) }
             let mask := sub(slots, 1)
-            let table := mload(0x40) // scratch: never allocated, so nothing to free
-            calldatacopy(table, calldatasize(), shl(5, slots)) // zero it
-            mstore(0x00, keccak256(source, mul(_count, 20)))
-            let present := shl(160, 1) // marks a used slot (the zero address is a valid entry)
-            for { let i := 0 } lt(i, _count) { i := add(i, 1) } {
-                let a := shr(96, mload(add(source, mul(i, 20))))
+            let table := mload(0x40) // scratch: never allocated, nothing to free
+            calldatacopy(table, calldatasize(), add(shl(1, slots), 0x20)) // zeroes
+            mstore(0x00, _salt)
+            let entries := add(_dictionary, 0x20)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let a := mload(add(entries, shl(5, i)))
                 mstore(0x20, a)
-                let key := or(a, present)
                 for { let slot := and(keccak256(0x00, 0x40), mask) } 1 {
                     slot := and(add(slot, 1), mask)
                 } {
-                    let p := add(table, shl(5, slot))
-                    let v := mload(p)
+                    let p := add(table, shl(1, slot))
+                    let v := shr(240, mload(p))
                     if iszero(v) {
-                        mstore(p, key)
+                        let tag := add(i, 1) // at most MAX_BATCH_TRANSACTIONS: fits 2 bytes
+                        mstore8(p, shr(8, tag))
+                        mstore8(add(p, 1), tag)
                         break
                     }
-                    if eq(v, key) {
+                    if eq(mload(add(entries, shl(5, sub(v, 1)))), a) {
                         duplicate := 1
                         break
                     }
@@ -898,6 +902,17 @@ library BatchReader {
     function _word(bytes memory _data, uint256 _i) private pure returns (uint256 w) {
         assembly ("memory-safe") {
             w := mload(add(add(_data, 0x20), _i))
+        }
+    }
+
+    /// @dev keccak256(_data[_start:_start + _length]) (bounds checked by the caller).
+    function _hash(bytes memory _data, uint256 _start, uint256 _length)
+        private
+        pure
+        returns (bytes32 h)
+    {
+        assembly ("memory-safe") {
+            h := keccak256(add(add(_data, 0x20), _start), _length)
         }
     }
 

@@ -63,6 +63,14 @@ contract BatchReaderHarness {
         g.recover = before - gasleft();
     }
 
+    /// @notice readHeader's verdict and gas on `_payload`.
+    function header(bytes calldata _payload) external view returns (bool ok, uint256 gas) {
+        bytes memory payload = _payload;
+        uint256 before = gasleft();
+        (ok,) = BatchReader.readHeader(payload);
+        gas = before - gasleft();
+    }
+
     function signingHash(BatchReader.L2Tx memory _tx) external pure returns (bytes32) {
         return BatchReader.signingHash(_tx);
     }
@@ -70,12 +78,12 @@ contract BatchReaderHarness {
 
 /// @notice Checks contracts/src/prover/BatchReader.sol against rollup/batch.py's cursor readers
 ///         and rollup/transaction.py on the vectors scripts/gen_prover_vectors.py writes to
-///         test/vectors/batch_reader.json and batch_reader_large.json: the same verdict (ok or
+///         vectors/batch_reader.json and batch_reader_large.json: the same verdict (ok or
 ///         not) on every case, and the same decoding (as abi.encode) when ok; signing hashes and
 ///         senders equal. Also measures the gas of a step's reading on a full-size batch.
 contract BatchReaderTest is Test {
-    string internal constant VECTORS = "test/vectors/batch_reader.json";
-    string internal constant LARGE = "test/vectors/batch_reader_large.json";
+    string internal constant VECTORS = "vectors/batch_reader.json";
+    string internal constant LARGE = "vectors/batch_reader_large.json";
 
     VectorJson internal constant json = VectorJson(VM_ADDRESS);
 
@@ -418,6 +426,34 @@ contract BatchReaderTest is Test {
         emit log_named_uint(string.concat(_what, ": gas readTransaction"), _g.transaction);
         emit log_named_uint(string.concat(_what, ": gas recoverSender"), _g.recover);
         emit log_named_uint(string.concat(_what, ": gas of the call, all in"), _total);
+    }
+
+    /// @notice readHeader on the largest dictionary (MAX_BATCH_TRANSACTIONS distinct entries),
+    ///         and the same with its last entry equal to its first (a duplicate).
+    function test_gas_readHeaderLargestDictionary_succeeds() public {
+        uint256 count = BatchReader.MAX_BATCH_TRANSACTIONS;
+        // first block 1, parent hash 0, 1 block, count as a varint (20,000 = 0xa0 0x9c 0x01)
+        bytes memory payload = bytes.concat(
+            bytes1(0x01), bytes32(0), bytes1(0x01), hex"a09c01", new bytes(20 * count)
+        );
+        uint256 start = payload.length - 20 * count;
+        for (uint256 i = 0; i < count; i++) {
+            bytes20 entry = bytes20(keccak256(abi.encode(i)));
+            assembly {
+                mstore(add(add(payload, 0x20), add(start, mul(i, 20))), entry)
+            }
+        }
+        // the mstore of the last entry wrote 12 bytes past the payload: nothing lives there
+        (bool ok, uint256 gas) = harness.header(payload);
+        assertTrue(ok);
+        emit log_named_uint("readHeader, 20,000 entries: gas", gas);
+        bytes20 first = bytes20(keccak256(abi.encode(uint256(0))));
+        assembly {
+            mstore(add(add(payload, 0x20), add(start, mul(sub(count, 1), 20))), first)
+        }
+        (ok, gas) = harness.header(payload);
+        assertFalse(ok);
+        emit log_named_uint("readHeader, 20,000 entries, last = first: gas", gas);
     }
 
     // --- unit cases ------------------------------------------------------------------------------

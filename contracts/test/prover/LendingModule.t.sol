@@ -90,9 +90,9 @@ abstract contract LendingWorld is Test {
         _set(L2State.allowanceKey(_t, _owner, _spender), _w1(_amount));
     }
 
-    function _price(address _asset, uint256 _price, uint256 _volatility, uint256 _at) internal {
+    function _price(address _asset, uint256 _usd, uint256 _volatility, uint256 _at) internal {
         uint256[] memory w = new uint256[](3);
-        w[0] = _price;
+        w[0] = _usd;
         w[1] = _volatility;
         w[2] = _at;
         _set(L2State.priceKey(_asset), w);
@@ -482,7 +482,9 @@ contract LendingModuleTest is LendingWorld {
 
     function test_operationGas_perFunction_succeeds() public view {
         assertEq(module.operationGas(LENDING, abi.encodeCall(ILending.supply, (USDC, 1))), 90_000);
-        assertEq(module.operationGas(LENDING, abi.encodeCall(ILending.withdraw, (USDC, 1))), 120_000);
+        assertEq(
+            module.operationGas(LENDING, abi.encodeCall(ILending.withdraw, (USDC, 1))), 120_000
+        );
         assertEq(module.operationGas(LENDING, abi.encodeCall(ILending.borrow, (USDC, 1))), 140_000);
         assertEq(module.operationGas(LENDING, abi.encodeCall(ILending.repay, (USDC, 1))), 90_000);
         assertEq(
@@ -500,7 +502,7 @@ contract LendingModuleTest is LendingWorld {
     // ------------------------------------------------------------------------------------------
     // supply
 
-    function test_supply_movesTokensAndEntersMarket_succeeds() public {
+    function test_supply_movesTokensAndEntersMarket_succeeds() public view {
         L2State.Db memory d = _supply(ALICE, USDC, 1_000e6);
         assertEq(L2State.getBalance(d, USDC, ALICE), 99_000e6);
         assertEq(L2State.getBalance(d, USDC, LENDING), 101_000e6);
@@ -549,6 +551,7 @@ contract LendingModuleTest is LendingWorld {
     function test_supply_ninthMarket_reverts() public {
         address[] memory eight = new address[](8);
         for (uint256 i = 0; i < 8; i++) {
+            // forge-lint: disable-next-line(unsafe-typecast)
             eight[i] = address(uint160(0x5000 + i));
         }
         _enter(ALICE, eight);
@@ -574,7 +577,9 @@ contract LendingModuleTest is LendingWorld {
     function test_supply_missingWitnessLeaf_reverts() public {
         _drop(L2State.lendingAccountKey(ALICE));
         vm.expectRevert(
-            abi.encodeWithSelector(L2State.MissingWitness.selector, L2State.lendingAccountKey(ALICE))
+            abi.encodeWithSelector(
+                L2State.MissingWitness.selector, L2State.lendingAccountKey(ALICE)
+            )
         );
         _supply(ALICE, USDC, 1e6);
     }
@@ -748,9 +753,8 @@ contract LendingModuleTest is LendingWorld {
         view
         returns (L2State.Db memory)
     {
-        return _run(
-            LIQ, abi.encodeCall(ILending.liquidate, (_borrower, _debt, _collateral, _amount))
-        );
+        return
+            _run(LIQ, abi.encodeCall(ILending.liquidate, (_borrower, _debt, _collateral, _amount)));
     }
 
     function test_liquidate_healthy_reverts() public {
@@ -786,8 +790,8 @@ contract LendingModuleTest is LendingWorld {
         _config(WETH, w);
         L2State.Db memory d = _liquidate(ALICE, WETH, USDC, MAX);
         assertEq(L2State.getPosition(d, ALICE, USDC).supplyScaled, 0);
-        uint256 repaid = ((10_000e18 * WAD + 1.04e18 - 1) / 1.04e18 * 1e18 + 4_000e18 - 1)
-            / 4_000e18;
+        uint256 repaid =
+            ((10_000e18 * WAD + 1.04e18 - 1) / 1.04e18 * 1e18 + 4_000e18 - 1) / 4_000e18;
         assertEq(L2State.getBalance(d, WETH, LIQ), 100e18 - repaid);
         assertEq(L2State.getBalance(d, USDC, LIQ), 110_000e6);
         assertEq(_slots(d, ALICE)[0], 0); // the collateral market is left

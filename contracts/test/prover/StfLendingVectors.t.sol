@@ -69,9 +69,8 @@ contract StfLendingVectorsTest is Test {
                 module = address(leverage);
                 toLeverage++;
             }
-            (bool success, bytes32 postRoot) = harness.runCall(
-                module, _expand(v.words, v.witnesses[i]), v.preRoots[i], env, call
-            );
+            (bool success, bytes32 postRoot) =
+                harness.runCall(module, _expand(v.words, v.witnesses[i]), v.preRoots[i], env, call);
             assertEq(success, v.success[i], label);
             assertEq(postRoot, v.postRoots[i], label);
             if (!success) assertEq(postRoot, v.preRoots[i], label);

@@ -68,8 +68,9 @@ library LendingLib {
             return _config.baseRate + FPM.mulDivDown(_config.slope1, _utilization, optimal);
         }
         uint256 excess = _utilization - optimal;
-        return _config.baseRate + _config.slope1
-            + FPM.mulDivDown(_config.slope2, excess, WAD - optimal);
+        return
+            _config.baseRate + _config.slope1
+                + FPM.mulDivDown(_config.slope2, excess, WAD - optimal);
     }
 
     /// @notice lending.compute_supply_rate.
@@ -118,14 +119,11 @@ library LendingLib {
         uint256 rate = computeBorrowRate(_config, computeUtilization(totalSupplied, totalBorrowed));
         uint256 growth = FPM.mulDivUp(rate * elapsed, RAY / WAD, FPM.SECONDS_PER_YEAR);
         uint256 borrowIndex = FPM.rayMulUp(_market.borrowIndex, RAY + growth);
-        uint256 interest =
-            FPM.rayMulUp(_market.totalBorrowScaled, borrowIndex) - totalBorrowed;
+        uint256 interest = FPM.rayMulUp(_market.totalBorrowScaled, borrowIndex) - totalBorrowed;
         uint256 reserveShare = FPM.wadMulDown(interest, _config.reserveFactor);
         if (_market.totalSupplyScaled > 0) {
             accrued_.supplyIndex = _market.supplyIndex
-                + FPM.mulDivDown(
-                    _minus(interest, reserveShare), RAY, _market.totalSupplyScaled
-                );
+                + FPM.mulDivDown(_minus(interest, reserveShare), RAY, _market.totalSupplyScaled);
         }
         accrued_.borrowIndex = borrowIndex;
         accrued_.reserves = _market.reserves + reserveShare;
@@ -179,10 +177,11 @@ library LendingLib {
     }
 
     /// @notice lending.compute_liquidation_threshold: lowered by volatility, floor-bounded.
-    function computeLiquidationThreshold(
-        L2State.MarketConfig memory _config,
-        uint256 _volatility
-    ) internal pure returns (uint256) {
+    function computeLiquidationThreshold(L2State.MarketConfig memory _config, uint256 _volatility)
+        internal
+        pure
+        returns (uint256)
+    {
         return _lowered(
             _config.liquidationThreshold,
             FPM.wadMulUp(_config.volatilitySensitivity, _volatility),
@@ -358,9 +357,8 @@ library LendingLib {
         if (_amount == UINT256_MAX) _amount = balance;
         require(_amount > 0, "nothing to withdraw");
         require(_amount <= balance, "withdraw amount exceeds supply");
-        uint256 scaled = _amount == balance
-            ? position.supplyScaled
-            : FPM.rayDivUp(_amount, market.supplyIndex);
+        uint256 scaled =
+            _amount == balance ? position.supplyScaled : FPM.rayDivUp(_amount, market.supplyIndex);
         if (scaled > position.supplyScaled) scaled = position.supplyScaled;
         require(_amount <= getCash(_db, _asset), "insufficient liquidity in market");
         position.supplyScaled -= scaled;
@@ -633,8 +631,7 @@ library LendingOps {
             "health factor is not below 1"
         );
         _l.debt = FPM.rayMulUp(
-            L2State.getPosition(_db, _l.borrower, _l.debtAsset).borrowScaled,
-            debtMarket.borrowIndex
+            L2State.getPosition(_db, _l.borrower, _l.debtAsset).borrowScaled, debtMarket.borrowIndex
         );
         require(_l.debt > 0, "borrower has no such debt");
         _l.collateral = FPM.rayMulDown(

@@ -37,9 +37,7 @@ library LeverageLib {
     {
         L2State.MarketConfig memory config = LendingLib.getMarketConfig(_db, _collateralAsset);
         uint256 volatility = LendingLib.getPrice(_db, _env, _collateralAsset, false).volatility;
-        return LendingLib.computeMaxLeverage(
-            LendingLib.computeCollateralFactor(config, volatility)
-        );
+        return LendingLib.computeMaxLeverage(LendingLib.computeCollateralFactor(config, volatility));
     }
 
     /// @notice leverage.open_position: supplies principal * leverage of collateral, financed by
@@ -141,8 +139,9 @@ library LeverageLib {
         uint256 _sold,
         uint256 _debt
     ) private pure {
-        uint256 bought =
-            AmmLib.executeSwap(_db, _collateralAsset, _debtAsset, _sold, LEVERAGE, LEVERAGE);
+        uint256 bought = AmmLib.executeSwap(
+            _db, _collateralAsset, _debtAsset, _sold, LEVERAGE, LEVERAGE
+        );
         uint256 repaid = LendingLib.reduceDebt(_db, _env, _account, _debtAsset, _debt);
         TokenLib.moveTokens(_db, _debtAsset, LEVERAGE, LENDING, repaid);
         if (bought > repaid) {
