@@ -2,7 +2,7 @@
 pragma solidity ^0.8.20;
 
 import {OutputOracle} from "./OutputOracle.sol";
-import {IOneStepProver} from "../interfaces/IOneStepProver.sol";
+import {IOneStepProver} from "../prover/IOneStepProver.sol";
 import {SparseMerkleProof} from "../libraries/SparseMerkleProof.sol";
 import {StepState, StepStateLib} from "../libraries/StepStateLib.sol";
 

@@ -248,7 +248,9 @@ contract OutputOracle {
             keccak256(abi.encodePacked(OUTPUT_VERSION, stateRoot, _withdrawalRoot, _l2BlockHash));
         uint256 proposalId = uint256(_proposalCount) + 1;
         // Both counters fit: a proposal costs a bond and gas, far fewer than 2^64 can ever happen.
+        // forge-lint: disable-next-line(unsafe-typecast)
         _outputCount = uint128(outputIndex + 1);
+        // forge-lint: disable-next-line(unsafe-typecast)
         _proposalCount = uint128(proposalId);
         _outputs[outputIndex] = StoredOutput({
             outputRoot: outputRoot,

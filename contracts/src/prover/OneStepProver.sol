@@ -2,7 +2,7 @@
 pragma solidity ^0.8.20;
 
 import {StepState, StepStateLib} from "../libraries/StepStateLib.sol";
-import {IOneStepProver} from "../interfaces/IOneStepProver.sol";
+import {IOneStepProver} from "./IOneStepProver.sol";
 import {L2State} from "./L2State.sol";
 import {BatchReader} from "./BatchReader.sol";
 import {DepositLib} from "./stf/DepositLib.sol";

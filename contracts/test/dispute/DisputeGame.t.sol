@@ -195,7 +195,7 @@ contract DisputeGameTest is DisputeGameFixture {
         vm.expectRevert(DisputeGame.InvalidClockDuration.selector);
         new DisputeGame(address(oracle), address(prover), GAME_BOND, DEPTH, 0);
         vm.expectRevert(DisputeGame.InvalidClockDuration.selector);
-        new DisputeGame(address(oracle), address(prover), GAME_BOND, DEPTH, 1 << 32);
+        new DisputeGame(address(oracle), address(prover), GAME_BOND, DEPTH, 2 ** 32);
     }
 
     function test_constructor_zeroOracle_reverts() public {
@@ -211,7 +211,7 @@ contract DisputeGameTest is DisputeGameFixture {
         bytes32 endClaim = _hash(_badState(0, STEPS));
         vm.expectEmit(address(game));
         emit GameCreated(
-            0, 0, ALICE, PROPOSER, INTERVAL, 1, _honestClaim(0, 0), endClaim, 1 << DEPTH
+            0, 0, ALICE, PROPOSER, INTERVAL, 1, _honestClaim(0, 0), endClaim, 2 ** DEPTH
         );
         uint256 gameId = _create(ALICE, 0);
         assertEq(gameId, 0);
@@ -224,7 +224,7 @@ contract DisputeGameTest is DisputeGameFixture {
         assertEq(uint256(g.l2BlockNumber), INTERVAL);
         assertEq(uint256(g.proposalId), 1);
         assertEq(uint256(g.lo), 0);
-        assertEq(uint256(g.hi), 1 << DEPTH);
+        assertEq(uint256(g.hi), 2 ** DEPTH);
         assertEq(uint256(g.defenderClockUsed), 0);
         assertEq(uint256(g.challengerClockUsed), 0);
         assertEq(uint256(g.lastMoveAt), START);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
-import {IOneStepProver} from "../../src/interfaces/IOneStepProver.sol";
+import {IOneStepProver} from "../../src/prover/IOneStepProver.sol";
 import {StepState} from "../../src/libraries/StepStateLib.sol";
 
 /// @notice Test-only one-step prover: returns the post hash the test configured, after checking
