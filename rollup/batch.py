@@ -70,9 +70,13 @@ BATCH_VERSION = 0x01
 MAX_BATCH_BYTES = 120_000
 """Largest batch on L1, version byte included, so a one-step proof over it fits in an L1 block."""
 MAX_BATCH_BLOCKS = 3_600
-MAX_BATCH_TRANSACTIONS = 20_000
-MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
-"""Largest decompressed payload: bounds the work and memory of decoding (decompression bombs)."""
+MAX_BATCH_TRANSACTIONS = 2_000
+"""Most transactions in one batch: a 192 KiB payload holds at most ~2,700 of the smallest (72 B)."""
+MAX_PAYLOAD_BYTES = 192 * 1024
+"""Largest decompressed payload: bounds the work and memory of decoding (decompression bombs) and
+the gas of a one-step proof, which decompresses the whole batch on L1: Solady's LibZip costs up to
+~63 gas per output byte on a crafted stream, so 192 KiB keeps the worst step near 15 M gas (it was
+538 M at 4 MiB). Realistic 120 KB batches expand to 127-185 KB."""
 
 HASH_LENGTH = 32
 ADDRESS_LENGTH = 20

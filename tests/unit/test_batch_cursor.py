@@ -244,7 +244,7 @@ def test_decompress_batch_is_decode_batch_before_the_payload() -> None:
         (b"\x01\x00", "malformed FastLZ"),
         (b"\x01\x20\x00", "before the output's start"),
         (b"\x01" + bytes(120_000), "larger than MAX_BATCH_BYTES"),
-        (_wrap(bytes(MAX_PAYLOAD_BYTES + 1)), "exceeds 4194304 bytes"),
+        (_wrap(bytes(MAX_PAYLOAD_BYTES + 1)), "exceeds 196608 bytes"),
     ]:
         with pytest.raises(InvalidBatch, match=rule):
             decompress_batch(bad)

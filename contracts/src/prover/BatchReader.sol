@@ -37,9 +37,9 @@ library BatchReader {
     /// @notice rollup.batch.MAX_BATCH_BYTES: the largest batch, version byte included.
     uint256 internal constant MAX_BATCH_BYTES = 120_000;
     /// @notice rollup.batch.MAX_PAYLOAD_BYTES: the largest decompressed payload.
-    uint256 internal constant MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+    uint256 internal constant MAX_PAYLOAD_BYTES = 192 * 1024;
     uint256 internal constant MAX_BATCH_BLOCKS = 3_600;
-    uint256 internal constant MAX_BATCH_TRANSACTIONS = 20_000;
+    uint256 internal constant MAX_BATCH_TRANSACTIONS = 2_000;
     /// @notice rollup.transaction.MAX_TRANSACTION_SIZE: the largest raw signed transaction.
     uint256 internal constant MAX_TRANSACTION_SIZE = 128 * 1024;
 
