@@ -116,12 +116,14 @@ def deploy(
     """Deploy the rollup's L1 contracts with the devnet keys; write deployment and genesis files."""
     from l1.artifacts import build_artifacts, find_missing_artifacts
     from l1.deploy import deploy_rollup_contracts
+    from rollup.genesis import build_genesis, load_default_genesis_document
     from rollup_cli.l1_roles import (
         DEVNET_BOND,
         L1_BATCHER_KEY,
         L1_CHALLENGER_KEY,
         L1_DEPLOYER_KEY,
         L1_PROPOSER_KEY,
+        compute_genesis_machine_hash,
         make_devnet_genesis,
     )
 
@@ -144,6 +146,10 @@ def deploy(
             submission_interval=submission_interval,
             finalization_period_seconds=finalization_period,
             bond=DEVNET_BOND,
+            chain_config=build_genesis(load_default_genesis_document()).config,
+            genesis_machine_hash=lambda deployed: compute_genesis_machine_hash(
+                make_devnet_genesis(client, deployed)
+            ),
         )
     except Exception as exc:
         fail(f"deployment failed: {exc}")
