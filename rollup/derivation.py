@@ -66,15 +66,20 @@ def check_batch_block(
     return None
 
 
-def recover_batch_transactions(block: BatchBlock) -> list[SignedTransaction] | None:
-    """Signed transactions of a batch block with their senders; None if a signature is invalid."""
+def recover_batch_transactions(block: BatchBlock) -> list[SignedTransaction]:
+    """Signed transactions of a batch block with their senders.
+
+    A transaction whose signature does not recover is left out, like any other transaction that
+    breaks an inclusion rule: the one-step prover, which reads one transaction at a time, can only
+    skip that transaction, so derivation does exactly the same (docs/FRAUD_PROOFS.md §1).
+    """
     signed: list[SignedTransaction] = []
     for tx in block.transactions:
         raw = encode_transaction(tx)
         try:
             sender = recover_sender(tx)
         except InvalidTransaction:
-            return None
+            continue
         signed.append(SignedTransaction(tx, sender, keccak256(raw), raw))
     return signed
 
@@ -138,8 +143,6 @@ class Deriver:
                 if check_batch_block(self.safe_head, block, l1_block, history) is not None:
                     break
                 transactions = recover_batch_transactions(block)
-                if transactions is None:
-                    break
                 emit(self.apply_block(block, transactions, history))
         while self.safe_head.l1_origin_number + SEQUENCER_WINDOW < l1_block.number:
             origin = history[self.safe_head.l1_origin_number + 1]
