@@ -1233,49 +1233,69 @@ def _overflows(w: World) -> None:
 # Random walk
 
 
+POOL_PAIRS = ((WETH, USDC), (USDC, WETH), (WBTC, USDC), (USDC, WBTC), (DAI, WETH), (WETH, DAI))
+
+
 def _random_walk(w: World, rng: random.Random, count: int) -> None:
-    actors = (ALICE, BOB, CAROL, DAVE, LIQUIDATOR)
+    """Seeded random calls, biased towards ones that do something: assets the actor holds,
+    borrowers that are unhealthy, pairs that have a pool; time gaps and price moves between."""
+    actors = (ALICE, BOB, CAROL, DAVE, LIQUIDATOR, FRANK)
     assets = (USDC, WETH, WBTC, DAI)
-    fractions = (0, 1, 10, 500, 1_000, 1_100)  # per mille
+    fractions = (0, 1, 10, 250, 500, 900, 1_000, 1_100)  # per mille; 1,000 means "all" (max)
+    kinds = ("supply", "withdraw", "borrow", "repay", "liquidate", "view", "open", "close")
     for step in range(count):
         gap = rng.choice((0, 0, 1, 60, 3_600, 86_400, 30 * 86_400))
         w.advance(gap)
-        if gap >= PRICE_MAX_AGE and rng.random() < 0.8:
+        if gap >= PRICE_MAX_AGE and rng.random() < 0.85:
             w.refresh_prices()
-        if rng.random() < 0.2:
-            asset = rng.choice(assets)
-            leaf: Price = w.state.get(price_key(asset))
-            move = rng.choice((80, 90, 95, 105, 110, 125))
+        if rng.random() < 0.25:
+            moved = rng.choice(assets)
+            leaf: Price = w.state.get(price_key(moved))
+            move = rng.choice((70, 85, 95, 105, 115, 130))
             volatility = rng.choice((0, 0, WAD // 10, WAD // 2, 2 * WAD))
-            w.set_price(asset, leaf.price * move // 100, volatility)
+            w.set_price(moved, max(leaf.price * move // 100, 1), volatility)
         actor = rng.choice(actors)
-        asset = rng.choice(assets)
-        kind = rng.choice(
-            ("supply", "withdraw", "borrow", "repay", "liquidate", "view", "open", "close")
-        )
-        label = f"random {step}: {NAMES[actor]} {kind}"
+        kind = rng.choice(kinds)
         fraction = rng.choice(fractions)
+        label = f"random {step}: {NAMES[actor]} {kind}"
+        supplied = [a for a in assets if w.position(actor, a)[0] > 0]
+        owed = [a for a in assets if w.position(actor, a)[1] > 0]
         if kind == "supply":
+            asset = rng.choice(assets)
             amount = w.balance(asset, actor) * fraction // 1_000 // 4
             w.lend(f"{label} {NAMES[asset]}", actor, SUPPLY, asset, amount)
         elif kind == "withdraw":
-            supplied, _ = w.position(actor, asset)
-            amount = UINT256_MAX if fraction == 1_000 else supplied * fraction // 1_000
+            asset = rng.choice(supplied or assets)
+            amount = (
+                UINT256_MAX
+                if fraction == 1_000
+                else w.position(actor, asset)[0] * fraction // 1_000
+            )
             w.lend(f"{label} {NAMES[asset]}", actor, WITHDRAW, asset, amount)
         elif kind == "borrow":
+            asset = rng.choice(assets)
             data = w.account_data(actor)
             room = max(data.borrow_limit - data.debt_value, 0)
             price: Price = w.state.get(price_key(asset))
             amount = room * 10 ** DECIMALS[asset] // max(price.price, 1) * fraction // 1_000
             w.lend(f"{label} {NAMES[asset]}", actor, BORROW, asset, amount)
         elif kind == "repay":
-            _, borrowed = w.position(actor, asset)
-            amount = UINT256_MAX if fraction == 1_000 else borrowed * fraction // 1_000
+            asset = rng.choice(owed or assets)
+            amount = (
+                UINT256_MAX
+                if fraction == 1_000
+                else w.position(actor, asset)[1] * fraction // 1_000
+            )
             w.lend(f"{label} {NAMES[asset]}", actor, REPAY, asset, amount)
         elif kind == "liquidate":
-            borrower = rng.choice([a for a in (*actors, MAXI) if a != actor])
-            collateral = rng.choice(assets)
-            amount = rng.choice((UINT256_MAX, 10 ** DECIMALS[asset]))
+            others = [a for a in (*actors, EVE, MAXI, BOB) if a != actor]
+            unhealthy = [a for a in others if _health(w, a) < WAD]
+            borrower = rng.choice(unhealthy if unhealthy and rng.random() < 0.7 else others)
+            debts = [a for a in assets if w.position(borrower, a)[1] > 0]
+            collaterals = [a for a in assets if w.position(borrower, a)[0] > 0]
+            asset = rng.choice(debts or assets)
+            collateral = rng.choice(collaterals or assets)
+            amount = rng.choice((UINT256_MAX, 10 ** DECIMALS[asset], 1))
             w.lend(
                 f"{label} {NAMES[borrower]} {NAMES[asset]}/{NAMES[collateral]}",
                 actor,
@@ -1286,6 +1306,7 @@ def _random_walk(w: World, rng: random.Random, count: int) -> None:
                 amount,
             )
         elif kind == "view":
+            asset = rng.choice(assets)
             signature, args = rng.choice(
                 (
                     (ACCOUNT_DATA, (actor,)),
@@ -1296,8 +1317,8 @@ def _random_walk(w: World, rng: random.Random, count: int) -> None:
             )
             w.lend(f"{label} {signature.split('(')[0]}", actor, signature, *args)
         elif kind == "open":
-            debt_asset = rng.choice([a for a in assets if a != asset])
-            principal = w.balance(asset, actor) * fraction // 1_000 // 20
+            asset, debt_asset = rng.choice(POOL_PAIRS)
+            principal = w.balance(asset, actor) * max(fraction, 1) // 1_000 // 40
             leverage = rng.choice((WAD + WAD // 10, 15 * WAD // 10, 2 * WAD, 3 * WAD))
             w.lever(
                 f"{label} {NAMES[asset]}/{NAMES[debt_asset]}",
@@ -1311,7 +1332,8 @@ def _random_walk(w: World, rng: random.Random, count: int) -> None:
                 FAR,
             )
         else:
-            debt_asset = rng.choice([a for a in assets if a != asset])
+            pairs = [pair for pair in POOL_PAIRS if pair[1] in owed] or list(POOL_PAIRS)
+            asset, debt_asset = rng.choice(pairs)
             w.lever(
                 f"{label} {NAMES[asset]}/{NAMES[debt_asset]}",
                 actor,
@@ -1321,6 +1343,13 @@ def _random_walk(w: World, rng: random.Random, count: int) -> None:
                 0,
                 FAR,
             )
+
+
+def _health(w: World, account: bytes) -> int:
+    try:
+        return w.account_data(account).health_factor
+    except Exception:  # an account whose valuation fails is no liquidation target
+        return UINT256_MAX
 
 
 # ---------------------------------------------------------------------------------------------
