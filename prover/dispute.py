@@ -322,6 +322,7 @@ class NodeTraceProvider(TraceProvider):
         self._traces: dict[tuple[int, int, bool], Trace] = {}
         self._genesis_root: bytes | None = None
         self._faulty_withdrawal_roots: dict[tuple[int, int], bytes] = {}
+        self._own: dict[int, OwnOutput] = {}
 
     # -- own outputs -------------------------------------------------------------------------
 
@@ -360,19 +361,25 @@ class NodeTraceProvider(TraceProvider):
     def own_output(self, block_number: int) -> OwnOutput | None:
         with self.lock:
             header = self.storage.get_header(block_number)
-            step = self.step_state_at(block_number)
-            if header is None or step is None:
+            if header is None:
                 return None
-            return OwnOutput(block_number, step, header.withdrawal_root, header.hash)
+            cached = self._own.get(block_number)
+            if cached is not None and cached.block_hash == header.hash:
+                return cached  # the same block (no reorg since): the same batch on L1
+            step = self.step_state_at(block_number)
+            if step is None:
+                return None
+            own = OwnOutput(block_number, step, header.withdrawal_root, header.hash)
+            self._own[block_number] = own
+            return own
 
     def compute_step_state(self, block_number: int) -> StepState:
         """The proposer's compute_step_state: the boundary state of a block it stores whose
         batch is on L1; LookupError otherwise."""
-        with self.lock:
-            state = self.step_state_at(block_number)
-        if state is None:
+        own = self.own_output(block_number)
+        if own is None:
             raise LookupError(f"no boundary state for L2 block {block_number} (not on L1 yet?)")
-        return state
+        return own.step_state
 
     def tamper(self, start_block: int, block_number: int) -> tuple[StepState, bytes] | None:
         """The proposer's tamper hook (--fault): the wrong output once, else None."""
@@ -456,10 +463,13 @@ class NodeTraceProvider(TraceProvider):
         return state
 
     def _start(self, start_block: int) -> tuple[State, StepState]:
-        step = self.step_state_at(start_block)
-        if step is None:
+        """A fresh State and the StepState at the start of a range (the end of `start_block`)."""
+        if start_block == 0:
+            return self.state_at(0), self.genesis_step_state()
+        own = self.own_output(start_block)
+        if own is None:
             raise MachineError(f"no boundary state at block {start_block} yet")
-        return self.state_at(start_block), step
+        return self.state_at(start_block), own.step_state
 
     # -- traces ------------------------------------------------------------------------------
 
@@ -556,7 +566,7 @@ class NodeTraceProvider(TraceProvider):
 
 @dataclass(slots=True)
 class MoveRecord:
-    game_id: int
+    game_id: int | None
     kind: str
     gas: int
     detail: str = ""
@@ -679,19 +689,33 @@ class DisputePlayer:
             return
 
     def our_game_against(self, output: OutputInfo) -> Game | None:
+        """Our game over this very output (this proposal): an open one first, else any."""
+        found = None
         for game in self.games.values():
             if (
-                game.is_open
-                and game.challenger == self.address
+                game.challenger == self.address
                 and game.output_index == output.index
                 and game.proposal_id == output.proposal_id
             ):
-                return game
-        return None
+                if game.is_open:
+                    return game
+                found = game
+        return found
 
     def dispute_output(self, output: OutputInfo, own: OwnOutput) -> None:
         """Disprove a wrong output: withdrawal root directly, anything else by a game."""
-        if self.our_game_against(output) is not None:
+        game = self.our_game_against(output)
+        if game is not None:
+            if not game.is_open and self._errors.get(f"output {output.index}") != "lost":
+                # A game we did not win over an output we still find wrong: a bug on one side.
+                # Never open another (each would cost a bond); an operator has to look.
+                log.error(
+                    "output %d: our game %d over it ended %s; not disputing it again",
+                    output.index,
+                    game.game_id,
+                    game.status.name,
+                )
+                self._errors[f"output {output.index}"] = "lost"
             return
         withdrawal_only = (
             own.machine_hash == output.machine_hash
@@ -707,7 +731,7 @@ class DisputePlayer:
                 output.withdrawal_root.hex(),
             )
             gas = self.chain.disprove_withdrawal_root(output.index, words, proof)
-            self.record(-1, "disproveWithdrawalRoot", gas, f"output {output.index}")
+            self.record(None, "disproveWithdrawalRoot", gas, f"output {output.index}")
             return
         if own.machine_hash == output.machine_hash:
             key = f"output {output.index}"
@@ -822,9 +846,10 @@ class DisputePlayer:
         gas = self.chain.resolve_with_proof(game.game_id, step.pre, step.proof)
         self.record(game.game_id, "resolveWithProof", gas, f"step {game.lo}")
 
-    def record(self, game_id: int, kind: str, gas: int, detail: str = "") -> None:
+    def record(self, game_id: int | None, kind: str, gas: int, detail: str = "") -> None:
         self.moves.append(MoveRecord(game_id, kind, gas, detail))
-        log.info("%s: game %d: %s %s (gas %d)", self.name, game_id, kind, detail, gas)
+        where = "" if game_id is None else f"game {game_id}: "
+        log.info("%s: %s%s %s (gas %d)", self.name, where, kind, detail, gas)
 
     # -- reporting ---------------------------------------------------------------------------
 

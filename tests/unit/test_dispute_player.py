@@ -472,3 +472,16 @@ def test_game_clocks() -> None:
     done = replace(game, lo=7, hi=8, status=GameStatus.DEFENDER_WON)
     assert done.bisection_done and not done.is_expired(10**9, CLOCK)
     assert PHASE_BLOCK_START == 0
+
+
+def test_a_lost_game_is_not_opened_again() -> None:
+    setup = build(fault_at=4)
+    setup.challenger.tick()  # opens game 0
+    game = setup.l1.games[0]
+    # The game ends in the defender's favour (say the challenger's machine had a bug); the
+    # output is still wrong by the challenger's view and not finalized.
+    setup.l1.update(game, status=GameStatus.DEFENDER_WON)
+    setup.l1.set_challenges(0, -1)
+    for _ in range(3):
+        setup.challenger.tick()
+    assert len(setup.l1.games) == 1
