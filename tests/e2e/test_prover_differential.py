@@ -1007,6 +1007,9 @@ class World:
             self.rig.mine(self.pick([0, 0, 1, 3]))
 
     def run_block(self) -> None:
+        """Queue L1 messages, pick the block's L1 origin (consuming the messages up to it), time
+        and transactions, and execute it as the sequencer would; the batch gets every drawn
+        transaction, those execute_block skipped included (the machine must skip them too)."""
         self.queue_messages()
         head = self.rig.head()
         origin = self.origin
@@ -1031,7 +1034,6 @@ class World:
         timestamp = self.chain.head.timestamp + dt
         transactions: list[Labelled] = []
         self.faulty = False
-        self.warmed_up = False
         for asset in (WETH, LENDING_USDC):  # prices about to go stale: the oracle refreshes them
             if self.price_age(asset, timestamp) > PRICE_MAX_AGE - 600 and self.chance(0.75):
                 transactions.append(self.sign_call(self.set_price_call(asset), 9))
