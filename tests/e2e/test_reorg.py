@@ -90,8 +90,19 @@ def test_l1_reorg_dropping_a_batch_is_rolled_back_and_reposted(network: Network)
         # The verifier derives from the L1 head (no confirmations): it has the batch's blocks.
         wait_for(lambda: ver.eth.block_number >= last, 60, f"the verifier to derive block {last}")
         assert ver.eth.get_block(last)["hash"] == seq.eth.get_block(last)["hash"]
-        network.anvil.reorg(1)
-        assert client.block_number() == head
+        # The sequencer reads L1 one confirmation behind: one block more, and wait until it has
+        # read the batch's block too, so that both nodes must notice the reorg (not a race).
+        network.anvil.mine(1)
+        wait_for(
+            lambda: (rpc(network.sequencer.url, "rollup_syncStatus", []).get("head_l1") or {}).get(
+                "number", 0
+            )
+            >= head,
+            60,
+            f"the sequencer to read L1 block {head}",
+        )
+        network.anvil.reorg(2)
+        assert client.block_number() == head + 1
         assert client.get_block(head).hash != batch_log.block_hash
         assert client.get_receipt(batch_log.tx_hash) is None  # the batch is gone from L1
     finally:
