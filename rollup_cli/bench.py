@@ -1,10 +1,25 @@
-"""`rollup bench`: signed ETH transfers through JSON-RPC batches against a fresh local node.
+"""`rollup bench`: one command that measures the node against anvil and against the machine.
 
-The node runs as its own process (as in production), fed by separate client processes. Figures:
-accepted tx/s (eth_sendRawTransaction answered), included tx/s (in blocks), latency from a batch's
-submission to its transactions' block being visible (the moment a receipt can be read), the node's
-peak RSS, and the machine's ceiling: secp256k1 public-key recoveries per second on all cores, the
-one cost no node can avoid per transaction.
+In one run it
+1. measures the machine's ceiling: secp256k1 public-key recoveries per second on all cores at
+   once (coincurve, the call the node makes per transaction and the one cost no node avoids);
+2. pre-signs the workload (rollup_cli.bench_workloads) once, on all cores;
+3. runs the peer: anvil from npm in interval mining, the same signed bytes as a burst
+   (rollup_cli.bench_anvil), then stops it by pid;
+4. runs our node as its own process (as in production) and sends it the same burst, then a
+   steady load at half the burst's included rate (or --rate) for --duration seconds, for latency
+   under a load the node can carry;
+5. with --l1: the node settles on an anvil L1 (batches, outputs); once every block of the run is
+   in a batch on L1 it reports L1 bytes and gas per transaction, then starts a verifier that
+   derives the chain from L1 alone and times its replay.
+
+Load comes from separate client processes posting JSON-RPC batches (rollup_cli.bench_client).
+Every figure is wall-clock on a machine that may be shared, so the table also gives the CPU time
+each node spent per transaction, which load from other processes barely changes.
+
+`--soak` runs only the steady load (for --duration seconds at --rate) and prints, per minute, the
+node's resident memory and the latency percentiles: memory should stay flat and latency should not
+drift.
 """
 
 from __future__ import annotations
@@ -12,52 +27,62 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rollup.crypto import compute_private_key_address, keccak256, recover_address, sign_message_hash
+from l1.anvil import AnvilError, find_free_port
+from rollup.crypto import keccak256, recover_address, sign_message_hash
 from rollup.genesis import load_default_genesis_document
-from rollup.transaction import (
-    TX_TYPE_DYNAMIC_FEE,
-    Transaction,
-    encode_transaction,
-    sign_transaction,
+from rollup_cli.bench_anvil import PeerUnavailable, fund_senders, start_peer
+from rollup_cli.bench_client import (
+    Phase,
+    PhaseResult,
+    count_reverted,
+    read_tree_figures,
+    rpc_call,
+    run_phase,
 )
+from rollup_cli.bench_profile import start_profiler, stop_profiler, summarize_profile
+from rollup_cli.bench_workloads import WORKLOADS, make_sender_keys, sign_workload, write_genesis
 
-WORKLOADS = ("transfers", "tokens", "swaps")
-USDC = bytes.fromhex("4200000000000000000000000000000000001001")
+__all__ = ["WORKLOADS", "BenchSettings", "run_bench", "run_soak"]
+
+MAX_SIGNED = 2_000_000  # transactions one run may pre-sign (~250 bytes each in memory)
 
 
 @dataclass(frozen=True, slots=True)
 class BenchSettings:
-    count: int
-    senders: int
-    batch_size: int
-    clients: int
-    block_time: float
-    recovery_workers: int
-    timeout: float
+    count: int = 20_000
+    senders: int = 200
+    batch_size: int = 500
+    clients: int = 2
+    block_time: float = 0.25
+    recovery_workers: int = 1
+    timeout: float = 300.0
     workload: str = "transfers"
     l1: bool = False
+    peer: bool = True
+    duration: float = 10.0  # the steady phase (the whole run with --soak)
+    rate: float | None = None  # the steady phase's tx/s; default half the burst's included rate
+    soak: bool = False
+    profile: Path | None = None
+    ceiling_seconds: float = 1.5
 
 
-def find_free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# -------------------------------------------------------------------------------------------
+# The machine's ceiling
 
 
 def measure_recoveries_per_second(seconds: float = 1.0) -> float:
@@ -74,343 +99,750 @@ def measure_recoveries_per_second(seconds: float = 1.0) -> float:
     return done / (time.perf_counter() - started)
 
 
-def measure_signature_ceiling() -> tuple[float, int]:
+def measure_signature_ceiling(seconds: float = 1.5) -> tuple[float, int]:
     """Recoveries per second on all cores at once, and the core count."""
     cores = os.cpu_count() or 1
     with multiprocessing.get_context("spawn").Pool(cores) as pool:
-        rates = pool.map(measure_recoveries_per_second, [1.5] * cores)
+        rates = pool.map(measure_recoveries_per_second, [seconds] * cores)
     return sum(rates), cores
 
 
-def make_sender_keys(count: int) -> list[bytes]:
-    return [keccak256(b"bench sender %d" % index) for index in range(count)]
-
-
-def write_genesis(
-    directory: Path, keys: list[bytes], document: dict[str, Any] | None = None
-) -> Path:
-    """Genesis with every sender funded with ETH, USDC (tokens workload) and WETH (swaps)."""
-    if document is None:
-        document = load_default_genesis_document()
-        document["timestamp"] = int(time.time())
-    alloc = document.setdefault("alloc", {})
-    for key in keys:
-        alloc["0x" + compute_private_key_address(key).hex()] = {"balance": str(10**24)}
-    for token in document["tokens"]:
-        if token["symbol"] in ("USDC", "WETH"):
-            for key in keys:
-                token["balances"]["0x" + compute_private_key_address(key).hex()] = "1000000.0"
-    path = directory / "genesis.json"
-    path.write_bytes(orjson.dumps(document))
-    return path
-
-
-def sign_transfers(
-    keys: list[bytes], count: int, chain_id: int, workload: str = "transfers"
-) -> list[tuple[str, bytes]]:
-    """Round-robin transactions from every sender with consecutive nonces: (raw hex, tx hash).
-
-    transfers: ETH to 64 recipients; tokens: USDC transfers; swaps: each sender approves the AMM
-    once, then swaps small WETH amounts for USDC.
-    """
-    from rollup.abi import encode_call
-    from rollup.addresses import AMM, WETH
-
-    nonces = [0] * len(keys)
-    recipients = [keccak256(b"recipient %d" % i)[:20] for i in range(64)]
-    signed: list[tuple[str, bytes]] = []
-    for index in range(count):
-        sender = index % len(keys)
-        recipient = recipients[index % len(recipients)]
-        if workload == "transfers":
-            to, value, data, gas = recipient, 1 + index, b"", 21_000
-        elif workload == "tokens":
-            data = encode_call("transfer(address,uint256)", recipient, 1_000 + index)
-            to, value, gas = USDC, 0, 80_000
-        elif nonces[sender] == 0:
-            data = encode_call("approve(address,uint256)", AMM, 2**256 - 1)
-            to, value, gas = WETH, 0, 80_000
-        else:
-            data = encode_call(
-                "swapExactIn(address,address,uint256,uint256,address,uint256)",
-                WETH,
-                USDC,
-                10**15 + index,
-                0,
-                compute_private_key_address(keys[sender]),
-                2**40,
-            )
-            to, value, gas = AMM, 0, 120_000
-        tx = Transaction(
-            tx_type=TX_TYPE_DYNAMIC_FEE,
-            chain_id=chain_id,
-            nonce=nonces[sender],
-            max_priority_fee_per_gas=1_000_000,
-            max_fee_per_gas=10**10,
-            gas_limit=gas,
-            to=to,
-            value=value,
-            data=data,
-            access_list=(),
-            y_parity=0,
-            r=0,
-            s=0,
-        )
-        nonces[sender] += 1
-        raw = encode_transaction(sign_transaction(tx, keys[sender]))
-        signed.append(("0x" + raw.hex(), keccak256(raw)))
-    return signed
-
-
-def send_batches(args: tuple[str, list[list[str]]]) -> list[tuple[float, int, int]]:
-    """Client process: POST each batch; return (submit time, accepted, rejected) per batch."""
-    url, batches = args
-    results: list[tuple[float, int, int]] = []
-    with httpx.Client(timeout=120) as client:
-        for batch in batches:
-            body = [
-                {"jsonrpc": "2.0", "id": i, "method": "eth_sendRawTransaction", "params": [raw]}
-                for i, raw in enumerate(batch)
-            ]
-            submitted = time.time()
-            answer = orjson.loads(client.post(url, content=orjson.dumps(body)).content)
-            accepted = sum(1 for item in answer if "result" in item)
-            results.append((submitted, accepted, len(answer) - accepted))
-    return results
-
-
-def read_peak_rss_mib(pid: int) -> float:
+def read_load_average() -> float:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
-def rpc(client: httpx.Client, url: str, method: str, params: list[Any]) -> Any:
-    body = client.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    ).json()
-    if "error" in body:
-        raise RuntimeError(f"{method}: {body['error']}")
-    return body["result"]
+# -------------------------------------------------------------------------------------------
+# Figures
 
 
-def wait_for_node(
-    client: httpx.Client, url: str, process: subprocess.Popen[bytes], timeout: float
-) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"node exited with code {process.returncode}")
-        try:
-            rpc(client, url, "eth_chainId", [])
-            return
-        except (httpx.HTTPError, RuntimeError):
-            time.sleep(0.2)
-    raise RuntimeError("node did not answer in time")
-
-
-def wait_for_batches(
-    client: httpx.Client, url: str, last_block: int, timeout: float
-) -> dict[str, Any] | None:
-    """The batcher's figures once every block up to `last_block` is in a mined batch.
-
-    Empty blocks keep coming, so a batch is nearly always in flight: wait only until the run's
-    blocks are safe (or the timeout passes, then report what was settled by then).
-    """
-    deadline = time.time() + timeout
-    latest: dict[str, Any] | None = None
-    while True:
-        stats = rpc(client, url, "rollup_syncStatus", [])
-        latest = dict(stats["l1"]) if stats.get("l1") else latest
-        if latest is not None and stats["safe_l2"]["number"] >= last_block:
-            latest["complete"] = True
-            return latest
-        if time.time() > deadline:
-            return latest
-        time.sleep(0.5)
-
-
-def percentile(values: list[float], fraction: float) -> float:
+def percentile(values: Sequence[float], fraction: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
-    ceiling, cores = measure_signature_ceiling()
-    console.print(f"signature ceiling: {ceiling:,.0f} recoveries/s on {cores} cores")
-    keys = make_sender_keys(settings.senders)
-    workdir = Path(tempfile.mkdtemp(prefix="rollup-bench-"))
-    port = find_free_port()
-    url = f"http://127.0.0.1:{port}"
-    anvil = None
-    l1_flags: list[str] = []
-    base_document = None
-    if settings.l1:
-        from rollup_cli.l1_roles import (
-            L1_BATCHER_KEY,
-            L1_PROPOSER_KEY,
-            make_devnet_genesis,
-            start_devnet_l1,
+def summarize(result: PhaseResult, reverted: int | None = None) -> dict[str, Any]:
+    """The JSON figures of one phase."""
+    return {
+        "sent": result.sent,
+        "accepted": result.accepted,
+        "rejected": result.rejected,
+        "included": result.included,
+        "reverted": reverted,
+        "accepted_tps": result.accepted_tps,
+        "included_tps": result.included_tps,
+        "latency_p50_ms": percentile(result.latencies, 0.5) * 1000,
+        "latency_p99_ms": percentile(result.latencies, 0.99) * 1000,
+        "latency_mean_ms": (statistics.fmean(result.latencies) * 1000)
+        if result.latencies
+        else float("nan"),
+        "peak_rss_mib": result.peak_rss_mib,
+        "cpu_seconds": result.cpu_seconds,
+        "cpu_us_per_tx": result.cpu_seconds / result.included * 1e6 if result.included else None,
+        "schedule_lag_ms": result.schedule_lag * 1000,
+        "errors": dict(sorted(result.errors.items(), key=lambda item: -item[1])[:5]),
+    }
+
+
+def make_batches(
+    signed: Sequence[tuple[bytes, bytes]], size: int
+) -> list[list[tuple[bytes, bytes]]]:
+    return [list(signed[i : i + size]) for i in range(0, len(signed), size)]
+
+
+@dataclass(slots=True)
+class Reporter:
+    """Progress bars while phases run."""
+
+    console: Console
+    progress: Progress = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+            TextColumn("{task.fields[rates]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
         )
 
-        anvil, deployment = start_devnet_l1(block_time=1.0)
-        deployment.write(workdir / "deployment.json")
-        base_document = make_devnet_genesis(anvil.client, deployment)
-        l1_flags = [
-            "--l1-rpc",
-            anvil.url,
-            "--deployment",
-            str(workdir / "deployment.json"),
-            "--batcher-key",
-            L1_BATCHER_KEY.hex(),
-            "--proposer-key",
-            L1_PROPOSER_KEY.hex(),
+    def tracker(self, label: str, total: int) -> Callable[[PhaseResult, int], None]:
+        task = self.progress.add_task(label, total=total, rates="")
+
+        def update(result: PhaseResult, _finished: int) -> None:
+            elapsed = max(time.time() - result.started, 1e-9)
+            self.progress.update(
+                task,
+                completed=result.included,
+                rates=f"accepted {result.accepted:,} ({result.accepted / elapsed:,.0f}/s), "
+                f"included {result.included / elapsed:,.0f}/s",
+            )
+
+        return update
+
+
+# -------------------------------------------------------------------------------------------
+# Our node
+
+
+@dataclass(slots=True)
+class NodeUnderTest:
+    """Our sequencer (and with --l1 its anvil L1) as processes of this run."""
+
+    settings: BenchSettings
+    workdir: Path
+    keys: list[bytes]
+    process: subprocess.Popen[bytes] | None = None
+    l1: Any = None  # l1.anvil.Anvil
+    genesis_path: Path | None = None
+    deployment_path: Path | None = None
+    url: str = ""
+    log_file: Any = None
+
+    def start(self) -> None:
+        settings = self.settings
+        flags: list[str] = []
+        document = None
+        if settings.l1:
+            from rollup_cli.l1_roles import (
+                L1_BATCHER_KEY,
+                L1_PROPOSER_KEY,
+                make_devnet_genesis,
+                start_devnet_l1,
+            )
+
+            self.l1, deployment = start_devnet_l1(block_time=1.0)
+            self.deployment_path = self.workdir / "deployment.json"
+            deployment.write(self.deployment_path)
+            document = make_devnet_genesis(self.l1.client, deployment)
+            flags = [
+                "--l1-rpc",
+                self.l1.url,
+                "--deployment",
+                str(self.deployment_path),
+                "--batcher-key",
+                L1_BATCHER_KEY.hex(),
+                "--proposer-key",
+                L1_PROPOSER_KEY.hex(),
+            ]
+        self.genesis_path = write_genesis(self.workdir, self.keys, document)
+        port = find_free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        command = [
+            sys.executable,
+            "-m",
+            "rollup_cli.main",
+            "sequencer",
+            "--data-dir",
+            str(self.workdir / "data"),
+            "--genesis",
+            str(self.genesis_path),
+            "--port",
+            str(port),
+            "--block-time",
+            str(settings.block_time),
+            "--recovery-workers",
+            str(settings.recovery_workers),
+            *flags,
         ]
-    genesis_path = write_genesis(workdir, keys, base_document)
-    chain_id = int(orjson.loads(genesis_path.read_bytes())["chainId"])
-    started = time.perf_counter()
-    signed = sign_transfers(keys, settings.count, chain_id, settings.workload)
-    console.print(
-        f"signed {len(signed):,} {settings.workload} in {time.perf_counter() - started:.1f} s"
-    )
+        self.log_file = (self.workdir / "node.log").open("wb")
+        self.process = subprocess.Popen(command, stdout=self.log_file, stderr=subprocess.STDOUT)
+        wait_for_rpc(self.url, self.process, 120)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.log_file is not None:
+            self.log_file.close()
+        if self.l1 is not None:
+            self.l1.stop()
+
+    def tail_log(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(
+                (self.workdir / "node.log").read_text(errors="replace").splitlines()[-lines:]
+            )
+        except OSError:
+            return ""
+
+
+def wait_for_rpc(url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    deadline = time.time() + timeout
+    with httpx.Client(timeout=5) as client:
+        while time.time() < deadline:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"{url}: the process exited with code {process.returncode}")
+            try:
+                rpc_call(client, url, "eth_chainId", [])
+                return
+            except (httpx.HTTPError, RuntimeError, ValueError):
+                time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def wait_for_settlement(url: str, last_block: int, timeout: float) -> dict[str, Any] | None:
+    """The batcher's figures once every block up to `last_block` is in a batch on L1.
+
+    Empty blocks keep coming, so a batch is nearly always in flight: wait only until the run's
+    blocks are safe (or the timeout passes, then report what was settled by then).
+    """
+    deadline = time.time() + timeout
+    latest: dict[str, Any] | None = None
+    with httpx.Client(timeout=30) as client:
+        while True:
+            stats = rpc_call(client, url, "rollup_syncStatus", [])
+            latest = dict(stats["l1"]) if stats.get("l1") else latest
+            if latest is not None and stats["safe_l2"]["number"] >= last_block:
+                latest["complete"] = True
+                latest["safe_through"] = stats["safe_l2"]["number"]
+                return latest
+            if time.time() > deadline:
+                return latest
+            time.sleep(0.5)
+
+
+def measure_verifier_replay(
+    node: NodeUnderTest, last_block: int, block_counts: dict[int, int], timeout: float
+) -> dict[str, Any]:
+    """Start a verifier on the same L1 and time its derivation of blocks 1..last_block."""
+    assert node.genesis_path is not None and node.deployment_path is not None
+    port = find_free_port()
+    url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable,
         "-m",
         "rollup_cli.main",
-        "sequencer",
+        "verifier",
         "--data-dir",
-        str(workdir / "data"),
+        str(node.workdir / "verifier"),
         "--genesis",
-        str(genesis_path),
+        str(node.genesis_path),
+        "--l1-rpc",
+        node.l1.url,
+        "--deployment",
+        str(node.deployment_path),
         "--port",
         str(port),
-        "--block-time",
-        str(settings.block_time),
-        "--recovery-workers",
-        str(settings.recovery_workers),
-        *l1_flags,
     ]
-    log_file = (workdir / "node.log").open("wb")
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        with httpx.Client(timeout=30) as client:
-            wait_for_node(client, url, process, 60)
-            start_block = int(rpc(client, url, "eth_blockNumber", []), 16)
-            raws = [raw for raw, _hash in signed]
-            batches = [
-                raws[i : i + settings.batch_size] for i in range(0, len(raws), settings.batch_size)
-            ]
-            # Each client gets every n-th batch, so all senders' nonces advance together.
-            shares = [batches[i :: settings.clients] for i in range(settings.clients)]
-            submit_started = time.time()
-            with multiprocessing.get_context("spawn").Pool(settings.clients) as pool:
-                pending = pool.map_async(send_batches, [(url, share) for share in shares])
-                inclusion: dict[bytes, float] = {}
-                wanted = {tx_hash for _raw, tx_hash in signed}
-                next_block = start_block + 1
-                deadline = time.time() + settings.timeout
-                with Progress(console=console, transient=True) as progress:
-                    task = progress.add_task("included", total=len(wanted))
-                    while len(inclusion) < len(wanted) and time.time() < deadline:
-                        head = int(rpc(client, url, "eth_blockNumber", []), 16)
-                        while next_block <= head:
-                            block = rpc(
-                                client, url, "eth_getBlockByNumber", [hex(next_block), False]
-                            )
-                            seen = time.time()
-                            for tx_hash in block["transactions"]:
-                                inclusion.setdefault(bytes.fromhex(tx_hash[2:]), seen)
-                            next_block += 1
-                        progress.update(task, completed=len(inclusion))
-                        if pending.ready() and not pending.successful():
-                            pending.get()
-                        time.sleep(0.05)
-                client_results = pending.get(timeout=settings.timeout)
-            submit_times: dict[bytes, float] = {}
-            position = 0
-            for client_index, share in enumerate(shares):
-                for batch, (submitted, _accepted, _rejected) in zip(
-                    share, client_results[client_index], strict=True
-                ):
-                    for raw in batch:
-                        submit_times[keccak256(bytes.fromhex(raw[2:]))] = submitted
-                        position += 1
-            accepted = sum(a for result in client_results for _t, a, _r in result)
-            rejected = sum(r for result in client_results for _t, _a, r in result)
-            last_answer = max(t for result in client_results for t, _a, _r in result)
-            latencies = [inclusion[h] - submit_times[h] for h in inclusion if h in submit_times]
-            included_span = (
-                (max(inclusion.values()) - submit_started) if inclusion else float("nan")
-            )
-            peak_rss = read_peak_rss_mib(process.pid)
-            l1_stats = (
-                wait_for_batches(client, url, next_block - 1, min(settings.timeout, 120))
-                if anvil is not None
-                else None
-            )
-    finally:
-        process.terminate()
+    with (node.workdir / "verifier.log").open("wb") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log_file.close()
-        if anvil is not None:
-            anvil.stop()
-    send_span = max(last_answer - submit_started, 1e-9)
-    included_rate = len(inclusion) / included_span if inclusion else 0.0
-    results = {
-        "settings": asdict(settings),
-        "transactions": settings.count,
-        "accepted": accepted,
-        "rejected": rejected,
-        "included": len(inclusion),
-        "accepted_tps": accepted / send_span,
-        "included_tps": included_rate,
-        "latency_p50_ms": percentile(latencies, 0.5) * 1000,
-        "latency_p99_ms": percentile(latencies, 0.99) * 1000,
-        "latency_mean_ms": (statistics.fmean(latencies) * 1000) if latencies else float("nan"),
-        "node_peak_rss_mib": peak_rss,
-        "signature_ceiling_per_s": ceiling,
-        "cores": cores,
-        "fraction_of_ceiling": included_rate / ceiling if ceiling else 0.0,
-        "l1": l1_stats,
+            wait_for_rpc(url, process, 120)
+            first: tuple[float, int] | None = None
+            done: float | None = None
+            deadline = time.time() + timeout
+            with httpx.Client(timeout=30) as client:
+                while time.time() < deadline:
+                    head = int(rpc_call(client, url, "eth_blockNumber", []), 16)
+                    now = time.time()
+                    if first is None and head > 0:
+                        first = (now, head)
+                    if head >= last_block:
+                        done = now
+                        break
+                    time.sleep(0.02)
+            _rss, cpu = read_tree_figures(process.pid)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    if first is None or done is None:
+        return {"complete": False}
+    replayed = sum(count for number, count in block_counts.items() if number > first[1])
+    span = done - first[0]
+    total = sum(block_counts.values())
+    return {
+        "complete": True,
+        "blocks": last_block,
+        "transactions": total,
+        "timed_transactions": replayed,
+        "seconds": span,
+        "replay_tps": replayed / span if span > 0 and replayed else None,
+        "cpu_seconds": cpu,
+        "cpu_us_per_tx": cpu / total * 1e6 if total else None,
     }
+
+
+# -------------------------------------------------------------------------------------------
+# The run
+
+
+def run_peer(
+    settings: BenchSettings,
+    keys: list[bytes],
+    chain_id: int,
+    signed: Sequence[tuple[bytes, bytes]],
+    reporter: Reporter,
+) -> dict[str, Any]:
+    """The burst against anvil; {"unavailable": reason} if anvil cannot run the workload."""
+    try:
+        anvil = start_peer(chain_id, settings.block_time)
+    except AnvilError as exc:
+        return {"unavailable": f"anvil did not start: {exc}"}
+    try:
+        try:
+            fund_senders(anvil, keys, settings.workload)
+        except PeerUnavailable as exc:
+            return {"unavailable": str(exc)}
+        with reporter.progress:
+            result = run_phase(
+                Phase(
+                    url=anvil.url,
+                    batches=make_batches(signed, settings.batch_size),
+                    clients=settings.clients,
+                    timeout=settings.timeout,
+                    pid=anvil.pid,
+                    count_root=False,
+                    on_progress=reporter.tracker("anvil: burst", len(signed)),
+                )
+            )
+        reverted = count_reverted(anvil.url, result.blocks)
+    finally:
+        anvil.stop()
+    figures = summarize(result, reverted)
+    figures["mode"] = f"interval mining, block time {settings.block_time} s, gas limit 2e9"
+    return figures
+
+
+def run_bench(settings: BenchSettings, console: Console) -> dict[str, Any]:
+    if settings.soak:
+        return run_soak(settings, console)
+    load_before = read_load_average()
+    ceiling, cores = measure_signature_ceiling(settings.ceiling_seconds)
+    console.print(
+        f"signature ceiling: {ceiling:,.0f} recoveries/s on {cores} cores "
+        f"(load average {load_before:.1f})"
+    )
+    keys = make_sender_keys(settings.senders, settings.workload)
+    chain_id = int(load_default_genesis_document()["chainId"])
+    started = time.perf_counter()
+    signed = sign_workload(settings.workload, keys, chain_id, 0, settings.count)
+    console.print(
+        f"signed {len(signed):,} {settings.workload} transactions from {len(keys)} senders "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    reporter = Reporter(console)
+    peer: dict[str, Any] = {"unavailable": "--no-peer"}
+    if settings.peer:
+        peer = run_peer(settings, keys, chain_id, signed, reporter)
+        if "unavailable" not in peer:
+            console.print(
+                f"anvil: {peer['included']:,} included at {peer['included_tps']:,.0f} tx/s"
+            )
+    workdir = Path(tempfile.mkdtemp(prefix="rollup-bench-"))
+    node = NodeUnderTest(settings, workdir, keys)
+    results: dict[str, Any] = {"settings": asdict(settings) | {"profile": str(settings.profile)}}
+    block_counts: dict[int, int] = {}
+    try:
+        node.start()
+        assert node.process is not None
+        burst_batches = make_batches(signed, settings.batch_size)
+        profiler = (
+            start_profiler(node.process.pid, settings.profile)
+            if settings.profile is not None
+            else None
+        )
+        with reporter.progress:
+            burst = run_phase(
+                Phase(
+                    url=node.url,
+                    batches=burst_batches,
+                    clients=settings.clients,
+                    timeout=settings.timeout,
+                    pid=node.process.pid,
+                    on_progress=reporter.tracker("node: burst", len(signed)),
+                )
+            )
+        if profiler is not None:
+            stop_profiler(profiler)
+        console.print(
+            f"node: {burst.included:,} included at {burst.included_tps:,.0f} tx/s "
+            f"(accepted {burst.accepted_tps:,.0f} tx/s)"
+        )
+        rate = settings.rate or max(burst.included_tps / 2, 10.0)
+        steady_count = min(int(rate * settings.duration), MAX_SIGNED)
+        steady_signed = sign_workload(
+            settings.workload, keys, chain_id, settings.count, steady_count
+        )
+        steady_batch = max(1, min(settings.batch_size, round(rate / 20)))
+        steady_batches = make_batches(steady_signed, steady_batch)
+        with reporter.progress:
+            steady = run_phase(
+                Phase(
+                    url=node.url,
+                    batches=steady_batches,
+                    clients=settings.clients,
+                    timeout=settings.duration + settings.timeout,
+                    interval=steady_batch / rate,
+                    pid=node.process.pid,
+                    on_progress=reporter.tracker(f"node: {rate:,.0f} tx/s", steady_count),
+                )
+            )
+        reverted = count_reverted(node.url, burst.blocks)
+        for phase in (burst, steady):
+            block_counts.update(phase.block_counts)
+        last_block = max(block_counts, default=0)
+        l1_stats = None
+        replay = None
+        if settings.l1:
+            console.print("waiting for every block of the run to be in a batch on L1 ...")
+            l1_stats = wait_for_settlement(node.url, last_block, min(settings.timeout, 300))
+            if l1_stats is not None and l1_stats.get("complete"):
+                console.print("timing a verifier's replay from L1 ...")
+                replay = measure_verifier_replay(
+                    node, last_block, block_counts, min(settings.timeout, 300)
+                )
+    except Exception:
+        console.print(node.tail_log())
+        raise
+    finally:
+        node.stop()
+    load_after = read_load_average()
+    results.update(
+        {
+            "machine": {
+                "cores": cores,
+                "load_average_before": load_before,
+                "load_average_after": load_after,
+            },
+            "signature_ceiling_per_s": ceiling,
+            "node": {
+                "burst": summarize(burst, reverted),
+                "steady": summarize(steady) | {"rate": rate, "batch_size": steady_batch},
+            },
+            "anvil": peer,
+            "l1": l1_stats,
+            "verifier": replay,
+        }
+    )
+    burst_figures = results["node"]["burst"]
+    results["ratio_to_anvil"] = (
+        burst_figures["included_tps"] / peer["included_tps"] if peer.get("included_tps") else None
+    )
+    results["fraction_of_ceiling"] = burst_figures["included_tps"] / ceiling if ceiling else None
+    if settings.profile is not None:
+        summary = summarize_profile(settings.profile)
+        results["profile"] = {
+            "path": str(settings.profile),
+            "samples": summary.samples,
+            "main_samples": summary.main_samples,
+            "worker_samples": summary.worker_samples,
+            "top_self": summary.top_self,
+            "top_inclusive": summary.top_inclusive,
+        }
+    print_table(settings, results, console)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def format_ms(value: float | None) -> str:
+    return "–" if value is None or value != value else f"{value:,.0f} ms"
+
+
+def print_table(settings: BenchSettings, results: dict[str, Any], console: Console) -> None:
+    burst = results["node"]["burst"]
+    steady = results["node"]["steady"]
+    peer = results["anvil"]
+    peer_na = "unavailable" in peer
+    na = "n/a"
+
+    def peer_value(key: str, formatter: Callable[[Any], str]) -> str:
+        if peer_na:
+            return na
+        value = peer.get(key)
+        return "–" if value is None else formatter(value)
+
+    def ratio(key: str) -> str:
+        if peer_na or not peer.get(key) or burst.get(key) is None:
+            return "–"
+        return f"{burst[key] / peer[key]:.2f}x"
+
     table = Table(
-        title=f"rollup bench: {settings.count:,} {settings.workload}, {settings.senders} senders, "
-        f"batches of {settings.batch_size}, {settings.clients} clients, "
-        f"block time {settings.block_time}s"
+        title=f"rollup bench: {settings.count:,} {settings.workload} from {settings.senders} "
+        f"senders, batches of {settings.batch_size}, {settings.clients} client processes, "
+        f"block time {settings.block_time} s",
+        title_justify="left",
     )
     table.add_column("metric")
-    table.add_column("value", justify="right")
-    table.add_row("accepted tx/s", f"{results['accepted_tps']:,.0f}")
-    table.add_row("included tx/s", f"{results['included_tps']:,.0f}")
-    table.add_row("included / sent", f"{len(inclusion):,} / {settings.count:,}")
-    table.add_row("rejected", f"{rejected:,}")
-    table.add_row("latency to receipt p50", f"{results['latency_p50_ms']:,.0f} ms")
-    table.add_row("latency to receipt p99", f"{results['latency_p99_ms']:,.0f} ms")
-    table.add_row("node peak RSS", f"{peak_rss:,.0f} MiB")
-    table.add_row("signature ceiling (all cores)", f"{ceiling:,.0f} /s")
-    table.add_row("included / ceiling", f"{results['fraction_of_ceiling']:.1%}")
-    if l1_stats:
-        # Per transaction of the workload; the batches also carry the run's empty blocks.
+    table.add_column("rollup node", justify="right")
+    table.add_column("anvil", justify="right")
+    table.add_column("node / anvil", justify="right")
+    tps = "{:,.0f}".format
+    table.add_row(
+        "accepted tx/s",
+        tps(burst["accepted_tps"]),
+        peer_value("accepted_tps", tps),
+        ratio("accepted_tps"),
+    )
+    table.add_row(
+        "included tx/s (receipts)",
+        tps(burst["included_tps"]),
+        peer_value("included_tps", tps),
+        ratio("included_tps"),
+    )
+    table.add_row(
+        "included / sent",
+        f"{burst['included']:,} / {burst['sent']:,}",
+        peer_value("included", lambda v: f"{v:,} / {peer['sent']:,}"),
+        "",
+    )
+    table.add_row(
+        "rejected / reverted",
+        f"{burst['rejected']:,} / "
+        + ("–" if burst["reverted"] is None else f"{burst['reverted']:,}"),
+        peer_value("rejected", lambda v: f"{v:,} / {peer.get('reverted', 0):,}"),
+        "",
+    )
+    table.add_row(
+        "latency to receipt p50 (burst)",
+        format_ms(burst["latency_p50_ms"]),
+        peer_value("latency_p50_ms", format_ms),
+        "",
+    )
+    table.add_row(
+        "latency to receipt p99 (burst)",
+        format_ms(burst["latency_p99_ms"]),
+        peer_value("latency_p99_ms", format_ms),
+        "",
+    )
+    table.add_row(
+        f"latency p50 at {steady['rate']:,.0f} tx/s (steady)",
+        format_ms(steady["latency_p50_ms"]),
+        "",
+        "",
+    )
+    table.add_row(
+        f"latency p99 at {steady['rate']:,.0f} tx/s (steady)",
+        format_ms(steady["latency_p99_ms"]),
+        "",
+        "",
+    )
+    table.add_row(
+        "node peak RSS",
+        f"{max(burst['peak_rss_mib'], steady['peak_rss_mib']):,.0f} MiB",
+        peer_value("peak_rss_mib", lambda v: f"{v:,.0f} MiB"),
+        "",
+    )
+    table.add_row(
+        "CPU per included tx",
+        "–" if burst["cpu_us_per_tx"] is None else f"{burst['cpu_us_per_tx']:,.0f} µs",
+        peer_value("cpu_us_per_tx", lambda v: f"{v:,.0f} µs"),
+        "",
+    )
+    ceiling = results["signature_ceiling_per_s"]
+    table.add_row(
+        "signature ceiling (all cores)",
+        f"{ceiling:,.0f} /s",
+        "",
+        "",
+    )
+    table.add_row(
+        "included / ceiling",
+        f"{results['fraction_of_ceiling']:.1%}",
+        peer_value("included_tps", lambda v: f"{v / ceiling:.1%}"),
+        "",
+    )
+    l1 = results.get("l1")
+    replay = results.get("verifier")
+    if l1:
         table.add_row(
-            "L1 batches / bytes", f"{l1_stats['batches_posted']} / {l1_stats['batch_bytes']:,}"
+            "L1 bytes per tx",
+            "–"
+            if l1.get("bytes_per_transaction") is None
+            else f"{l1['bytes_per_transaction']:.1f}",
+            "",
+            "",
         )
-        table.add_row("L1 bytes per tx", f"{l1_stats['batch_bytes'] / max(len(inclusion), 1):.1f}")
         table.add_row(
-            "L1 batch gas per tx", f"{l1_stats['batch_gas'] / max(len(inclusion), 1):,.0f}"
+            "L1 gas per tx",
+            "–" if l1.get("gas_per_transaction") is None else f"{l1['gas_per_transaction']:,.0f}",
+            "",
+            "",
+        )
+    else:
+        table.add_row("L1 bytes per tx", "– (run with --l1)", "", "")
+        table.add_row("L1 gas per tx", "– (run with --l1)", "", "")
+    if replay and replay.get("replay_tps"):
+        table.add_row(
+            "verifier replay tx/s",
+            tps(replay["replay_tps"]),
+            "",
+            f"{replay['replay_tps'] / burst['included_tps']:.2f}x sequencer"
+            if burst["included_tps"]
+            else "",
+        )
+    else:
+        table.add_row(
+            "verifier replay tx/s", "– (run with --l1)" if not l1 else "– (not complete)", "", ""
         )
     console.print(table)
-    shutil.rmtree(workdir, ignore_errors=True)
-    if len(inclusion) < settings.count:
+    machine = results["machine"]
+    console.print(
+        f"machine: {machine['cores']} cores, load average {machine['load_average_before']:.1f} "
+        f"before / {machine['load_average_after']:.1f} after (this run's own processes included)"
+    )
+    if peer_na:
+        console.print(f"anvil: n/a — {peer['unavailable']}")
+    for label, figures in (("node", burst), ("anvil", peer)):
+        for message, count in (figures.get("errors") or {}).items():
+            console.print(f"[yellow]{label}: {count} batches had errors, e.g. {message}[/yellow]")
+    if burst["included"] < burst["sent"]:
         console.print(
-            f"[yellow]only {len(inclusion)} of {settings.count} transactions were included[/yellow]"
+            f"[yellow]only {burst['included']:,} of {burst['sent']:,} transactions were "
+            "included[/yellow]"
         )
-    return results
+    profile = results.get("profile")
+    if profile:
+        print_profile(profile, console)
+
+
+def print_profile(profile: dict[str, Any], console: Console) -> None:
+    total = max(profile["samples"], 1)
+    console.print(
+        f"profile of the burst (py-spy, {profile['samples']:,} samples of busy threads: "
+        f"{profile['main_samples'] / total:.0%} node process, "
+        f"{profile['worker_samples'] / total:.0%} recovery workers; folded stacks in "
+        f"{profile['path']})"
+    )
+    table = Table(title_justify="left")
+    table.add_column("own time", justify="right")
+    table.add_column("function (top of the stack)")
+    table.add_column("inclusive", justify="right")
+    table.add_column("project function (anywhere on the stack)")
+    rows = max(len(profile["top_self"]), len(profile["top_inclusive"]))
+    for index in range(rows):
+        own = profile["top_self"][index] if index < len(profile["top_self"]) else ("", 0)
+        inclusive = (
+            profile["top_inclusive"][index] if index < len(profile["top_inclusive"]) else ("", 0)
+        )
+        table.add_row(
+            f"{own[1] / total:.1%}" if own[0] else "",
+            own[0],
+            f"{inclusive[1] / total:.1%}" if inclusive[0] else "",
+            inclusive[0],
+        )
+    console.print(table)
+
+
+# -------------------------------------------------------------------------------------------
+# Soak
+
+
+def run_soak(settings: BenchSettings, console: Console) -> dict[str, Any]:
+    """A steady load for settings.duration seconds; RSS and latency per minute."""
+    rate = settings.rate or 1_000.0
+    count = min(int(rate * settings.duration), MAX_SIGNED)
+    keys = make_sender_keys(settings.senders, settings.workload)
+    chain_id = int(load_default_genesis_document()["chainId"])
+    started = time.perf_counter()
+    signed = sign_workload(settings.workload, keys, chain_id, 0, count)
+    console.print(
+        f"signed {len(signed):,} {settings.workload} transactions in "
+        f"{time.perf_counter() - started:.1f} s; soak at {rate:,.0f} tx/s for "
+        f"{settings.duration:,.0f} s (load average {read_load_average():.1f})"
+    )
+    batch = max(1, min(settings.batch_size, round(rate / 20)))
+    batches = make_batches(signed, batch)
+    del signed
+    workdir = Path(tempfile.mkdtemp(prefix="rollup-soak-"))
+    node = NodeUnderTest(settings, workdir, keys)
+    minutes: list[dict[str, Any]] = []
+    reporter = Reporter(console)
+    counted = {"samples": 0, "included": 0}
+
+    def on_minute(minute: int, result: PhaseResult) -> None:
+        assert node.process is not None
+        rss, cpu = read_tree_figures(node.process.pid)
+        window = [latency for sent, latency in result.samples[counted["samples"] :]]
+        counted["samples"] = len(result.samples)
+        included = result.included - counted["included"]
+        counted["included"] = result.included
+        row = {
+            "minute": minute,
+            "rss_mib": rss,
+            "cpu_seconds": cpu,
+            "included": included,
+            "included_tps": included / 60,
+            "latency_p50_ms": percentile(window, 0.5) * 1000,
+            "latency_p99_ms": percentile(window, 0.99) * 1000,
+            "load_average": read_load_average(),
+        }
+        minutes.append(row)
+        reporter.progress.console.print(
+            f"minute {minute:3d}: RSS {rss:7.1f} MiB, p50 {row['latency_p50_ms']:6.0f} ms, "
+            f"p99 {row['latency_p99_ms']:6.0f} ms, included {row['included_tps']:7,.0f} tx/s, "
+            f"load {row['load_average']:.1f}"
+        )
+
+    try:
+        node.start()
+        assert node.process is not None
+        with reporter.progress:
+            result = run_phase(
+                Phase(
+                    url=node.url,
+                    batches=batches,
+                    clients=settings.clients,
+                    timeout=settings.duration + settings.timeout,
+                    interval=batch / rate,
+                    pid=node.process.pid,
+                    on_progress=reporter.tracker(f"soak at {rate:,.0f} tx/s", count),
+                    on_minute=on_minute,
+                )
+            )
+    except Exception:
+        console.print(node.tail_log())
+        raise
+    finally:
+        node.stop()
+    figures = summarize(result) | {"rate": rate, "batch_size": batch}
+    table = Table(
+        title=f"rollup bench --soak: {settings.workload} at {rate:,.0f} tx/s for "
+        f"{settings.duration:,.0f} s, block time {settings.block_time} s",
+        title_justify="left",
+    )
+    for column in ("minute", "RSS", "p50", "p99", "included tx/s", "load"):
+        table.add_column(column, justify="right")
+    for row in minutes:
+        table.add_row(
+            str(row["minute"]),
+            f"{row['rss_mib']:,.1f} MiB",
+            format_ms(row["latency_p50_ms"]),
+            format_ms(row["latency_p99_ms"]),
+            f"{row['included_tps']:,.0f}",
+            f"{row['load_average']:.1f}",
+        )
+    table.add_row(
+        "all",
+        f"peak {figures['peak_rss_mib']:,.1f} MiB",
+        format_ms(figures["latency_p50_ms"]),
+        format_ms(figures["latency_p99_ms"]),
+        f"{figures['included_tps']:,.0f}",
+        "",
+    )
+    console.print(table)
+    console.print(
+        f"sent {figures['sent']:,}, accepted {figures['accepted']:,}, included "
+        f"{figures['included']:,}; the clients ran at most {figures['schedule_lag_ms']:,.0f} ms "
+        "behind schedule"
+    )
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "settings": asdict(settings) | {"profile": str(settings.profile)},
+        "soak": figures,
+        "minutes": minutes,
+    }

@@ -4,7 +4,7 @@ rollup devnet      start a local L2 node with a ready genesis and funded dev acc
 rollup sequencer   start a sequencer from a genesis file and a data directory
 rollup status      show a running node's chain, head, fees and mempool
 rollup genesis     write the default devnet genesis document to a file
-rollup bench       measure transfer throughput and latency through JSON-RPC
+rollup bench       measure throughput, latency and memory against anvil and the machine
 """
 
 from __future__ import annotations
@@ -124,10 +124,14 @@ def check_fault(fault: str, proposing: bool) -> None:
         fail(f"--fault must be one of {', '.join(FAULT_KINDS)}")
     if not proposing:
         fail("--fault needs a proposer (--l1-rpc, --deployment and --proposer-key)")
-    banner = f" TESTING ONLY: --fault {fault}: THIS SEQUENCER WILL PROPOSE A WRONG OUTPUT "
-    console.print(f"[bold white on red]{'!' * len(banner)}[/bold white on red]")
-    console.print(f"[bold white on red]{banner}[/bold white on red]")
-    console.print(f"[bold white on red]{'!' * len(banner)}[/bold white on red]")
+    lines = [
+        f"TESTING ONLY: --fault {fault}",
+        "THIS SEQUENCER WILL PROPOSE A WRONG OUTPUT",
+        "(its own defender defends it; a verifier's challenger will take the bond)",
+    ]
+    width = max(len(line) for line in lines) + 4
+    for line in ["!" * width, *(f"!! {line.ljust(width - 6)} !!" for line in lines), "!" * width]:
+        console.print(f"[bold white on red]{line}[/bold white on red]", soft_wrap=True)
 
 
 L1Rpc = Annotated[str | None, typer.Option(help="L1 JSON-RPC URL; enables batches and outputs.")]
@@ -520,9 +524,11 @@ def genesis(
 
 @app.command()
 def bench(
-    count: Annotated[int, typer.Option(min=100, max=200_000, help="Transfers to send.")] = 20_000,
+    count: Annotated[
+        int, typer.Option(min=100, max=200_000, help="Transactions in the burst.")
+    ] = 20_000,
     senders: Annotated[
-        int, typer.Option(min=1, max=10_000, help="Distinct sending accounts.")
+        int, typer.Option(min=10, max=10_000, help="Distinct sending accounts.")
     ] = 200,
     batch_size: Annotated[
         int, typer.Option(min=1, max=1_000, help="Transactions per JSON-RPC batch.")
@@ -530,25 +536,68 @@ def bench(
     clients: Annotated[
         int, typer.Option(min=1, max=16, help="Client processes sending batches.")
     ] = 2,
-    block_time: BlockTime = 1.0,
+    block_time: Annotated[
+        float,
+        typer.Option(
+            min=0.05,
+            max=60.0,
+            help="Seconds between blocks, ours and anvil's (default 0.25: a block holds at most "
+            "one L1 batch, ~1,370 transfers, so 1 s blocks would cap the chain near 1,370 tx/s).",
+        ),
+    ] = 0.25,
     recovery_workers: RecoveryWorkers = 1,
     timeout: Annotated[
-        float, typer.Option(min=5, max=3_600, help="Give up after this many seconds.")
+        float, typer.Option(min=5, max=3_600, help="Give up on a phase after this many seconds.")
     ] = 300,
+    duration: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            max=3_600,
+            help="Seconds of steady load after the burst (default 10), or of the whole --soak "
+            "(default 600).",
+        ),
+    ] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            max=100_000,
+            help="Steady load in tx/s (default: half the burst's included rate; 1,000 for --soak).",
+        ),
+    ] = None,
+    soak: Annotated[
+        bool, typer.Option(help="Only a steady load: print RSS and latency every minute.")
+    ] = False,
     json_out: Annotated[
-        Path | None, typer.Option(help="Also write the results as JSON here.")
+        Path | None, typer.Option("--json", "--json-out", help="Also write the results as JSON.")
     ] = None,
     quick: Annotated[
-        bool, typer.Option(help="A small run (2,000 transfers) to check the setup.")
+        bool, typer.Option(help="A small run (2,000 transactions, 3 s steady) to check the setup.")
     ] = False,
     workload: Annotated[
-        str, typer.Option(help="transfers (ETH), tokens (USDC transfers) or swaps (WETH->USDC).")
+        str,
+        typer.Option(
+            help="transfers (ETH), tokens (USDC transfers), swaps (WETH->USDC) or defi (swaps, "
+            "lending, leverage, oracle moves and liquidations)."
+        ),
     ] = "transfers",
     l1: Annotated[
-        bool, typer.Option(help="Also run anvil and settle batches: L1 bytes and gas per tx.")
+        bool,
+        typer.Option(
+            help="Settle on an anvil L1: L1 bytes and gas per tx, and a verifier's replay rate."
+        ),
     ] = False,
+    peer: Annotated[
+        bool, typer.Option(help="Also send the same transactions to anvil and compare.")
+    ] = True,
+    profile: Annotated[
+        Path | None,
+        typer.Option(help="Sample the node with py-spy during the burst; folded stacks go here."),
+    ] = None,
 ) -> None:
-    """Send pre-signed transactions to a fresh local node; print tx/s, latency and the ceiling."""
+    """Measure the node: tx/s accepted and included against anvil and the signature ceiling,
+    latency to receipt, memory; with --l1 L1 cost and verifier replay; --soak for stability."""
     from rollup_cli.bench import WORKLOADS, BenchSettings, run_bench
 
     if workload not in WORKLOADS:
@@ -563,6 +612,12 @@ def bench(
         timeout=timeout,
         workload=workload,
         l1=l1,
+        peer=peer,
+        duration=duration or (3.0 if quick else 600.0 if soak else 10.0),
+        rate=rate,
+        soak=soak,
+        profile=profile,
+        ceiling_seconds=0.5 if quick else 1.5,
     )
     results = run_bench(settings, console)
     if json_out is not None:

@@ -12,6 +12,7 @@ Rules, as wallets expect from geth:
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -90,19 +91,25 @@ class Mempool:
         Across senders the order is arrival order, except that a transaction never goes before a
         lower nonce of the same sender (its key is at least that of its predecessor).
         """
-        ready: list[tuple[int, int, SignedTransaction]] = []
-        for sender, queue in self.by_sender.items():
+        # A k-way merge of the senders' ready runs (each already in key order): it reads only
+        # the `limit` transactions it returns plus one per sender, not the whole pool.
+        heap: list[tuple[int, int, int, dict[int, PooledTransaction]]] = []
+        for position, (sender, queue) in enumerate(self.by_sender.items()):
             nonce = get_state_nonce(sender)
-            key = -1
-            while True:
-                pooled = queue.get(nonce)
-                if pooled is None:
-                    break
-                key = max(key, pooled.arrival)
-                ready.append((key, nonce, pooled.signed))
-                nonce += 1
-        ready.sort(key=lambda item: (item[0], item[1]))
-        return [signed for _key, _nonce, signed in ready[:limit]]
+            pooled = queue.get(nonce)
+            if pooled is not None:
+                heap.append((pooled.arrival, nonce, position, queue))
+        heapq.heapify(heap)
+        selected: list[SignedTransaction] = []
+        while heap and len(selected) < limit:
+            key, nonce, position, queue = heap[0]
+            selected.append(queue[nonce].signed)
+            following = queue.get(nonce + 1)
+            if following is None:
+                heapq.heappop(heap)
+            else:
+                heapq.heapreplace(heap, (max(key, following.arrival), nonce + 1, position, queue))
+        return selected
 
     def remove(self, transactions: Iterable[SignedTransaction]) -> None:
         """Forget transactions (included in a block, or refused by the block builder)."""
@@ -116,13 +123,24 @@ class Mempool:
                 if not queue:
                     del self.by_sender[signed.sender]
 
-    def drop_stale(self, get_state_nonce: Callable[[bytes], int]) -> int:
-        """Remove transactions whose nonce the chain has passed; return how many."""
-        stale = [
-            pooled.signed
-            for sender, queue in self.by_sender.items()
-            for nonce, pooled in queue.items()
-            if nonce < get_state_nonce(sender)
-        ]
+    def drop_stale(
+        self, get_state_nonce: Callable[[bytes], int], senders: Iterable[bytes] | None = None
+    ) -> int:
+        """Remove transactions whose nonce the chain has passed; return how many.
+
+        Only nonces that moved can have passed a pooled transaction: `senders`, if given, are the
+        accounts whose nonce may have moved (those of a new block's transactions).
+        """
+        queues = (
+            self.by_sender.items()
+            if senders is None
+            else [
+                (sender, self.by_sender[sender]) for sender in senders if sender in self.by_sender
+            ]
+        )
+        stale = []
+        for sender, queue in queues:
+            state_nonce = get_state_nonce(sender)
+            stale += [pooled.signed for nonce, pooled in queue.items() if nonce < state_nonce]
         self.remove(stale)
         return len(stale)

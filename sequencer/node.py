@@ -13,16 +13,19 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import operator
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import orjson
 
 from l1.follower import L1Follower
+from rollup.batch import MAX_BATCH_BYTES, MAX_BATCH_TRANSACTIONS, MAX_PAYLOAD_BYTES
 from rollup.block import (
     BlockExecution,
     Header,
@@ -37,7 +40,7 @@ from rollup.execution import validate_transaction
 from rollup.genesis import Genesis, build_genesis
 from rollup.state import Account, Overlay, State, account_key
 from rollup.system.context import BlockEnvironment
-from rollup.transaction import InvalidTransaction, decode_and_recover
+from rollup.transaction import InvalidTransaction, Transaction, decode_and_recover
 from sequencer.mempool import Mempool, MempoolError
 from sequencer.storage import Storage
 
@@ -72,6 +75,86 @@ def recover_raw_transactions(raws: Sequence[bytes]) -> list[Recovered]:
             continue
         results.append(Recovered(SignedTransaction(tx, sender, tx_hash, raw), None))
     return results
+
+
+# A worker process answers with plain tuples, not the dataclasses: pickling a Transaction and its
+# SignedTransaction both ways costs ~50 us per transaction, more than a third of the recovery
+# itself; tuples of ints and bytes cost ~2 us, and rebuilding the objects here ~6 us.
+_TRANSACTION_FIELDS = operator.attrgetter(*(field.name for field in fields(Transaction)))
+CompactRecovered = tuple[tuple[Any, ...], bytes, bytes] | str
+"""(Transaction fields in order, sender, hash) or the reason the transaction is invalid."""
+
+
+def recover_compact(raws: Sequence[bytes]) -> list[CompactRecovered]:
+    """Decode and recover many raw transactions in a worker process; see expand_recovered."""
+    results: list[CompactRecovered] = []
+    for raw in raws:
+        try:
+            tx, sender, tx_hash = decode_and_recover(raw)
+        except InvalidTransaction as exc:
+            results.append(str(exc))
+            continue
+        results.append((_TRANSACTION_FIELDS(tx), sender, tx_hash))
+    return results
+
+
+def expand_recovered(raws: Sequence[bytes], compact: Sequence[CompactRecovered]) -> list[Recovered]:
+    """The Recovered objects of recover_compact's answer for the same raw transactions."""
+    results: list[Recovered] = []
+    for raw, item in zip(raws, compact, strict=True):
+        if isinstance(item, str):
+            results.append(Recovered(None, item))
+        else:
+            tx_fields, sender, tx_hash = item
+            results.append(
+                Recovered(SignedTransaction(Transaction(*tx_fields), sender, tx_hash, raw), None)
+            )
+    return results
+
+
+# A block reaches L1 whole, in one batch (rollup.batch): at most MAX_BATCH_TRANSACTIONS
+# transactions, MAX_PAYLOAD_BYTES before compression and MAX_BATCH_BYTES after. A block over a
+# limit could never be posted, so the builder takes no more of the mempool than one batch holds.
+# Compressing to find out costs ~100 ms per full block in Python; a bound on the payload, from
+# each transaction's fields, costs a few microseconds per transaction and loses little: FastLZ
+# never expands data by more than one byte in 32 (plus its version byte).
+BATCH_HEADER_BYTES = 128  # block number, parent hash, counts, one block header: far less
+ADDRESS_ENTRY_BYTES = 20  # a `to` address the batch's dictionary holds once
+FITTING_PAYLOAD_BYTES = min(
+    MAX_PAYLOAD_BYTES, (MAX_BATCH_BYTES - 8) * 32 // 33 - BATCH_HEADER_BYTES
+)
+
+
+def measure_varint(value: int) -> int:
+    """Bytes of `value` as the batch's LEB128 varint."""
+    return max(1, -(-value.bit_length() // 7))
+
+
+def bound_batch_payload(tx: Transaction) -> int:
+    """At least the bytes `tx` takes in a batch payload, its `to` dictionary entry excluded."""
+    size = 1 + 3 + 64  # type, to index (varint of a dictionary rank < 2**21), r and s (parity)
+    for value in (tx.nonce, tx.max_priority_fee_per_gas, tx.max_fee_per_gas, tx.gas_limit):
+        size += measure_varint(value)
+    size += measure_varint(tx.value) + measure_varint(len(tx.data)) + len(tx.data)
+    size += measure_varint(len(tx.access_list))
+    for _address, keys in tx.access_list:
+        size += 20 + measure_varint(len(keys)) + 32 * len(keys)
+    return size
+
+
+def fit_block_in_batch(candidates: list[SignedTransaction]) -> list[SignedTransaction]:
+    """The longest prefix of `candidates` that surely fits in one batch (as its only block)."""
+    total = 0
+    addresses: set[bytes | None] = set()
+    for count, signed in enumerate(candidates):
+        tx = signed.tx
+        total += bound_batch_payload(tx)
+        if tx.to not in addresses:
+            addresses.add(tx.to)
+            total += ADDRESS_ENTRY_BYTES
+        if total > FITTING_PAYLOAD_BYTES or count >= MAX_BATCH_TRANSACTIONS:
+            return candidates[:count]
+    return candidates
 
 
 class Node:
@@ -121,6 +204,16 @@ class Node:
             if recovery_workers > 0
             else None
         )
+        if self.recovery_pool is not None:
+            # Start the workers before serving: a spawned interpreter re-imports the main module
+            # and the codec, a second or more of CPU that would otherwise compete with the first
+            # requests and land on their latency.
+            warm_up = [
+                self.recovery_pool.submit(recover_compact, []) for _ in range(recovery_workers)
+            ]
+            for future in warm_up:
+                future.result()
+        self._pending_environment: tuple[Header, BlockEnvironment] | None = None
         self.started_at = time.time()
         self.follower: L1Follower | None = None
         self.l1_lock = threading.Lock()
@@ -173,12 +266,19 @@ class Node:
 
     def get_pending_environment(self) -> BlockEnvironment:
         """The block a transaction sent now would land in (for eth_call and eth_estimateGas)."""
-        return BlockEnvironment(
-            number=self.head.number + 1,
-            timestamp=max(int(time.time()), self.head.timestamp),
-            base_fee=self.get_next_base_fee(),
-            chain_id=self.config.chain_id,
-        )
+        head = self.head
+        timestamp = max(int(time.time()), head.timestamp)
+        cached = self._pending_environment
+        # One per head and second: admitting a batch of 500 asks 500 times.
+        if cached is None or cached[0] is not head or cached[1].timestamp != timestamp:
+            environment = BlockEnvironment(
+                number=head.number + 1,
+                timestamp=timestamp,
+                base_fee=compute_next_base_fee(self.config, head),
+                chain_id=self.config.chain_id,
+            )
+            cached = self._pending_environment = (head, environment)
+        return cached[1]
 
     # ---------------------------------------------------------------------------------------
     # Admitting transactions
@@ -200,13 +300,17 @@ class Node:
             raise TransactionRejected(
                 f"invalid chain id for signer: have {tx.chain_id} want {self.config.chain_id}"
             )
+        if bound_batch_payload(tx) + ADDRESS_ENTRY_BYTES > FITTING_PAYLOAD_BYTES:
+            # A block reaches L1 in one batch: this one could never be posted, even alone.
+            raise TransactionRejected("oversized data: the transaction does not fit in a batch")
         if signed.sender in self.censored:
             log.warning("censoring 0x%s (testing flag --censor)", signed.sender.hex())
             return signed.hash
         # An included transaction fails the nonce check below; no database lookup per transaction.
         if signed.hash in self.mempool.by_hash:
             raise TransactionRejected("already known")
-        state_nonce = self.get_state_nonce(signed.sender)
+        account = self.get_account(signed.sender)
+        state_nonce = account.nonce
         if tx.nonce < state_nonce:
             raise TransactionRejected(
                 f"nonce too low: next nonce {state_nonce}, tx nonce {tx.nonce}"
@@ -218,7 +322,6 @@ class Node:
                 f"{environment.base_fee}"
             )
         view = Overlay(self.state)
-        account = self.get_account(signed.sender)
         view.set(account_key(signed.sender), account._replace(nonce=tx.nonce))
         try:
             validate_transaction(
@@ -245,12 +348,16 @@ class Node:
 
     def build_block(self, timestamp: int | None = None) -> BlockExecution:
         """Produce, store and return the next block from the ready mempool transactions."""
+        execution = self.execute_next_block(timestamp)
+        self.store_block(execution)
+        self.finish_block(execution)
+        return execution
+
+    def execute_next_block(self, timestamp: int | None = None) -> BlockExecution:
+        """Execute the next block on the in-memory state; store_block and finish_block follow."""
         if timestamp is None:
             timestamp = int(time.time())
         timestamp = max(timestamp, self.head.timestamp)
-        candidates = self.mempool.select(
-            self.get_state_nonce, self.config.max_transactions_per_block
-        )
         with self.l1_lock:
             origin_number, origin_hash, messages = self.select_l1_origin(timestamp)
             history = self.follower.history if self.follower is not None else {}
@@ -258,7 +365,12 @@ class Node:
         if origin is not None:
             # Derivation refuses blocks too far ahead of their origin: wait for L1 instead.
             timestamp = max(min(timestamp, origin.timestamp + MAX_DRIFT), self.head.timestamp)
-        execution = execute_block(
+        candidates = self.mempool.select(
+            self.get_state_nonce,
+            min(self.config.max_transactions_per_block, MAX_BATCH_TRANSACTIONS),
+        )
+        candidates = fit_block_in_batch(candidates)
+        return execute_block(
             self.state,
             self.config,
             self.head,
@@ -268,12 +380,18 @@ class Node:
             origin_hash,
             messages,
         )
+
+    def store_block(self, execution: BlockExecution) -> None:
+        """Commit an executed block to storage."""
         try:
             self.storage.append_block(execution)
         except Exception:
             # The in-memory state already moved on; only a restart from disk is consistent now.
             log.critical("could not store block %d; stopping", execution.header.number)
             raise
+
+    def finish_block(self, execution: BlockExecution) -> None:
+        """Make a stored block the head and forget what it included or refused."""
         self.head = execution.header
         self.mempool.remove(execution.sequenced_transactions)
         refused = [
@@ -285,8 +403,7 @@ class Node:
             if not reason.startswith("nonce too high"):
                 self.remember_rejection(signed.hash, reason)
         self.mempool.remove(refused)
-        self.mempool.drop_stale(self.get_state_nonce)
-        return execution
+        self.mempool.drop_stale(self.get_state_nonce, {tx.sender for tx in execution.transactions})
 
     def get_sync_status(self) -> dict[str, object]:
         """Heads as rollup_syncStatus reports them (OP Stack's names)."""

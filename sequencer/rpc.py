@@ -41,6 +41,8 @@ from sequencer.node import (
     Node,
     Recovered,
     TransactionRejected,
+    expand_recovered,
+    recover_compact,
     recover_raw_transactions,
 )
 from sequencer.rpc_params import (
@@ -160,9 +162,9 @@ class RpcHandler:
             chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
             loop = asyncio.get_running_loop()
             parts = await asyncio.gather(
-                *(loop.run_in_executor(pool, recover_raw_transactions, chunk) for chunk in chunks)
+                *(loop.run_in_executor(pool, recover_compact, chunk) for chunk in chunks)
             )
-            results = [result for part in parts for result in part]
+            results = expand_recovered(raws, [result for part in parts for result in part])
         else:
             results = recover_raw_transactions(raws)
         return {
@@ -496,6 +498,14 @@ class RpcHandler:
     # Blocks
 
     def format_block(self, header: Header, full: bool) -> dict[str, Any]:
+        if not full:
+            # Pollers (wallets, explorers, the benchmark) ask for the hashes only: read just
+            # those, the sizes and the log topics, not every raw transaction and receipt.
+            hashes, raw_size, log_topics = self.node.storage.get_block_summary(header.number)
+            bloom = fmt.compute_logs_bloom(log_topics)
+            block = fmt.format_header(header, bloom, len(header.encode()) + raw_size)
+            block["transactions"] = [fmt.data(tx_hash) for tx_hash in hashes]
+            return block
         transactions = self.node.storage.get_block_transactions(header.number)
         receipts = self.node.storage.get_block_receipts(header.number) if transactions else []
         bloom = fmt.compute_logs_bloom(
@@ -503,15 +513,12 @@ class RpcHandler:
         )
         size = len(header.encode()) + sum(len(raw) for _hash, _sender, raw in transactions)
         block = fmt.format_header(header, bloom, size)
-        if full:
-            block["transactions"] = [
-                fmt.format_any_transaction(
-                    raw, sender, tx_hash, header.hash, header.number, index, header.base_fee
-                )
-                for index, (tx_hash, sender, raw) in enumerate(transactions)
-            ]
-        else:
-            block["transactions"] = [fmt.data(tx_hash) for tx_hash, _sender, _raw in transactions]
+        block["transactions"] = [
+            fmt.format_any_transaction(
+                raw, sender, tx_hash, header.hash, header.number, index, header.base_fee
+            )
+            for index, (tx_hash, sender, raw) in enumerate(transactions)
+        ]
         return block
 
     def eth_get_block_by_number(self, params: Any) -> dict[str, Any] | None:

@@ -26,12 +26,17 @@ def data(value: bytes) -> str:
 
 def compute_logs_bloom(entries: Iterable[tuple[bytes, Sequence[bytes]]]) -> bytes:
     """The 2048-bit Ethereum bloom of (address, topics) pairs."""
-    bloom = 0
+    # A block's logs repeat a few addresses and event topics thousands of times: hash each
+    # distinct item once.
+    items: set[bytes] = set()
     for address, topics in entries:
-        for item in (address, *topics):
-            digest = keccak256(item)
-            for i in (0, 2, 4):
-                bloom |= 1 << (((digest[i] << 8) | digest[i + 1]) & 2047)
+        items.add(address)
+        items.update(topics)
+    bloom = 0
+    for item in items:
+        digest = keccak256(item)
+        for i in (0, 2, 4):
+            bloom |= 1 << (((digest[i] << 8) | digest[i + 1]) & 2047)
     return bloom.to_bytes(256, "big")
 
 

@@ -499,6 +499,16 @@ SELECT_BLOCK_TRANSACTIONS = (
     .where(_transactions.block_number == bindparam("number"))
     .order_by(_transactions.tx_index)
 )
+SELECT_BLOCK_TX_SIZES = (
+    select(_transactions.hash, func.length(_transactions.raw))
+    .where(_transactions.block_number == bindparam("number"))
+    .order_by(_transactions.tx_index)
+)
+SELECT_BLOCK_LOG_TOPICS = (
+    select(_logs.address, _logs.topic0, _logs.topic1, _logs.topic2, _logs.topic3)
+    .where(_logs.block_number == bindparam("number"))
+    .order_by(_logs.log_index)
+)
 SELECT_TRANSACTION = select(
     _transactions.hash,
     _transactions.block_number,
@@ -1100,6 +1110,23 @@ class Storage:
         with self._reading() as read:
             rows = read.rows(SELECT_BLOCK_TRANSACTIONS, {"number": number})
         return [(row[0], row[1], row[2]) for row in rows]
+
+    def get_block_summary(
+        self, number: int
+    ) -> tuple[list[bytes], int, list[tuple[bytes, tuple[bytes, ...]]]]:
+        """What a block without its transaction bodies shows: the transaction hashes in order,
+        the total size of the raw transactions, and every log's (address, topics) for the bloom.
+
+        Two narrow index scans instead of every raw transaction and receipt of the block.
+        """
+        with self._reading() as read:
+            transactions = read.rows(SELECT_BLOCK_TX_SIZES, {"number": number})
+            logs = read.rows(SELECT_BLOCK_LOG_TOPICS, {"number": number}) if transactions else []
+        return (
+            [row[0] for row in transactions],
+            sum(row[1] for row in transactions),
+            [(row[0], tuple(topic for topic in row[1:] if topic is not None)) for row in logs],
+        )
 
     def get_transaction(self, tx_hash: bytes) -> StoredTransaction | None:
         with self._reading() as read:
