@@ -32,9 +32,9 @@ from rollup.state import Overlay, State
 from rollup.stepstate import PHASE_BLOCK_START, PHASE_MESSAGES, PHASE_TXS, StepState
 from rollup.system.context import BlockEnvironment
 from rollup.transaction import InvalidTransaction, Transaction, recover_sender
-from rollup.witness import run_with_witness
+from rollup.witness import WITNESS_ABI_TYPE, run_with_witness
 
-EMPTY_WITNESS = abi_encode(["((bytes32,uint256[],bool,bytes)[],bytes[],bytes[])"], [([], [], [])])
+EMPTY_WITNESS = abi_encode([WITNESS_ABI_TYPE], [([], [], [])])
 
 
 class L1Inputs(ABC):
