@@ -69,8 +69,52 @@ def decode_static_arguments(types: Sequence[str], calldata: bytes) -> list[Any]:
 
 
 def encode_arguments(types: Sequence[str], values: Sequence[Any]) -> bytes:
-    """ABI-encode values (return data, event data, calldata in tests)."""
+    """ABI-encode values (return data, event data, calldata in tests).
+
+    Nearly every event and return value of the system contracts is a few static words; those are
+    encoded word by word here, ~15x faster than eth_abi's general encoder, which took a fifth of a
+    DeFi block's execution. Anything else (strings, small integers, a value out of range) goes to
+    eth_abi, which also raises its error for bad values. Both give the same bytes (tests/unit/
+    test_abi_encoding.py checks it with hypothesis).
+    """
+    words = encode_static_words(types, values)
+    if words is not None:
+        return words
     return abi_encode(list(types), list(values))
+
+
+_ZERO_PADDING = bytes(12)
+_TRUE_WORD = (1).to_bytes(32, "big")
+_FALSE_WORD = bytes(32)
+
+
+def encode_static_words(types: Sequence[str], values: Sequence[Any]) -> bytes | None:
+    """The ABI encoding of uint256, address, bytes32 and bool values, or None if any type or
+    value is not one this fast path takes as it is (encode_arguments then asks eth_abi)."""
+    if len(types) != len(values):
+        return None
+    words: list[bytes] = []
+    for abi_type, value in zip(types, values, strict=True):
+        kind = type(value)
+        if abi_type == "uint256":
+            if kind is not int or value < 0 or value.bit_length() > 256:
+                return None
+            words.append(value.to_bytes(32, "big"))
+        elif abi_type == "address":
+            if kind is not bytes or len(value) != 20:
+                return None
+            words.append(_ZERO_PADDING + value)
+        elif abi_type == "bytes32":
+            if kind is not bytes or len(value) != 32:
+                return None
+            words.append(value)
+        elif abi_type == "bool":
+            if kind is not bool:
+                return None
+            words.append(_TRUE_WORD if value else _FALSE_WORD)
+        else:
+            return None
+    return b"".join(words)
 
 
 def encode_call(signature: str, *values: Any) -> bytes:

@@ -241,9 +241,7 @@ class Machine:
         except InvalidBlockTransaction:
             return None
 
-    def _run_batch_transaction(
-        self, state: State, step: StepState
-    ) -> tuple[StepState, StepProof]:
+    def _run_batch_transaction(self, state: State, step: StepState) -> tuple[StepState, StepProof]:
         batch, header, payload = self._load_batch(step.batches_opened - 1)
         assert header is not None  # a batch whose header does not decode has no blocks
         tx, offset = read_transaction(payload, step.offset, header.dictionary, self.config.chain_id)
@@ -272,9 +270,7 @@ class Machine:
         return new, StepProof(encode_batch_input(batch), witnessed.witness)
 
 
-def locate_block_end(
-    payload: bytes, chain_id: int, block_number: int
-) -> tuple[int, int] | None:
+def locate_block_end(payload: bytes, chain_id: int, block_number: int) -> tuple[int, int] | None:
     """In a decompressed batch payload: the offset just past block `block_number`'s last
     transaction and the number of the batch's blocks after it; None if the batch lacks it."""
     header = read_payload_header(payload)

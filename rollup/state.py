@@ -320,9 +320,7 @@ class Overlay(StateReader):
         self.writes: dict[StateKey, Any] = {}
         # Shared with the parent overlay, so that the reads of a call that reverts stay recorded:
         # a one-step proof re-runs that call and needs them in its witness.
-        self.accessed: set[StateKey] | None = (
-            parent.accessed if type(parent) is Overlay else None
-        )
+        self.accessed: set[StateKey] | None = parent.accessed if type(parent) is Overlay else None
 
     def get(self, key: StateKey) -> Any:
         if self.accessed is not None:
