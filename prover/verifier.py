@@ -4,12 +4,21 @@ It follows the L1 BatchInbox and Bridge, derives every L2 block with rollup.deri
 like a sequencer would (so the same JSON-RPC serves reads), and compares every output root the
 proposer bonded on L1 with its own. An L1 reorg rolls back the L2 blocks derived from the removed
 L1 blocks; derivation then continues on the new L1 chain.
+
+Replaying is kept ahead of the sequencer by doing its three parts at once: senders are recovered
+in the node's worker processes (its `recovery_pool`), a batch or two ahead of the one executing
+(rollup.derivation.Deriver's lookahead); blocks execute in this thread; and a writer thread stores
+them (SQLite releases the GIL while it inserts), so that deriving a block overlaps storing the one
+before. The head moves only once a block is stored, so every block up to it can be read back.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from l1.contracts import (
@@ -21,15 +30,60 @@ from l1.contracts import (
 )
 from l1.follower import L1Follower
 from l1.rpc import L1RpcError
-from rollup.block import BlockExecution
-from rollup.derivation import Deriver
+from rollup.batch import MAX_BATCH_TRANSACTIONS
+from rollup.block import BlockExecution, Header
+from rollup.derivation import (
+    Deriver,
+    PendingRecovery,
+    RecoverTransactions,
+    TransactionRecovery,
+    get_transaction_fields,
+    recover_in_process,
+    recover_transaction_fields,
+)
 from rollup.output import compute_output_root
 from rollup.state import State
-from sequencer.node import Node
+from rollup.transaction import Transaction
+from sequencer.node import POOL_RECOVERY_THRESHOLD, Node
 
 log = logging.getLogger("rollup.verifier")
 
 POLL_INTERVAL = 0.25
+RECOVERY_LOOKAHEAD = 2 * MAX_BATCH_TRANSACTIONS
+"""Transactions decoded and handed to the recovery workers ahead of the batch being executed:
+a full batch or two, enough to keep every worker busy while this thread executes."""
+MAX_PENDING_WRITES = 8
+"""Derived blocks waiting for the writer thread before deriving waits for it (bounds memory)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRecovery:
+    """rollup.derivation's RecoverTransactions in worker processes: one chunk per worker.
+
+    The workers are sent each transaction's fields and answer (sender, hash, raw) tuples: pickling
+    the dataclasses instead costs about as much as the recovery (see sequencer.node).
+    """
+
+    pool: Executor
+    workers: int
+
+    def __call__(self, transactions: Sequence[Transaction]) -> PendingRecovery:
+        if len(transactions) < POOL_RECOVERY_THRESHOLD:
+            return recover_in_process(transactions)
+        rows = [get_transaction_fields(tx) for tx in transactions]
+        size = -(-len(rows) // max(1, self.workers))
+        futures = [
+            self.pool.submit(recover_transaction_fields, rows[start : start + size])
+            for start in range(0, len(rows), size)
+        ]
+
+        def wait() -> list[TransactionRecovery]:
+            recovered: list[TransactionRecovery] = []
+            for future in futures:
+                recovered.extend(future.result())
+            return recovered
+
+        return wait
 
 
 @dataclass(slots=True)
@@ -54,21 +108,63 @@ class Verifier:
     follower: L1Follower
     output_oracle: bytes
     deriver: Deriver = field(init=False)
+    recover: RecoverTransactions = field(init=False)
+    lookahead: int = field(init=False)  # see rollup.derivation.Deriver
     carriers: dict[int, int] = field(default_factory=dict)  # L2 block -> L1 block it came from
     derived_through: int = 0  # last L1 block processed
     outputs: dict[int, OutputCheck] = field(default_factory=dict)
     stop_event: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
+    writer: ThreadPoolExecutor = field(init=False)
+    pending_writes: deque[Future[None]] = field(default_factory=deque)  # oldest first
 
     def __post_init__(self) -> None:
-        self.deriver = Deriver(self.node.state, self.node.config, self.node.head)
+        pool = self.node.recovery_pool
+        if pool is None:
+            self.recover, self.lookahead = recover_in_process, 0
+        else:
+            self.recover = PoolRecovery(pool, self.node.recovery_workers)
+            self.lookahead = RECOVERY_LOOKAHEAD
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verifier-writer")
+        self.deriver = self.make_deriver(self.node.state, self.node.head)
         self.node.role = "verifier"
         self.derived_through = self.follower.start_block - 1
 
+    def make_deriver(self, state: State, head: Header) -> Deriver:
+        return Deriver(state, self.node.config, head, self.recover, self.lookahead)
+
     def store(self, execution: BlockExecution) -> None:
+        """Hand a derived block to the writer thread (the deriver's on_block)."""
+        self.carriers[execution.header.number] = self.derived_through + 1
+        while len(self.pending_writes) >= MAX_PENDING_WRITES:
+            if self.pending_writes[0].exception() is not None:
+                self.wait_for_writes()  # raises the failure
+            self.pending_writes.popleft()
+        self.pending_writes.append(self.writer.submit(self.write, execution))
+
+    def write(self, execution: BlockExecution) -> None:
+        """Store a block, then make it the head (in the writer thread, one block after another)."""
         self.node.storage.append_block(execution)
         self.node.head = execution.header
-        self.carriers[execution.header.number] = self.derived_through + 1
+
+    def wait_for_writes(self) -> None:
+        """Wait until every block handed to the writer is stored.
+
+        If a write failed, the blocks derived from the L1 block that carried the failed one are
+        undone (stored or not), so the next step derives them again; then the failure is raised.
+        """
+        failure: BaseException | None = None
+        while self.pending_writes:
+            error = self.pending_writes.popleft().exception()
+            if failure is None:
+                failure = error
+        if failure is not None:
+            number = self.node.head.number + 1
+            log.error("could not store L2 block %d: %s", number, failure)
+            carrier = self.carriers.get(number)
+            if carrier is not None:
+                self.undo(carrier - 1, f"block {number} not stored")
+            raise failure
 
     def step(self) -> int:
         """Poll L1 once and derive what it brought; return the number of L2 blocks derived."""
@@ -78,11 +174,16 @@ class Verifier:
                 self.roll_back(result.reorged_to)
             derived = 0
             history = self.follower.history
-            while self.derived_through < self.follower.head_number:
-                l1_block = history[self.derived_through + 1]
-                executions = self.deriver.process_l1_block(l1_block, history, on_block=self.store)
-                derived += len(executions)
-                self.derived_through = l1_block.number
+            try:
+                while self.derived_through < self.follower.head_number:
+                    l1_block = history[self.derived_through + 1]
+                    executions = self.deriver.process_l1_block(
+                        l1_block, history, on_block=self.store
+                    )
+                    derived += len(executions)
+                    self.derived_through = l1_block.number
+            finally:
+                self.wait_for_writes()
         head = self.node.head.number
         self.node.safe_number = head
         self.check_outputs(result.new_blocks[0].number if result.new_blocks else None)
@@ -112,13 +213,22 @@ class Verifier:
                 return
 
     def roll_back(self, l1_block: int) -> None:
-        """Undo every L2 block derived from L1 blocks after `l1_block`."""
+        """Undo every L2 block derived from L1 blocks after `l1_block` (an L1 reorg), once the
+        blocks being stored are."""
+        try:
+            self.wait_for_writes()
+        finally:
+            self.undo(l1_block, f"L1 reorg to block {l1_block}")
+
+    def undo(self, l1_block: int, reason: str) -> None:
+        """Undo every L2 block derived from L1 blocks after `l1_block`; no write may be pending."""
+        assert not self.pending_writes
         removed = [number for number, carrier in self.carriers.items() if carrier > l1_block]
         self.derived_through = min(self.derived_through, l1_block)
         if not removed:
             return
         keep = min(removed) - 1
-        log.warning("L1 reorg to block %d: rolling L2 back to block %d", l1_block, keep)
+        log.warning("%s: rolling L2 back to block %d", reason, keep)
         self.node.storage.rollback_to(keep)
         state = State()
         self.node.storage.load_state(state)
@@ -126,7 +236,7 @@ class Verifier:
         assert header is not None
         self.node.state = state
         self.node.head = header
-        self.deriver = Deriver(state, self.node.config, header)
+        self.deriver = self.make_deriver(state, header)
         for number in removed:
             del self.carriers[number]
 
@@ -185,3 +295,4 @@ class Verifier:
         self.stop_event.set()
         if self.thread is not None:
             self.thread.join(timeout=30)
+        self.writer.shutdown(wait=True)

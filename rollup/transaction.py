@@ -57,6 +57,9 @@ DYNAMIC_FEE_FIELD_COUNT = 12
 LIST_PREFIX_OFFSET = 0xC0
 """RLP: a first byte at or above this starts a list (EIP-2718: a legacy transaction)."""
 
+STRING_PREFIX_OFFSET = 0x80
+"""RLP: a byte string's prefix starts here (a single byte below it is its own encoding)."""
+
 MAX_TX_TYPE = 0x7F
 """EIP-2718: a first byte at or below this is a transaction type."""
 
@@ -142,6 +145,58 @@ def compute_signing_hash(tx: Transaction) -> bytes:
         fields += [_encode_uint(tx.chain_id), b"", b""]
         return keccak256(_encode_rlp(fields))
     return keccak256(bytes((tx.tx_type,)) + _encode_rlp(fields))
+
+
+def encode_with_signing_hash(tx: Transaction) -> tuple[bytes, bytes]:
+    """Return ``(encode_transaction(tx), compute_signing_hash(tx))`` from one encoding of `tx`.
+
+    The raw transaction and the message its sender signed both hold the RLP of every field before
+    the signature: it is encoded once here and framed twice, legacy as
+    ``rlp([fields, v, r, s])`` and ``rlp([fields, chain_id, 0, 0])``, typed as
+    ``type || rlp([fields, y_parity, r, s])`` and ``type || rlp([fields])``. A list's RLP is its
+    length prefix followed by its items' RLP, so the frames are exactly what encoding each list
+    whole gives. Raises what encode_transaction raises, in the same order.
+    """
+    fields = _encode_unsigned_fields(tx)
+    if tx.y_parity not in (0, 1):
+        raise InvalidTransaction("y_parity must be 0 or 1")
+    signature = _encode_rlp_string(_encode_uint(tx.r)) + _encode_rlp_string(_encode_uint(tx.s))
+    if tx.tx_type == TX_TYPE_LEGACY:
+        chain_id = _encode_uint(tx.chain_id)  # a negative chain id could still give a positive v
+        v = _encode_uint(tx.chain_id * 2 + EIP155_V_OFFSET + tx.y_parity)
+        body = b"".join([_encode_rlp_string(field) for field in fields])
+        signed_tail = _encode_rlp_string(v) + signature
+        unsigned_tail = _encode_rlp_string(chain_id) + _RLP_EMPTY_STRING + _RLP_EMPTY_STRING
+        raw = b"".join(
+            (length_prefix(len(body) + len(signed_tail), LIST_PREFIX_OFFSET), body, signed_tail)
+        )
+        message = b"".join(
+            (length_prefix(len(body) + len(unsigned_tail), LIST_PREFIX_OFFSET), body, unsigned_tail)
+        )
+        return raw, keccak256(message)
+    *items, access_list = fields
+    body = b"".join([*[_encode_rlp_string(item) for item in items], _encode_rlp(access_list)])
+    signed_tail = _encode_rlp_string(_encode_uint(tx.y_parity)) + signature
+    type_byte = bytes((tx.tx_type,))
+    raw = b"".join(
+        (
+            type_byte,
+            length_prefix(len(body) + len(signed_tail), LIST_PREFIX_OFFSET),
+            body,
+            signed_tail,
+        )
+    )
+    message = b"".join((type_byte, length_prefix(len(body), LIST_PREFIX_OFFSET), body))
+    return raw, keccak256(message)
+
+
+def recover_signer(tx: Transaction, signing_hash: bytes) -> bytes:
+    """Return the address whose signature `tx` carries over `signing_hash` (recover_sender with
+    the signing hash already computed, e.g. by encode_with_signing_hash).
+
+    Raises InvalidTransaction("invalid signature") exactly as recover_sender does.
+    """
+    return _recover(tx, signing_hash)
 
 
 def compute_transaction_hash(raw: bytes) -> bytes:
@@ -390,6 +445,14 @@ def _encode_rlp(item: bytes | list[Any]) -> bytes:
     """RLP-encode a byte string or a nested list of byte strings (tuples count as lists)."""
     encoded: bytes = rlp.encode(item, infer_serializer=False)
     return encoded
+
+
+def _encode_rlp_string(item: bytes) -> bytes:
+    """RLP-encode a byte string: what _encode_rlp gives for one, without pyrlp's dispatch."""
+    if len(item) == 1 and item[0] < STRING_PREFIX_OFFSET:
+        return item
+    prefix: bytes = length_prefix(len(item), STRING_PREFIX_OFFSET)
+    return prefix + item
 
 
 def _encode_unsigned_fields(tx: Transaction) -> list[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -91,6 +92,8 @@ RecoveryWorkers = Annotated[
     int,
     typer.Option(min=0, max=64, help="Processes that recover signatures of batched transactions."),
 ]
+VERIFIER_RECOVERY_WORKERS = min(os.cpu_count() or 1, 64)
+"""A verifier's default: one recovery process per core (replaying from L1 is its only work)."""
 
 
 def parse_key(value: str, option: str) -> bytes:
@@ -245,13 +248,15 @@ def verifier(
     challenge: Annotated[
         bool, typer.Option(help="Dispute outputs that differ from ours (with --challenger-key).")
     ] = True,
+    recovery_workers: RecoveryWorkers = VERIFIER_RECOVERY_WORKERS,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start a verifier: derive the L2 chain from L1 alone, check output roots, serve reads; with
-    --challenger-key, dispute every wrong output on L1 (open a game, bisect, prove the step)."""
+    --challenger-key, dispute every wrong output on L1 (open a game, bisect, prove the step).
+    Senders are recovered in --recovery-workers processes (default: one per core; 0: none)."""
     configure_logging(verbose)
     document = read_genesis_file(genesis)
-    node = open_node(data_dir, db_url, document, 0)
+    node = open_node(data_dir, db_url, document, recovery_workers)
     from rollup_cli.l1_roles import attach_challenger, attach_verifier
     from sequencer.service import serve
 
@@ -371,6 +376,8 @@ def devnet(
                     str(verifier_port),
                     "--challenger-key",
                     "0x" + L1_CHALLENGER_KEY.hex(),
+                    "--recovery-workers",
+                    str(recovery_workers),
                 ],
                 stdout=verifier_log,
                 stderr=subprocess.STDOUT,
