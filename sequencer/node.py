@@ -214,9 +214,6 @@ class Node:
             for future in warm_up:
                 future.result()
         self._pending_environment: tuple[Header, BlockEnvironment] | None = None
-        # The newest block executed on the in-memory state; ahead of `head` only while the block
-        # builder stores it (see `tip`).
-        self._executed_head: Header | None = None
         self.started_at = time.time()
         self.follower: L1Follower | None = None
         self.l1_lock = threading.Lock()
@@ -264,27 +261,12 @@ class Node:
     def get_pending_nonce(self, address: bytes) -> int:
         return self.mempool.get_pending_nonce(address, self.get_state_nonce(address))
 
-    @property
-    def tip(self) -> Header:
-        """The block the in-memory state is at: `head`, or the block being stored after it.
-
-        The builder stores a block off the event loop (sequencer.service), and makes it the head
-        only once it is in the database, so that every block RPC reports can be read back.
-        Meanwhile the state, and so admission, is already the new block's, and the next block's
-        base fee follows from the new block, not the head.
-        """
-        executed = self._executed_head
-        head = self.head
-        if executed is not None and executed.number > head.number:
-            return executed
-        return head
-
     def get_next_base_fee(self) -> int:
-        return compute_next_base_fee(self.config, self.tip)
+        return compute_next_base_fee(self.config, self.head)
 
     def get_pending_environment(self) -> BlockEnvironment:
         """The block a transaction sent now would land in (for eth_call and eth_estimateGas)."""
-        head = self.tip
+        head = self.head
         timestamp = max(int(time.time()), head.timestamp)
         cached = self._pending_environment
         # One per head and second: admitting a batch of 500 asks 500 times.
@@ -388,7 +370,7 @@ class Node:
             min(self.config.max_transactions_per_block, MAX_BATCH_TRANSACTIONS),
         )
         candidates = fit_block_in_batch(candidates)
-        execution = execute_block(
+        return execute_block(
             self.state,
             self.config,
             self.head,
@@ -398,8 +380,6 @@ class Node:
             origin_hash,
             messages,
         )
-        self._executed_head = execution.header
-        return execution
 
     def store_block(self, execution: BlockExecution) -> None:
         """Commit an executed block to storage."""

@@ -1,9 +1,7 @@
 """Running a sequencer: the JSON-RPC server and the block builder on one event loop.
 
-A block executes on the event loop, between two requests, so RPC readers always see the state of a
-whole block, never half of one. It is then stored by a writer thread while the loop goes on
-admitting transactions: SQLite releases the GIL while it inserts a block's rows, which for a DeFi
-block take as long as executing it. The block becomes the head once it is stored (Node.tip).
+Block production is deliberately on the event loop: a block is built between two requests, so RPC
+readers always see the state of a whole block, never half of one.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ import signal
 import threading
 import time
 from collections.abc import Generator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import uvicorn
@@ -28,21 +25,6 @@ log = logging.getLogger("rollup.sequencer")
 
 async def run_block_builder(node: Node, block_time: float, stop: asyncio.Event) -> None:
     """Build a block every `block_time` seconds until `stop` is set."""
-    loop = asyncio.get_running_loop()
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="block-writer")
-    try:
-        await build_blocks(node, block_time, stop, loop, writer)
-    finally:
-        writer.shutdown(wait=True)
-
-
-async def build_blocks(
-    node: Node,
-    block_time: float,
-    stop: asyncio.Event,
-    loop: asyncio.AbstractEventLoop,
-    writer: ThreadPoolExecutor,
-) -> None:
     next_tick = time.monotonic() + block_time
     while not stop.is_set():
         delay = next_tick - time.monotonic()
@@ -53,9 +35,7 @@ async def build_blocks(
             except TimeoutError:
                 pass
         started = time.monotonic()
-        execution = node.execute_next_block()
-        await loop.run_in_executor(writer, node.store_block, execution)
-        node.finish_block(execution)
+        execution = node.build_block()
         elapsed = time.monotonic() - started
         if execution.transactions or execution.skipped:
             log.info(

@@ -1,5 +1,5 @@
 """The verifier's replay: senders recovered by worker processes and ahead of execution, one
-encoding per transaction for its raw bytes and signing hash, blocks stored by a writer thread.
+encoding per transaction for its raw bytes and signing hash, blocks stored before they become the head.
 None of it may change what derivation gives (docs/SETTLEMENT.md §5)."""
 
 from __future__ import annotations
