@@ -214,6 +214,9 @@ class Node:
             for future in warm_up:
                 future.result()
         self._pending_environment: tuple[Header, BlockEnvironment] | None = None
+        # Whether the last block executed was full and left ready transactions behind: the
+        # builder then seals the next block at once instead of a block time later.
+        self.more_ready = False
         self.started_at = time.time()
         self.follower: L1Follower | None = None
         self.l1_lock = threading.Lock()
@@ -365,11 +368,10 @@ class Node:
         if origin is not None:
             # Derivation refuses blocks too far ahead of their origin: wait for L1 instead.
             timestamp = max(min(timestamp, origin.timestamp + MAX_DRIFT), self.head.timestamp)
-        candidates = self.mempool.select(
-            self.get_state_nonce,
-            min(self.config.max_transactions_per_block, MAX_BATCH_TRANSACTIONS),
-        )
-        candidates = fit_block_in_batch(candidates)
+        limit = min(self.config.max_transactions_per_block, MAX_BATCH_TRANSACTIONS)
+        ready = self.mempool.select(self.get_state_nonce, limit + 1)
+        candidates = fit_block_in_batch(ready[:limit])
+        self.more_ready = len(candidates) < len(ready)
         return execute_block(
             self.state,
             self.config,

@@ -3,7 +3,9 @@ recovery answered by worker processes in a compact form, and light block summari
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from pathlib import Path
 
 import orjson
@@ -36,6 +38,7 @@ from sequencer.node import (
     recover_raw_transactions,
 )
 from sequencer.rpc import RpcHandler
+from sequencer.service import run_block_builder
 from sequencer.storage import Storage
 
 CHAIN_ID = 901
@@ -218,4 +221,37 @@ def test_a_transaction_too_large_for_any_batch_is_refused(tmp_path: Path) -> Non
     with pytest.raises(TransactionRejected, match="oversized data"):
         node.admit(recovered.signed)
     assert len(node.mempool) == 0
+    node.close()
+
+
+def test_a_block_cut_by_the_batch_limit_says_more_transactions_are_ready(tmp_path: Path) -> None:
+    node, keys = make_node(tmp_path, "defi", 200)
+    admit_all(node, [raw for raw, _ in sign_range("defi", keys, CHAIN_ID, 0, 2_000)])
+    full_flags = []
+    while len(node.mempool):
+        node.build_block()
+        full_flags.append(node.more_ready)
+    assert full_flags == [True, True, True, False]
+    node.close()
+
+
+def test_the_builder_seals_the_next_block_at_once_after_a_full_one(tmp_path: Path) -> None:
+    node, keys = make_node(tmp_path, "defi", 200)
+    admit_all(node, [raw for raw, _ in sign_range("defi", keys, CHAIN_ID, 0, 2_000)])
+    block_time = 5.0
+
+    async def build_until_empty() -> float:
+        stop = asyncio.Event()
+        builder = asyncio.create_task(run_block_builder(node, block_time, stop))
+        started = time.monotonic()
+        while len(node.mempool) and time.monotonic() - started < 4 * block_time:
+            await asyncio.sleep(0.05)
+        elapsed = time.monotonic() - started
+        stop.set()
+        await builder
+        return elapsed
+
+    elapsed = asyncio.run(build_until_empty())
+    assert node.head.number == 4
+    assert elapsed < 2 * block_time  # one block time to the first block, none between the four
     node.close()
