@@ -50,6 +50,11 @@ log = logging.getLogger("rollup.sequencer")
 # round trip to the process pool.
 POOL_RECOVERY_THRESHOLD = 32
 SUGGESTED_PRIORITY_FEE = 1_000_000  # 0.001 gwei: the tip wallets are told to add
+ORIGIN_LAG = 1
+"""L1 blocks between the newest the sequencer has read and the newest it builds on. It reads L1
+one confirmation deep so that its batcher notices a lost batch soon; its blocks' origins stay one
+block further back, so that a reorg of that depth (the batch's L1 block and the one confirming
+it) never removes an origin its unsafe blocks were built on (OP's sequencer keeps 4)."""
 
 
 class TransactionRejected(Exception):
@@ -444,7 +449,8 @@ class Node:
         }
 
     def select_l1_origin(self, timestamp: int) -> tuple[int, bytes, list[QueuedMessage]]:
-        """The newest L1 block known that is not later than `timestamp`, and its new messages.
+        """The newest L1 block known, ORIGIN_LAG blocks behind the newest, that is not later than
+        `timestamp`, and its new messages.
 
         Without an L1 (a standalone node) the origin stays genesis's.
         """
@@ -452,7 +458,7 @@ class Node:
         if self.follower is None:
             return head_origin, self.head.l1_origin_hash, []
         history = self.follower.history
-        number = self.follower.head_number
+        number = self.follower.head_number - ORIGIN_LAG
         while number > head_origin and (
             number not in history or history[number].timestamp > timestamp
         ):
