@@ -36,13 +36,12 @@ from rollup.derivation import (
     PendingRecovery,
     RecoverTransactions,
     TransactionRecovery,
-    get_transaction_fields,
     recover_in_process,
     recover_transaction_fields,
 )
 from rollup.output import compute_output_root
 from rollup.state import State
-from rollup.transaction import Transaction
+from rollup.transaction import Transaction, get_transaction_fields
 from sequencer.node import POOL_RECOVERY_THRESHOLD, Node
 
 log = logging.getLogger("rollup.verifier")

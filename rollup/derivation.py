@@ -9,10 +9,9 @@ so no one can keep a deposit or a forced transaction out of the chain.
 
 from __future__ import annotations
 
-import operator
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from rollup.batch import Batch, BatchBlock, InvalidBatch, decode_batch
@@ -103,13 +102,6 @@ def recover_transaction(tx: Transaction) -> TransactionRecovery:
 def recover_in_process(transactions: Sequence[Transaction]) -> PendingRecovery:
     """Recover `transactions` in this process, when the result is asked for."""
     return lambda: [recover_transaction(tx) for tx in transactions]
-
-
-get_transaction_fields: Callable[[Transaction], tuple[Any, ...]] = operator.attrgetter(
-    *(field.name for field in fields(Transaction))
-)
-"""A transaction's fields in order: Transaction(*fields) is the same transaction. Worker processes
-are sent these tuples, which pickle several times faster than the dataclass."""
 
 
 def recover_transaction_fields(rows: Sequence[tuple[Any, ...]]) -> list[TransactionRecovery]:

@@ -24,7 +24,9 @@ and contract creation (``to is None``) are the state machine's to judge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import rlp
@@ -101,6 +103,13 @@ class Transaction:
     def gas_price(self) -> int:
         """The gas price of a legacy or access-list transaction; a dynamic-fee one's max fee."""
         return self.max_fee_per_gas
+
+
+get_transaction_fields: Callable[[Transaction], tuple[Any, ...]] = operator.attrgetter(
+    *(field.name for field in fields(Transaction))
+)
+"""A transaction's fields in order: Transaction(*fields) is the same transaction. Worker processes
+are sent these tuples, which pickle several times faster than the dataclass."""
 
 
 def decode_transaction(raw: bytes) -> Transaction:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import operator
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -40,7 +39,12 @@ from rollup.execution import validate_transaction
 from rollup.genesis import Genesis, build_genesis
 from rollup.state import Account, Overlay, State, account_key
 from rollup.system.context import BlockEnvironment
-from rollup.transaction import InvalidTransaction, Transaction, decode_and_recover
+from rollup.transaction import (
+    InvalidTransaction,
+    Transaction,
+    decode_and_recover,
+    get_transaction_fields,
+)
 from sequencer.mempool import Mempool, MempoolError
 from sequencer.storage import Storage
 
@@ -85,7 +89,6 @@ def recover_raw_transactions(raws: Sequence[bytes]) -> list[Recovered]:
 # A worker process answers with plain tuples, not the dataclasses: pickling a Transaction and its
 # SignedTransaction both ways costs ~50 us per transaction, more than a third of the recovery
 # itself; tuples of ints and bytes cost ~2 us, and rebuilding the objects here ~6 us.
-_TRANSACTION_FIELDS = operator.attrgetter(*(field.name for field in fields(Transaction)))
 CompactRecovered = tuple[tuple[Any, ...], bytes, bytes] | str
 """(Transaction fields in order, sender, hash) or the reason the transaction is invalid."""
 
@@ -99,7 +102,7 @@ def recover_compact(raws: Sequence[bytes]) -> list[CompactRecovered]:
         except InvalidTransaction as exc:
             results.append(str(exc))
             continue
-        results.append((_TRANSACTION_FIELDS(tx), sender, tx_hash))
+        results.append((get_transaction_fields(tx), sender, tx_hash))
     return results
 
 
