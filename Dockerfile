@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The rollup image: the `rollup` CLI (sequencer, verifier, devnet) with the pinned Foundry and solcjs
-# toolchain from npm (DESIGN.md §8) and the L1 contracts compiled at build time. docker-compose.yml
+# toolchain from npm (docs/ARCHITECTURE.md §7) and the L1 contracts compiled at build time. docker-compose.yml
 # runs every role from it, anvil included.
 #
 # Debian trixie, not the bookworm default: Foundry's npm packages need Node.js >= 20 and bookworm

@@ -1,6 +1,7 @@
-"""Talking to the L1: JSON-RPC client, transaction sender, contract bindings, deployment, anvil.
+"""Talking to the L1: JSON-RPC client, transaction sender, follower, contract bindings, the step
+machine's inputs, dispute-game bindings, deployment, anvil and local processes.
 
-Shared by the sequencer (batcher, proposer) and the verifier; it depends on `rollup/` only.
+Shared by both roles and the node; it depends on `rollup/` only.
 
 Importing the package imports `l1.contracts`, which registers the rollup contracts' custom errors
 with `l1.revert`, so every L1RpcError names them whichever module raised it.

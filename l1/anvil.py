@@ -1,13 +1,13 @@
 """A local anvil devnet L1, started and stopped by pid.
 
 The devnet, the e2e tests and the benchmark all need a throwaway L1. anvil comes from npm
-(`node_modules/.bin/anvil`, DESIGN.md §8), which is a Node wrapper that spawns the native binary:
+(`node_modules/.bin/anvil`, docs/ARCHITECTURE.md), which is a Node wrapper that spawns the native binary:
 the wrapper forwards SIGTERM/SIGINT to the binary but cannot forward SIGKILL, so stopping only the
 wrapper's pid could leave the real anvil running. `Anvil.stop` therefore records the wrapper's
 children while they run and, after SIGTERM and a grace period, kills whichever survived.
 
 Interval mining (`block_time`) or `no_mining` is the default for load: automine with thousands of
-pending transactions can eat tens of GB (DESIGN.md §8).
+pending transactions can eat tens of GB.
 
 Devnet accounts are the well-known anvil keys of the "test test ... junk" mnemonic; they are
 public, so the devnet is never more than a devnet.
@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from l1.processes import find_descendants, find_free_port, is_process_alive, read_start_time
 from l1.rpc import L1Client, L1ConnectionError, L1RpcError, encode_hex, encode_quantity
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -64,13 +64,6 @@ class _ExitedDuringStartup(Exception):
     """anvil exited before answering (e.g. its port was taken meanwhile)."""
 
 
-def find_free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Anvil:
     """One anvil process on 127.0.0.1; use as a context manager or call start()/stop()."""
 
@@ -99,8 +92,8 @@ class Anvil:
         self.balance_eth = balance_eth
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: Any = None
-        self._descendants: dict[int, int] = {}
-        """pid -> start time (clock ticks since boot) of every descendant seen running."""
+        self._descendants: dict[int, float] = {}
+        """pid -> start time of every descendant seen running."""
         self._client: L1Client | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -306,72 +299,3 @@ class Anvil:
 
 def _format_seconds(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
-
-
-# -- /proc ------------------------------------------------------------------------------------
-
-
-def read_process_status(pid: int) -> dict[str, str] | None:
-    """The fields of /proc/<pid>/status, or None if there is no such process."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    fields = {}
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        fields[key] = value.strip()
-    return fields
-
-
-def read_start_time(pid: int) -> int | None:
-    """The start time of a process (field 22 of /proc/<pid>/stat), or None if it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    # The command name (field 2) is parenthesised and may hold spaces: split after it.
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return int(fields[19])
-
-
-def is_process_alive(pid: int) -> bool:
-    """True if the process exists and is not a zombie (a zombie has exited; only its entry
-    remains until its parent reaps it)."""
-    status = read_process_status(pid)
-    return status is not None and not status.get("State", "").startswith(("Z", "X"))
-
-
-def find_children(pid: int) -> list[int]:
-    """Direct children of `pid`, from /proc/<pid>/task/*/children, else by a /proc ppid scan."""
-    children: list[int] = []
-    task_dir = Path(f"/proc/{pid}/task")
-    try:
-        for task in task_dir.iterdir():
-            try:
-                children += [int(c) for c in (task / "children").read_text().split()]
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-        if children:
-            return sorted(set(children))
-    except (FileNotFoundError, ProcessLookupError, NotADirectoryError):
-        return []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            status = read_process_status(int(entry.name))
-            if status is not None and status.get("PPid") == str(pid):
-                children.append(int(entry.name))
-    return sorted(children)
-
-
-def find_descendants(pid: int) -> list[int]:
-    """All descendants of `pid` (children, their children, ...)."""
-    found: list[int] = []
-    frontier = [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child in find_children(parent):
-            if child not in found:
-                found.append(child)
-                frontier.append(child)
-    return found

@@ -102,7 +102,8 @@ def find_missing_artifacts(
 
 
 def build_artifacts(contracts_dir: Path = CONTRACTS_DIR, timeout: float = BUILD_TIMEOUT) -> None:
-    """Run `tools/forge build` in the Foundry project (offline, solcjs adapter; DESIGN.md §8).
+    """Run `tools/forge build` in the Foundry project (offline, solcjs adapter:
+    docs/ARCHITECTURE.md §7).
 
     tools/forge is used rather than node_modules/.bin/forge because npm's wrapper exits 0 even
     when the build fails. Raises ArtifactError with forge's output if the build fails.

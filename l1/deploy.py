@@ -22,7 +22,7 @@ import rlp
 from eth_abi.abi import encode as abi_encode
 
 from l1.artifacts import Artifact, ArtifactError, load_artifact
-from l1.contracts import OutputOracle
+from l1.contracts.output_oracle import OutputOracle
 from l1.rpc import L1Client, L1Receipt
 from l1.sender import L1Sender, L1TransactionFailed
 from rollup.config import ChainConfig

@@ -11,13 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from l1.contracts import (
-    APPEND_BATCH,
-    BATCH_APPENDED_TOPIC,
-    L2_TRANSACTION_QUEUED_TOPIC,
-    decode_batch_appended,
-    decode_l2_transaction_queued,
-)
+from l1.contracts.batch_inbox import APPEND_BATCH, BATCH_APPENDED_TOPIC, decode_batch_appended
+from l1.contracts.bridge import L2_TRANSACTION_QUEUED_TOPIC, decode_l2_transaction_queued
 from l1.rpc import L1Block, L1Client, L1Log, _parse_block
 from rollup.crypto import keccak256
 from rollup.deposit import QueuedMessage

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from l1.revert import decode_revert_reason
+from l1.revert import decode_l1_revert_reason
 
 BlockId = int | str
 """A block number or a tag: 'latest', 'pending', 'safe', 'finalized', 'earliest'."""
@@ -51,7 +51,7 @@ class L1RpcError(L1Error):
         self.message = message
         self.data = data
         self.revert_data: bytes | None = _extract_revert_data(data)
-        self.reason = decode_revert_reason(self.revert_data) if self.revert_data else ""
+        self.reason = decode_l1_revert_reason(self.revert_data) if self.revert_data else ""
         text = f"{method}: {message} (code {code})"
         if self.reason and self.reason not in message:
             text += f": {self.reason}"

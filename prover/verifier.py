@@ -1,15 +1,16 @@
-"""The verifier replica: L1 only -> derivation -> the same STF -> its own blocks and roots.
+"""The verifier role: L1 only -> derivation -> the same STF -> its own blocks and roots.
 
 It follows the L1 BatchInbox and Bridge, derives every L2 block with rollup.derivation, stores them
 like a sequencer would (so the same JSON-RPC serves reads), and compares every output root the
 proposer bonded on L1 with its own. An L1 reorg rolls back the L2 blocks derived from the removed
-L1 blocks; derivation then continues on the new L1 chain.
+L1 blocks; derivation then continues on the new L1 chain. With a challenger (prover.dispute) it
+disputes the outputs that differ.
 
-Replaying is kept ahead of the sequencer by recovering senders in the node's worker processes (its
-`recovery_pool`), a batch or two ahead of the one executing (rollup.derivation.Deriver's
-lookahead), while this thread executes and stores blocks. Storing in a writer thread instead was
-measured slower (GIL handoffs; 3,188-3,341 against 3,533-3,748 DeFi calls/s replayed). The head
-moves only once a block is stored, so every block up to it can be read back.
+Replaying is kept ahead of the sequencer by recovering senders in the node's worker processes
+(node.recovery), a batch or two ahead of the one executing (prover.lookahead), while this thread
+executes and stores blocks. Storing in a writer thread instead was measured slower (GIL handoffs;
+3,188-3,341 against 3,533-3,748 DeFi calls/s replayed). The head moves only once a block is
+stored, so every block up to it can be read back.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from l1.contracts import (
+from l1.contracts.output_oracle import (
     IS_FINALIZED,
     OUTPUT_PROPOSED_TOPIC,
     OUTPUTS_DELETED_TOPIC,
@@ -29,20 +29,14 @@ from l1.contracts import (
 )
 from l1.follower import L1Follower
 from l1.rpc import L1RpcError
+from node.chain import Node
+from node.role import Background, Replica, ReportingWorker
+from prover.lookahead import LookAhead
 from rollup.batch import MAX_BATCH_TRANSACTIONS
 from rollup.block import BlockExecution, Header
-from rollup.derivation import (
-    Deriver,
-    PendingRecovery,
-    RecoverTransactions,
-    TransactionRecovery,
-    recover_in_process,
-    recover_transaction_fields,
-)
+from rollup.derivation import BatchOpener, DecodeInTurn, Deriver
 from rollup.output import compute_output_root
 from rollup.state import State
-from rollup.transaction import Transaction, get_transaction_fields
-from sequencer.node import POOL_RECOVERY_THRESHOLD, Node
 
 log = logging.getLogger("rollup.verifier")
 
@@ -50,36 +44,6 @@ POLL_INTERVAL = 0.25
 RECOVERY_LOOKAHEAD = 2 * MAX_BATCH_TRANSACTIONS
 """Transactions decoded and handed to the recovery workers ahead of the batch being executed:
 a full batch or two, enough to keep every worker busy while this thread executes."""
-
-
-@dataclass(frozen=True, slots=True)
-class PoolRecovery:
-    """rollup.derivation's RecoverTransactions in worker processes: one chunk per worker.
-
-    The workers are sent each transaction's fields and answer (sender, hash, raw) tuples: pickling
-    the dataclasses instead costs about as much as the recovery (see sequencer.node).
-    """
-
-    pool: Executor
-    workers: int
-
-    def __call__(self, transactions: Sequence[Transaction]) -> PendingRecovery:
-        if len(transactions) < POOL_RECOVERY_THRESHOLD:
-            return recover_in_process(transactions)
-        rows = [get_transaction_fields(tx) for tx in transactions]
-        size = -(-len(rows) // max(1, self.workers))
-        futures = [
-            self.pool.submit(recover_transaction_fields, rows[start : start + size])
-            for start in range(0, len(rows), size)
-        ]
-
-        def wait() -> list[TransactionRecovery]:
-            recovered: list[TransactionRecovery] = []
-            for future in futures:
-                recovered.extend(future.result())
-            return recovered
-
-        return wait
 
 
 @dataclass(slots=True)
@@ -96,35 +60,46 @@ class OutputCheck:
         return None if self.computed_root is None else self.computed_root == self.proposed_root
 
 
-@dataclass(slots=True)
-class Verifier:
-    """Derives the chain from L1 into `node` (a Node used read-only for RPC)."""
+class Verifier(Replica):
+    """Derives the chain from L1 into `node` on a thread of its own; serves it read-only."""
 
-    node: Node
-    follower: L1Follower
-    output_oracle: bytes
-    deriver: Deriver = field(init=False)
-    recover: RecoverTransactions = field(init=False)
-    lookahead: int = field(init=False)  # see rollup.derivation.Deriver
-    carriers: dict[int, int] = field(default_factory=dict)  # L2 block -> L1 block it came from
-    derived_through: int = 0  # last L1 block processed
-    outputs: dict[int, OutputCheck] = field(default_factory=dict)
-    stop_event: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
+    name = "verifier"
 
-    def __post_init__(self) -> None:
-        pool = self.node.recovery_pool
-        if pool is None:
-            self.recover, self.lookahead = recover_in_process, 0
-        else:
-            self.recover = PoolRecovery(pool, self.node.recovery_workers)
-            self.lookahead = RECOVERY_LOOKAHEAD
-        self.deriver = self.make_deriver(self.node.state, self.node.head)
-        self.node.role = "verifier"
-        self.derived_through = self.follower.start_block - 1
+    def __init__(
+        self,
+        node: Node,
+        follower: L1Follower,
+        output_oracle: bytes,
+        challenger: ReportingWorker | None = None,
+    ) -> None:
+        self.node = node
+        self.follower = follower
+        node.follower = follower
+        self.output_oracle = output_oracle
+        self.challenger = challenger
+        self.carriers: dict[int, int] = {}  # L2 block -> L1 block it came from
+        self.derived_through = follower.start_block - 1  # last L1 block processed
+        self.outputs: dict[int, OutputCheck] = {}
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.deriver = self.make_deriver(node.state, node.head)
+
+    def workers(self) -> Sequence[Background]:
+        return (self,) if self.challenger is None else (self, self.challenger)
+
+    def get_l1_stats(self) -> dict[str, object] | None:
+        if self.challenger is None:
+            return None
+        return {"disputes": self.challenger.get_stats()}
 
     def make_deriver(self, state: State, head: Header) -> Deriver:
-        return Deriver(state, self.node.config, head, self.recover, self.lookahead)
+        recovery = self.node.recovery
+        opener: BatchOpener = (
+            DecodeInTurn(self.node.config.chain_id)
+            if recovery is None
+            else LookAhead(self.node.config.chain_id, recovery.start_recovering, RECOVERY_LOOKAHEAD)
+        )
+        return Deriver(state, self.node.config, head, opener)
 
     def store(self, execution: BlockExecution) -> None:
         """Store a derived block and make it the head (the deriver's on_block).
@@ -242,10 +217,11 @@ class Verifier:
                         )
 
     def start(self) -> None:
-        self.thread = threading.Thread(target=self.run, name="verifier", daemon=True)
+        self.thread = threading.Thread(target=self.derive_forever, name="verifier", daemon=True)
         self.thread.start()
 
-    def run(self) -> None:
+    def derive_forever(self) -> None:
+        """Poll L1 and derive until stopped (the verifier's thread)."""
         last_error = None
         while not self.stop_event.is_set():
             try:

@@ -7,14 +7,30 @@ addresses required to be zero-padded. Extra trailing bytes are ignored, as Solid
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 
 from rollup.crypto import keccak256
 
 ERROR_SELECTOR = keccak256(b"Error(string)")[:4]
+PANIC_SELECTOR = keccak256(b"Panic(uint256)")[:4]
+
+PANIC_CODES = {
+    0x00: "generic compiler panic",
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division or modulo by zero",
+    0x21: "invalid enum value",
+    0x22: "invalid storage byte array encoding",
+    0x31: "pop on empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+    0x51: "call to an uninitialized function pointer",
+}
+"""Solidity's panic codes (docs.soliditylang.org, 'Panic via assert and Error via require')."""
 
 
 class Revert(Exception):
@@ -130,3 +146,45 @@ def encode_word(value: int) -> bytes:
 
 def encode_address_topic(address: bytes) -> bytes:
     return b"\x00" * 12 + address
+
+
+def decode_revert_reason(data: bytes, custom_errors: Mapping[bytes, str] | None = None) -> str:
+    """A readable reason for revert `data` (of an L2 system contract or an L1 contract); never
+    raises.
+
+    Returns '' for empty data (a bare `revert()` or out-of-gas), the message itself for
+    Error(string), 'Panic(0x11: arithmetic overflow or underflow)' for panics, 'Name(arg, ...)'
+    for a custom error whose canonical signature `custom_errors` maps its selector to, and
+    'custom error 0x<data>' for any other.
+    """
+    if not data:
+        return ""
+    selector, body = data[:4], data[4:]
+    try:
+        if selector == ERROR_SELECTOR:
+            (message,) = abi_decode(["string"], body)
+            return str(message)
+        if selector == PANIC_SELECTOR:
+            (code,) = abi_decode(["uint256"], body)
+            return f"Panic(0x{code:02x}: {PANIC_CODES.get(code, 'unknown panic code')})"
+        signature = (custom_errors or {}).get(selector)
+        if signature is not None:
+            return _format_custom_error(signature, body)
+    except Exception:  # eth_abi raises several unrelated types on malformed data
+        return f"undecodable revert data 0x{data.hex()}"
+    return f"custom error 0x{data.hex()}"
+
+
+def _format_custom_error(signature: str, body: bytes) -> str:
+    types = parse_argument_types(signature)
+    if not types:
+        return signature
+    values = abi_decode(list(types), body)
+    name = signature[: signature.index("(")]
+    return f"{name}({', '.join(_format_value(value) for value in values)})"
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)

@@ -46,10 +46,11 @@ L2's), s >= 2^255, decreasing timestamps or origins, limits exceeded.
 
 Cost on L1, measured on realistic batches of 1,000 EIP-1559 transactions (test_batch.py,
 test_documented_bytes_per_transfer): 82.2 bytes per ETH transfer (payload 90.8, signed RLP 119.7)
-and 97.4 per ERC-20 transfer (payload 150.3, RLP 181.1). DESIGN.md's target of 75 bytes per
-transfer is not met by this format: the signature (64 bytes, incompressible) plus FastLZ's literal
-headers (one per 32 literal bytes) take about 66, and nonce, value and recipient index are mostly
-literals too; only the fee fields and repeated amounts compress.
+and 97.4 per ERC-20 transfer (payload 150.3, RLP 181.1). The target of 75 bytes per transfer
+(docs/ARCHITECTURE.md, Performance targets) is not met by a batch of distinct senders: the
+signature (64 bytes, incompressible) plus FastLZ's literal headers (one per 32 literal bytes) take
+about 66, and nonce, value and recipient index are mostly literals too; only the fee fields and
+repeated amounts compress.
 """
 
 from __future__ import annotations
@@ -125,6 +126,61 @@ class Batch:
 
 
 # --- encoding -------------------------------------------------------------------------------------
+
+
+# -- what fits in one batch -------------------------------------------------------------------
+# A sequencer's block reaches L1 whole, in one batch: at most MAX_BATCH_TRANSACTIONS transactions,
+# MAX_PAYLOAD_BYTES before compression and MAX_BATCH_BYTES after. Compressing to find out costs
+# ~100 ms per full block in Python; a bound on the payload from each transaction's fields costs a
+# few microseconds per transaction and loses little: FastLZ never expands data by more than one
+# byte in 32 (plus its version byte).
+
+BATCH_HEADER_BYTES = 128
+"""More than a one-block batch's header takes: block number, parent hash, counts, block header."""
+ADDRESS_ENTRY_BYTES = 20
+"""A `to` address the batch's dictionary holds once."""
+FITTING_PAYLOAD_BYTES = min(
+    MAX_PAYLOAD_BYTES, (MAX_BATCH_BYTES - 8) * 32 // 33 - BATCH_HEADER_BYTES
+)
+"""Transaction bytes (dictionary included) a one-block payload may hold and surely fit."""
+
+
+def measure_varint(value: int) -> int:
+    """Bytes of `value` as the batch's LEB128 varint."""
+    return max(1, -(-value.bit_length() // 7))
+
+
+def bound_transaction_bytes(tx: Transaction) -> int:
+    """At least the bytes `tx` takes in a batch payload, its `to` dictionary entry excluded."""
+    size = 1 + 3 + 64  # type, to index (varint of a dictionary rank < 2**21), r and s (parity)
+    for value in (tx.nonce, tx.max_priority_fee_per_gas, tx.max_fee_per_gas, tx.gas_limit):
+        size += measure_varint(value)
+    size += measure_varint(tx.value) + measure_varint(len(tx.data)) + len(tx.data)
+    size += measure_varint(len(tx.access_list))
+    for _address, keys in tx.access_list:
+        size += 20 + measure_varint(len(keys)) + 32 * len(keys)
+    return size
+
+
+def fits_alone_in_batch(tx: Transaction) -> bool:
+    """Whether a block of `tx` alone surely fits in a batch (one that does not can never be
+    posted)."""
+    return bound_transaction_bytes(tx) + ADDRESS_ENTRY_BYTES <= FITTING_PAYLOAD_BYTES
+
+
+def count_fitting_transactions(transactions: Sequence[Transaction]) -> int:
+    """The length of the longest prefix of `transactions` that surely fits in one batch, as the
+    only block of it."""
+    total = 0
+    addresses: set[bytes | None] = set()
+    for count, tx in enumerate(transactions):
+        total += bound_transaction_bytes(tx)
+        if tx.to not in addresses:
+            addresses.add(tx.to)
+            total += ADDRESS_ENTRY_BYTES
+        if total > FITTING_PAYLOAD_BYTES or count >= MAX_BATCH_TRANSACTIONS:
+            return count
+    return len(transactions)
 
 
 def encode_batch(batch: Batch) -> bytes:

@@ -9,10 +9,9 @@ so no one can keep a deposit or a forced transaction out of the chain.
 
 from __future__ import annotations
 
-from collections import deque
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from rollup.batch import Batch, BatchBlock, InvalidBatch, decode_batch
 from rollup.block import BlockExecution, Header, SignedTransaction, execute_block
@@ -82,8 +81,7 @@ once."""
 
 RecoverTransactions = Callable[[Sequence[Transaction]], PendingRecovery]
 """Starts recovering transactions (recover_transaction of each). The default, recover_in_process,
-recovers them when asked; a verifier hands them to worker processes instead, so that the batches
-after the one being executed are recovered meanwhile (Deriver's `lookahead`)."""
+recovers them when asked; a verifier hands them to worker processes instead (node.recovery)."""
 
 
 def recover_transaction(tx: Transaction) -> TransactionRecovery:
@@ -102,11 +100,6 @@ def recover_transaction(tx: Transaction) -> TransactionRecovery:
 def recover_in_process(transactions: Sequence[Transaction]) -> PendingRecovery:
     """Recover `transactions` in this process, when the result is asked for."""
     return lambda: [recover_transaction(tx) for tx in transactions]
-
-
-def recover_transaction_fields(rows: Sequence[tuple[Any, ...]]) -> list[TransactionRecovery]:
-    """recover_transaction of each Transaction(*row) (what a worker process runs)."""
-    return [recover_transaction(Transaction(*row)) for row in rows]
 
 
 def attach_recovery(
@@ -130,43 +123,57 @@ def recover_batch_transactions(block: BatchBlock) -> list[SignedTransaction]:
     return attach_recovery(block.transactions, recover_in_process(block.transactions)())
 
 
-@dataclass(frozen=True, slots=True)
-class _Started:
-    """A batch decoded ahead of its turn on a predicted parent, its recovery under way.
+class BatchOpener(ABC):
+    """How a deriver turns a batch's bytes into blocks to apply: decode it on the safe head and
+    start recovering its senders.
 
-    `batch` is None if the data does not decode on that parent; `pending` is None if the batch
-    was predicted not to follow (its first block is not the predicted next one).
+    The rules are decode_batch's and recover_transaction's whatever the opener; an opener only
+    chooses when the work is done (a verifier decodes and recovers batches ahead of their turn in
+    worker processes: prover.lookahead).
     """
 
-    position: tuple[int, int]  # (L1 block number, batch index in it)
-    key: tuple[bytes, int, int]  # decode_batch's inputs: data, parent timestamp and L1 origin
-    batch: Batch | None
-    pending: PendingRecovery | None
+    @abstractmethod
+    def open_batch(
+        self,
+        position: tuple[int, int],
+        data: bytes,
+        head: Header,
+        l1_block: L1BlockData,
+        history: Mapping[int, L1BlockData],
+    ) -> tuple[Batch, PendingRecovery] | None:
+        """Batch `data`, found at `position` (L1 block number, index among its batches), decoded
+        on top of `head`, with its senders' recovery; None if it does not decode on `head`."""
 
 
-@dataclass(slots=True)
-class _Scan:
-    """Where looking ahead goes on: the next batch's position and the head predicted before it."""
+@dataclass(frozen=True, slots=True)
+class DecodeInTurn(BatchOpener):
+    """Decode each batch in its turn; recover its senders with `recover` (in this process by
+    default) once the batch is known to follow the safe head."""
 
-    position: tuple[int, int]
-    number: int
-    timestamp: int
-    l1_origin_number: int
+    chain_id: int
+    recover: RecoverTransactions = recover_in_process
+
+    def open_batch(
+        self,
+        position: tuple[int, int],
+        data: bytes,
+        head: Header,
+        l1_block: L1BlockData,
+        history: Mapping[int, L1BlockData],
+    ) -> tuple[Batch, PendingRecovery] | None:
+        try:
+            batch = decode_batch(data, self.chain_id, head.timestamp, head.l1_origin_number)
+        except InvalidBatch:
+            return None
+        transactions = list_batch_transactions(batch)
+        return batch, lambda: self.recover(transactions)()
 
 
 class Deriver:
     """Applies L1 blocks to a replica of the L2 chain, one at a time.
 
-    Recovering the senders of a batch's transactions costs about as much as executing them (more
-    for plain transfers). `recover` starts that work (by default in this process, when the result is needed); with a `lookahead`
-    of N transactions, the deriver decodes the batches after the one it applies, in this L1 block
-    and the next ones `history` holds, on the head it predicts each extends (the last block of the
-    batch before it, if that batch follows the head predicted for it), and starts recovering them
-    until N transactions are decoded ahead. When a batch's turn comes, what was started for it is
-    used only if it was decoded on the very parent timestamp and L1 origin the real head has
-    (decode_batch's only other inputs: the data and the chain id); otherwise everything started is
-    dropped and the batch is decoded and recovered then. Either way the blocks derived are those
-    of decoding and recovering each batch in its turn.
+    `opener` decodes each batch and recovers its senders (DecodeInTurn by default); the blocks
+    derived are those of decoding and recovering each batch in its turn, whatever the opener.
     """
 
     def __init__(
@@ -174,17 +181,12 @@ class Deriver:
         state: State,
         config: ChainConfig,
         safe_head: Header,
-        recover: RecoverTransactions = recover_in_process,
-        lookahead: int = 0,
+        opener: BatchOpener | None = None,
     ) -> None:
         self.state = state
         self.config = config
         self.safe_head = safe_head
-        self.recover = recover
-        self.lookahead = lookahead
-        self._started: deque[_Started] = deque()
-        self._started_transactions = 0  # in the started batches that decoded
-        self._scan: _Scan | None = None
+        self.opener = opener if opener is not None else DecodeInTurn(config.chain_id)
 
     def apply_block(
         self,
@@ -224,17 +226,13 @@ class Deriver:
                 on_block(execution)
 
         for index, data in enumerate(l1_block.batches):
-            position = (l1_block.number, index)
-            self._look_ahead(position, l1_block, history)
             head = self.safe_head
-            decoded = self._decode(position, data, head)
-            if decoded is None:
+            opened = self.opener.open_batch((l1_block.number, index), data, head, l1_block, history)
+            if opened is None:
                 continue
-            batch, pending = decoded
+            batch, pending = opened
             if batch.first_block_number != head.number + 1 or batch.parent_hash != head.hash:
                 continue
-            if pending is None:
-                pending = self.recover(_batch_transactions(batch))
             recovered = pending()
             offset = 0
             for block in batch.blocks:
@@ -256,74 +254,7 @@ class Deriver:
             emit(self.apply_block(forced, [], history))
         return derived
 
-    def _decode(
-        self, position: tuple[int, int], data: bytes, head: Header
-    ) -> tuple[Batch, PendingRecovery | None] | None:
-        """The batch `data` on top of `head` (None if it does not decode), with its recovery if
-        that was started."""
-        key = (data, head.timestamp, head.l1_origin_number)
-        started = self._started
-        if started and started[0].position == position and started[0].key == key:
-            entry = started.popleft()
-            if entry.batch is None:
-                return None
-            self._started_transactions -= entry.batch.transaction_count
-            return entry.batch, entry.pending
-        # Not decoded ahead, or on another parent than the real one: what was started ahead
-        # followed a wrong prediction. Forget it; the next look ahead starts from the real head.
-        self._forget_started()
-        try:
-            batch = decode_batch(data, self.config.chain_id, head.timestamp, head.l1_origin_number)
-        except InvalidBatch:
-            return None
-        return batch, None
 
-    def _look_ahead(
-        self, position: tuple[int, int], l1_block: L1BlockData, history: Mapping[int, L1BlockData]
-    ) -> None:
-        """Decode batches from `position` on and start their recovery, up to `lookahead`."""
-        if self.lookahead <= 0:
-            return
-        scan = self._scan
-        if scan is None or scan.position < position:
-            self._forget_started()
-            head = self.safe_head
-            scan = self._scan = _Scan(position, head.number, head.timestamp, head.l1_origin_number)
-        while self._started_transactions < self.lookahead:
-            number, index = scan.position
-            carrier = l1_block if number == l1_block.number else history.get(number)
-            if carrier is None:
-                return
-            if index >= len(carrier.batches):
-                scan.position = (number + 1, 0)
-                continue
-            scan.position = (number, index + 1)
-            data = carrier.batches[index]
-            key = (data, scan.timestamp, scan.l1_origin_number)
-            batch: Batch | None
-            try:
-                batch = decode_batch(
-                    data, self.config.chain_id, scan.timestamp, scan.l1_origin_number
-                )
-            except InvalidBatch:
-                batch = None
-            pending = None
-            if batch is not None:
-                self._started_transactions += batch.transaction_count
-                if batch.first_block_number == scan.number + 1:
-                    pending = self.recover(_batch_transactions(batch))
-                    last = batch.blocks[-1]
-                    scan.number += len(batch.blocks)
-                    scan.timestamp = last.timestamp
-                    scan.l1_origin_number = last.l1_origin_number
-            self._started.append(_Started((number, index), key, batch, pending))
-
-    def _forget_started(self) -> None:
-        self._started.clear()
-        self._started_transactions = 0
-        self._scan = None
-
-
-def _batch_transactions(batch: Batch) -> list[Transaction]:
+def list_batch_transactions(batch: Batch) -> list[Transaction]:
     """Every transaction of `batch`, block after block."""
     return [tx for block in batch.blocks for tx in block.transactions]

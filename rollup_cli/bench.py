@@ -38,11 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from l1.anvil import AnvilError, find_free_port
+from l1.anvil import AnvilError
+from l1.processes import find_free_port, measure_process_tree
 from rollup.crypto import keccak256, recover_address, sign_message_hash
 from rollup.genesis import load_default_genesis_document
 from rollup_cli.bench_anvil import PeerUnavailable, fund_senders, start_peer
@@ -50,7 +52,6 @@ from rollup_cli.bench_client import (
     Phase,
     PhaseResult,
     count_reverted,
-    read_tree_figures,
     rpc_call,
     run_phase,
 )
@@ -108,10 +109,7 @@ def measure_signature_ceiling(seconds: float = 1.5) -> tuple[float, int]:
 
 
 def read_load_average() -> float:
-    try:
-        return float(Path("/proc/loadavg").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return float("nan")
+    return float(psutil.getloadavg()[0])
 
 
 # -------------------------------------------------------------------------------------------
@@ -352,7 +350,7 @@ def measure_verifier_replay(
                         done = now
                         break
                     time.sleep(0.02)
-            _rss, cpu = read_tree_figures(process.pid)
+            _rss, cpu = measure_process_tree(process.pid)
         finally:
             process.terminate()
             try:
@@ -766,7 +764,7 @@ def run_soak(settings: BenchSettings, console: Console) -> dict[str, Any]:
 
     def on_minute(minute: int, result: PhaseResult) -> None:
         assert node.process is not None
-        rss, cpu = read_tree_figures(node.process.pid)
+        rss, cpu = measure_process_tree(node.process.pid)
         window = [latency for sent, latency in result.samples[counted["samples"] :]]
         counted["samples"] = len(result.samples)
         included = result.included - counted["included"]

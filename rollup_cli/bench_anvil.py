@@ -1,9 +1,9 @@
 """anvil as the benchmark's peer: the same signed transactions against a standard EVM node.
 
-anvil (from npm, DESIGN.md §8) runs with the L2's chain id, so the bytes signed for our node are
-valid there too, in interval mining with our block time (never automine: with thousands of pending
-transactions it can eat tens of GB) and our 2e9 block gas limit, so that neither node is capped by
-its block size. The senders get their ETH with anvil_setBalance. For the token workload USDC's
+anvil (from npm, docs/ARCHITECTURE.md §7) runs with the L2's chain id, so the bytes signed for our
+node are valid there too, in interval mining with our block time (never automine: with thousands
+of pending transactions it can eat tens of GB) and our 2e9 block gas limit, so that neither node is
+capped by its block size. The senders get their ETH with anvil_setBalance. For the token workload USDC's
 address gets the runtime code of contracts/src/L1/TestERC20.sol and every sender a balance
 written straight into its storage, so the very same USDC transfers run as EVM code.
 

@@ -16,22 +16,19 @@ It also samples the resident memory and CPU time of the target's process tree.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import queue as queue_module
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.context import SpawnProcess
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
-from l1.anvil import find_descendants
+from l1.processes import measure_process_tree
 
-CLOCK_TICKS = 100  # os.sysconf("SC_CLK_TCK") on Linux
 POLL_INTERVAL = 0.02
 STALL_SECONDS = 15.0  # after the last answer, stop waiting for blocks that add nothing
 
@@ -151,23 +148,6 @@ def run_client(plan: ClientPlan, reports: Any, go: Any, start_at: Any) -> None:
 # Process tree figures
 
 
-def read_tree_figures(pid: int, include_root: bool = True) -> tuple[float, float]:
-    """(resident MiB, CPU seconds) of a process and all its descendants (or only those)."""
-    rss_kib = 0
-    ticks = 0
-    members = find_descendants(pid)
-    for member in [pid, *members] if include_root else members:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    rss_kib += int(line.split()[1])
-                    break
-            stat = Path(f"/proc/{member}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return rss_kib / 1024, ticks / CLOCK_TICKS
-
-
 # -------------------------------------------------------------------------------------------
 # Tracker
 
@@ -230,7 +210,7 @@ def run_phase(phase: Phase) -> PhaseResult:
         while ready < phase.clients:
             if reports.get(timeout=120) == "ready":
                 ready += 1
-        cpu_before = read_tree_figures(phase.pid, phase.count_root)[1] if phase.pid else 0.0
+        cpu_before = measure_process_tree(phase.pid, phase.count_root)[1] if phase.pid else 0.0
         start = time.time() + 0.05
         start_at.value = start
         go.set()
@@ -293,7 +273,7 @@ def run_phase(phase: Phase) -> PhaseResult:
                         result.block_counts[next_block] = count
                     next_block += 1
                 if phase.pid and now >= next_sample:
-                    rss, _cpu = read_tree_figures(phase.pid, phase.count_root)
+                    rss, _cpu = measure_process_tree(phase.pid, phase.count_root)
                     result.peak_rss_mib = max(result.peak_rss_mib, rss)
                     next_sample = now + 0.5
                 if phase.on_progress is not None:
@@ -319,7 +299,7 @@ def run_phase(phase: Phase) -> PhaseResult:
                     process.terminate()
                     process.join()
         if phase.pid:
-            rss, cpu_after = read_tree_figures(phase.pid, phase.count_root)
+            rss, cpu_after = measure_process_tree(phase.pid, phase.count_root)
             result.peak_rss_mib = max(result.peak_rss_mib, rss)
             result.cpu_seconds = cpu_after - cpu_before
     return result

@@ -19,7 +19,7 @@ from pathlib import Path
 
 PROFILE_RATE = 250  # samples per second
 FRAME = re.compile(r"^(?P<function>.+?) \((?P<file>[^()]*?)(?::\d+)?\)$")
-PROJECT_PARTS = ("rollup/", "sequencer/", "l1/", "prover/")
+PROJECT_PARTS = ("rollup/", "l1/", "node/", "sequencer/", "prover/", "faults/")
 # Leaf frames of threads that wait (py-spy counts a waiting thread as busy when the machine is
 # loaded and the wake-up has not run yet): left out of every figure.
 IDLE_LEAVES = (

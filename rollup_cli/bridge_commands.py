@@ -12,7 +12,9 @@ import orjson
 import typer
 from rich.console import Console
 
-from l1.contracts import Bridge, OutputOracle, OutputRootProof, TestERC20, Withdrawal
+from l1.contracts.bridge import Bridge, OutputRootProof, Withdrawal
+from l1.contracts.erc20 import TestERC20
+from l1.contracts.output_oracle import OutputOracle
 from l1.deploy import Deployment
 from l1.rpc import L1Client
 from l1.sender import L1Sender, L1TransactionFailed

@@ -17,11 +17,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from l1.contracts import Game, GameStatus, Party
+from l1.contracts.dispute_game import Game, GameStatus, Party
 from l1.deploy import Deployment
+from l1.games import L1GameChain
 from l1.rpc import L1Client
 from l1.sender import L1Sender, L1TransactionFailed
-from prover.dispute import DisputePlayer, L1GameChain, NodeTraceProvider
+from prover.dispute import DisputePlayer
+from prover.traces import NodeTraceProvider
 
 T = TypeVar("T")
 console = Console()
@@ -77,9 +79,9 @@ def make_provider(
     """A node's view from its database (opened alongside the running node) and L1."""
     import orjson
 
-    from prover.inputs import L1InputReader
+    from l1.inputs import L1InputReader
+    from node.storage import Storage
     from rollup.genesis import build_genesis
-    from sequencer.storage import Storage
 
     url = db_url or f"sqlite:///{data_dir / 'node.db'}"
     if db_url is None and not (data_dir / "node.db").exists():

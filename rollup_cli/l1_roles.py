@@ -10,17 +10,20 @@ from l1.anvil import Anvil
 from l1.artifacts import build_artifacts, find_missing_artifacts
 from l1.deploy import Deployment, deploy_rollup_contracts
 from l1.follower import L1Follower
+from l1.games import L1GameChain
+from l1.inputs import L1InputReader
 from l1.rpc import L1Client
 from l1.sender import L1Sender
-from prover.dispute import DisputePlayer, L1GameChain, NodeTraceProvider
-from prover.inputs import L1InputReader
+from node.chain import Node
+from prover.dispute import DisputePlayer
+from prover.traces import NodeTraceProvider, TraceProvider
 from prover.verifier import Verifier
 from rollup.crypto import compute_private_key_address
 from rollup.genesis import build_genesis, load_default_genesis_document
 from rollup.machine import make_genesis_step_state
 from sequencer.batcher import Batcher
-from sequencer.node import Node
-from sequencer.proposer import Proposer
+from sequencer.proposer import NodeOutputs, OutputSource, Proposer
+from sequencer.role import Sequencer
 from sequencer.settlement import Settlement
 
 # Roles of anvil's dev accounts on the devnet's L1 (the same mnemonic as the L2's dev accounts).
@@ -120,28 +123,16 @@ def make_input_reader(l1_url: str, deployment: Deployment) -> L1InputReader:
     )
 
 
-def make_trace_provider(
-    node: Node,
-    l1_url: str,
-    deployment: Deployment,
-    fault: str | None = None,
-    beneficiary: bytes = bytes(20),
-) -> NodeTraceProvider:
+def make_trace_provider(node: Node, l1_url: str, deployment: Deployment) -> NodeTraceProvider:
     """The node's view for the proposer and a dispute player: its storage and L1's inputs."""
-    return NodeTraceProvider(
-        node.storage,
-        node.config,
-        make_input_reader(l1_url, deployment),
-        fault=fault,
-        beneficiary=beneficiary,
-    )
+    return NodeTraceProvider(node.storage, node.config, make_input_reader(l1_url, deployment))
 
 
 def make_dispute_player(
     l1_url: str,
     deployment: Deployment,
     sender: L1Sender,
-    provider: NodeTraceProvider,
+    provider: TraceProvider,
     *,
     challenge: bool = False,
     defend: bool = False,
@@ -155,7 +146,7 @@ def make_dispute_player(
 
 
 def attach_settlement(
-    node: Node,
+    sequencer: Sequencer,
     l1_url: str,
     deployment: Deployment,
     batcher_key: bytes,
@@ -165,9 +156,10 @@ def attach_settlement(
     defend: bool = True,
     fault: str | None = None,
 ) -> Settlement:
-    """Give a sequencer node its L1 origin source, batcher and proposer, and (with `defend`) the
-    defender of the proposer's outputs. `fault` (TESTING ONLY, prover.faults) makes the proposer
+    """Give a sequencer its L1 origin source, batcher and proposer, and (with `defend`) the
+    defender of the proposer's outputs. `fault` (TESTING ONLY, faults.outputs) makes the proposer
     bond one wrong output, which the defender then defends."""
+    node = sequencer.node
     client = L1Client(l1_url)
     follower = make_follower(client, deployment, SEQUENCER_L1_CONFIRMATIONS)
     seed_follower_origin(follower, client, deployment)
@@ -180,45 +172,40 @@ def attach_settlement(
         node.config.chain_id,
         interval=batch_interval,
     )
-    if proposer_key is None:
-        return Settlement(node, follower, batcher, None, threading.Event())
-    # One sender for the proposer and the defender: they share the key's nonces.
-    proposer_sender = L1Sender(L1Client(l1_url), proposer_key)
-    provider = make_trace_provider(
-        node, l1_url, deployment, fault=fault, beneficiary=proposer_sender.address
-    )
-    proposer = Proposer(
-        node.storage,
-        proposer_sender,
-        deployment.output_oracle,
-        compute_step_state=provider.compute_step_state,
-        tamper=provider.tamper if fault is not None else None,
-    )
-    dispute = (
-        make_dispute_player(l1_url, deployment, proposer_sender, provider, defend=True)
-        if defend
-        else None
-    )
-    return Settlement(node, follower, batcher, proposer, threading.Event(), dispute=dispute)
+    settlement = Settlement(node, follower, batcher, None, threading.Event())
+    if proposer_key is not None:
+        # One sender for the proposer and the defender: they share the key's nonces.
+        proposer_sender = L1Sender(L1Client(l1_url), proposer_key)
+        provider = make_trace_provider(node, l1_url, deployment)
+        outputs: OutputSource = NodeOutputs(provider.compute_step_state)
+        traces: TraceProvider = provider
+        if fault is not None:
+            from faults.outputs import FaultyOutputs
+
+            outputs = traces = FaultyOutputs(provider, fault, proposer_sender.address)
+        settlement.proposer = Proposer(
+            node.storage, proposer_sender, deployment.output_oracle, outputs
+        )
+        if defend:
+            settlement.dispute = make_dispute_player(
+                l1_url, deployment, proposer_sender, traces, defend=True
+            )
+    sequencer.attach_settlement(settlement)
+    return settlement
 
 
-def attach_verifier(node: Node, l1_url: str, deployment: Deployment) -> Verifier:
-    """Make a node a verifier that derives its chain from L1."""
+def make_verifier(
+    node: Node, l1_url: str, deployment: Deployment, challenger_key: bytes | None = None
+) -> Verifier:
+    """A verifier role for `node`: derives its chain from L1; with `challenger_key` (paying the
+    bonds) it disputes every output that differs from its own, if the deployment has a
+    DisputeGame."""
     client = L1Client(l1_url)
     follower = make_follower(client, deployment, confirmations=0)
     seed_follower_origin(follower, client, deployment)
-    node.follower = follower
-    return Verifier(node, follower, deployment.output_oracle)
-
-
-def attach_challenger(
-    node: Node, l1_url: str, deployment: Deployment, challenger_key: bytes
-) -> DisputePlayer | None:
-    """The verifier's challenger: disputes every output that differs from the node's own, with
-    `challenger_key` paying the bonds. None if the deployment has no DisputeGame."""
-    provider = make_trace_provider(node, l1_url, deployment)
-    sender = L1Sender(L1Client(l1_url), challenger_key)
-    player = make_dispute_player(l1_url, deployment, sender, provider, challenge=True)
-    if player is not None:
-        node.l1_stats = lambda: {"disputes": player.get_stats()}
-    return player
+    challenger = None
+    if challenger_key is not None:
+        provider = make_trace_provider(node, l1_url, deployment)
+        sender = L1Sender(L1Client(l1_url), challenger_key)
+        challenger = make_dispute_player(l1_url, deployment, sender, provider, challenge=True)
+    return Verifier(node, follower, deployment.output_oracle, challenger)

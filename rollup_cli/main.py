@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import orjson
 import typer
@@ -24,6 +24,10 @@ from rich.table import Table
 from rollup import addresses
 from rollup.genesis import InvalidGenesis, build_genesis, load_default_genesis_document
 from rollup_cli import bridge_commands, challenge_commands
+
+if TYPE_CHECKING:  # imported where used: `rollup --help` stays fast
+    from node.chain import Node
+    from sequencer.role import Sequencer
 
 app = typer.Typer(
     help="Operate the DeFi optimistic rollup: devnet, sequencer, status, bench.",
@@ -55,8 +59,8 @@ def open_node(
     genesis_document: dict[str, Any] | None,
     recovery_workers: int,
 ) -> Any:
-    from sequencer.node import Node
-    from sequencer.storage import Storage
+    from node.chain import Node
+    from node.storage import Storage
 
     data_dir.mkdir(parents=True, exist_ok=True)
     url = db_url or f"sqlite:///{data_dir / 'node.db'}"
@@ -121,7 +125,7 @@ read_deployment = bridge_commands.read_deployment
 
 def check_fault(fault: str, proposing: bool) -> None:
     """Validate --fault and print the loud warning it deserves."""
-    from prover.faults import FAULT_KINDS
+    from faults.perturbation import FAULT_KINDS
 
     if fault not in FAULT_KINDS:
         fail(f"--fault must be one of {', '.join(FAULT_KINDS)}")
@@ -200,34 +204,44 @@ def sequencer(
         fail("--batcher-key is required with --l1-rpc")
     if fault is not None:
         check_fault(fault, proposer_key is not None and l1_rpc is not None)
+    censored = {parse_address_option(address, "--censor") for address in censor or []}
     document = read_genesis_file(genesis) if genesis is not None else None
     node = open_node(data_dir, db_url, document, recovery_workers)
-    for address in censor or []:
-        node.censored.add(parse_address_option(address, "--censor"))
-        console.print(f"[bold red]TESTING FLAG: censoring {address}[/bold red]")
-    workers: list[Any] = []
+    role = make_sequencer(node, block_time, censored)
     if l1_rpc is not None and deployment is not None and batcher_key is not None:
         from rollup_cli.l1_roles import attach_settlement
 
-        workers.append(
-            attach_settlement(
-                node,
-                l1_rpc,
-                read_deployment(deployment),
-                parse_key(batcher_key, "--batcher-key"),
-                parse_key(proposer_key, "--proposer-key") if proposer_key else None,
-                batch_interval,
-                defend=defend,
-                fault=fault,
-            )
+        attach_settlement(
+            role,
+            l1_rpc,
+            read_deployment(deployment),
+            parse_key(batcher_key, "--batcher-key"),
+            parse_key(proposer_key, "--proposer-key") if proposer_key else None,
+            batch_interval,
+            defend=defend,
+            fault=fault,
         )
-    from sequencer.service import serve
+    from node.server import serve
 
     console.print(
         f"sequencer: chain {node.config.chain_id}, head block {node.head.number}, "
         f"JSON-RPC http://{host}:{port}" + (f", L1 {l1_rpc}" if l1_rpc else "")
     )
-    asyncio.run(serve(node, host, port, block_time, workers))
+    asyncio.run(serve(role, host, port))
+
+
+def make_sequencer(node: Node, block_time: float, censored: set[bytes]) -> Sequencer:
+    """The sequencer role for `node`; with `censored` senders (TESTING ONLY, --censor) one that
+    drops their transactions."""
+    if not censored:
+        from sequencer.role import Sequencer
+
+        return Sequencer(node, block_time)
+    from faults.censorship import CensoringSequencer
+
+    for address in censored:
+        console.print(f"[bold red]TESTING FLAG: censoring 0x{address.hex()}[/bold red]")
+    return CensoringSequencer(node, censored, block_time)
 
 
 @app.command()
@@ -256,25 +270,20 @@ def verifier(
     Senders are recovered in --recovery-workers processes (default: one per core; 0: none)."""
     configure_logging(verbose)
     document = read_genesis_file(genesis)
-    node = open_node(data_dir, db_url, document, recovery_workers)
-    from rollup_cli.l1_roles import attach_challenger, attach_verifier
-    from sequencer.service import serve
-
     contracts = read_deployment(deployment)
-    workers: list[Any] = [attach_verifier(node, l1_rpc, contracts)]
-    if challenge and challenger_key is not None:
-        player = attach_challenger(
-            node, l1_rpc, contracts, parse_key(challenger_key, "--challenger-key")
-        )
-        if player is None:
-            console.print("[yellow]the deployment has no DisputeGame: not challenging[/yellow]")
-        else:
-            workers.append(player)
+    key = parse_key(challenger_key, "--challenger-key") if challenger_key is not None else None
+    node = open_node(data_dir, db_url, document, recovery_workers)
+    from node.server import serve
+    from rollup_cli.l1_roles import make_verifier
+
+    role = make_verifier(node, l1_rpc, contracts, key if challenge else None)
+    if key is not None and challenge and role.challenger is None:
+        console.print("[yellow]the deployment has no DisputeGame: not challenging[/yellow]")
     console.print(
         f"verifier: chain {node.config.chain_id}, JSON-RPC http://{host}:{port}, L1 {l1_rpc}"
-        + (", challenging wrong outputs" if len(workers) > 1 else "")
+        + (", challenging wrong outputs" if role.challenger is not None else "")
     )
-    asyncio.run(serve(node, host, port, None, workers))
+    asyncio.run(serve(role, host, port))
 
 
 @app.command()
@@ -325,7 +334,6 @@ def devnet(
     data_dir.mkdir(parents=True)
     genesis_path = data_dir / "genesis.json"
     deployment_path = data_dir / "deployment.json"
-    workers: list[Any] = []
     anvil = None
     verifier_process = None
     if standalone:
@@ -349,13 +357,12 @@ def devnet(
     genesis_path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
     try:
         node = open_node(data_dir / "sequencer", None, document, recovery_workers)
+        sequencer_role = make_sequencer(node, block_time, set())
         if anvil is not None:
             from rollup_cli.l1_roles import attach_settlement
 
-            workers.append(
-                attach_settlement(
-                    node, anvil.url, deployment, L1_BATCHER_KEY, L1_PROPOSER_KEY, fault=fault
-                )
+            attach_settlement(
+                sequencer_role, anvil.url, deployment, L1_BATCHER_KEY, L1_PROPOSER_KEY, fault=fault
             )
             verifier_log = (data_dir / "verifier.log").open("wb")
             verifier_process = subprocess.Popen(
@@ -423,9 +430,9 @@ def devnet(
             lines.append(f"deployment {deployment_path} | genesis {genesis_path}")
         for line in lines:
             console.print(line)
-        from sequencer.service import serve
+        from node.server import serve
 
-        asyncio.run(serve(node, LOCALHOST, port, block_time, workers))
+        asyncio.run(serve(sequencer_role, LOCALHOST, port))
     finally:
         if verifier_process is not None:
             verifier_process.terminate()

@@ -17,8 +17,8 @@ payability (rollup.execution.compute_operation_gas, the function table); baseFee
 AMM address (the call's `to`) are the same for every vector.
 
 Usage (from the repository root, with the venv active):
-    python scripts/gen_stf_vectors_amm.py            # write contracts/vectors/stf_amm.json
-    python scripts/gen_stf_vectors_amm.py --check    # exit 1 if the committed file is stale
+    python -m scripts.gen_stf_vectors_amm            # write contracts/vectors/stf_amm.json
+    python -m scripts.gen_stf_vectors_amm --check    # exit 1 if the committed file is stale
 """
 
 from __future__ import annotations
@@ -37,13 +37,11 @@ if str(REPO_ROOT) not in sys.path:
 
 from rollup.abi import Revert, encode_call  # noqa: E402
 from rollup.addresses import AMM, WETH  # noqa: E402
-from rollup.execution import compute_operation_gas, execute_call  # noqa: E402
 from rollup.fixedpoint import UINT256_MAX  # noqa: E402
 from rollup.genesis import build_genesis, load_default_genesis_document  # noqa: E402
 from rollup.state import (  # noqa: E402
     Allowance,
     Liquidity,
-    Overlay,
     Pool,
     State,
     StateKey,
@@ -57,7 +55,7 @@ from rollup.state import (  # noqa: E402
 )
 from rollup.system.context import BlockEnvironment  # noqa: E402
 from rollup.system.registry import find_function  # noqa: E402
-from rollup.witness import run_with_witness  # noqa: E402
+from scripts.vectors import encode_hex, encode_word, record_call, write_or_check  # noqa: E402
 
 VECTORS_PATH = REPO_ROOT / "contracts" / "vectors" / "stf_amm.json"
 SEED = 20_240_601
@@ -142,28 +140,25 @@ class Generator:
     def call(self, label: str, sender: bytes, data: bytes, value: int = 0) -> bool:
         """Run one call as the next vector; return whether it succeeded."""
         self.number += 1
-        block = self.env()
-        run = run_with_witness(
-            self.state, lambda overlay: execute_call(overlay, block, sender, AMM, value, data)
-        )
+        vector = record_call(self.state, self.env(), sender, AMM, data, value, label)
         columns = self.columns
         columns["labels"].append(label)
-        columns["preRoots"].append("0x" + run.pre_root.hex())
-        columns["postRoots"].append("0x" + run.post_root.hex())
-        columns["success"].append(run.result.success)
-        columns["witnesses"].append("0x" + run.witness.hex())
-        columns["numbers"].append(_word(block.number))
-        columns["timestamps"].append(_word(block.timestamp))
-        columns["senders"].append(_word(int.from_bytes(sender, "big")))
-        columns["values"].append(_word(value))
-        columns["data"].append("0x" + data.hex())
-        columns["operationGas"].append(compute_operation_gas(Overlay(self.state), AMM, data))
+        columns["preRoots"].append(encode_hex(vector.pre_root))
+        columns["postRoots"].append(encode_hex(vector.post_root))
+        columns["success"].append(vector.success)
+        columns["witnesses"].append(encode_hex(vector.witness))
+        columns["numbers"].append(encode_word(vector.environment.number))
+        columns["timestamps"].append(encode_word(vector.environment.timestamp))
+        columns["senders"].append(encode_word(int.from_bytes(sender, "big")))
+        columns["values"].append(encode_word(value))
+        columns["data"].append(encode_hex(data))
+        columns["operationGas"].append(vector.operation_gas)
         try:
             payable = find_function("IAMM", data).payable
         except Revert:
             payable = False
         columns["payable"].append(payable)
-        return run.result.success
+        return vector.success
 
     # Reads of the current state (not vectors).
     def pool(self, token_a: bytes, token_b: bytes) -> Pool:
@@ -179,11 +174,6 @@ class Generator:
         token0, token1 = sorted((token_a, token_b))
         leaf: Liquidity = self.state.get(liquidity_key(token0, token1, owner))
         return leaf.amount
-
-
-def _word(value: int) -> str:
-    """A uint256 as a bytes32 hex string (forge parses bytes32 arrays)."""
-    return "0x" + value.to_bytes(32, "big").hex()
 
 
 def build_state() -> State:
@@ -686,15 +676,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if the file is stale")
     arguments = parser.parse_args()
     text = render(build_vectors())
-    if arguments.check:
-        if not VECTORS_PATH.exists() or VECTORS_PATH.read_text() != text:
-            print(f"{VECTORS_PATH} is stale: run scripts/gen_stf_vectors_amm.py", file=sys.stderr)
-            return 1
-        return 0
-    VECTORS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    VECTORS_PATH.write_text(text)
-    print(f"wrote {VECTORS_PATH} ({len(text)} bytes)")
-    return 0
+    return write_or_check(VECTORS_PATH, text, "gen_stf_vectors_amm", arguments.check)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ tests/unit/test_stf_vectors_lending.py regenerates them and checks the committed
 Setup between calls (prices, allowances, balances) is written into the state directly, as another
 module's transaction would have left it; only lending and leverage calls are vectors.
 
-Usage: scripts/gen_stf_vectors_lending.py [--check]
+Usage (from the repository root): python -m scripts.gen_stf_vectors_lending [--check]
 """
 
 from __future__ import annotations
@@ -20,15 +20,13 @@ from __future__ import annotations
 import json
 import random
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from eth_abi.abi import encode as abi_encode
-
-from rollup.abi import ERROR_SELECTOR, encode_call
+from rollup.abi import encode_call
 from rollup.addresses import LENDING, LEVERAGE, WETH
-from rollup.execution import CallResult, compute_operation_gas, execute_call
+from rollup.execution import CallResult
 from rollup.fixedpoint import RAY, UINT256_MAX, WAD
 from rollup.genesis import build_genesis
 from rollup.state import (
@@ -46,7 +44,7 @@ from rollup.state import (
 )
 from rollup.system import lending
 from rollup.system.context import BlockEnvironment, CallContext
-from rollup.witness import run_with_witness
+from scripts.vectors import CallVector, record_call, write_or_check
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 VECTORS_PATH = REPOSITORY / "contracts" / "vectors" / "stf_lending.json"
@@ -228,24 +226,13 @@ def build_document() -> dict[str, Any]:
 
 
 @dataclass
-class Vector:
-    label: str
-    pre_root: bytes
-    post_root: bytes
-    success: bool
-    witness: bytes
-    call: bytes  # abi.encode(Env, Call)
-    operation_gas: int
-
-
-@dataclass
 class World:
     """The state, the clock, and the vectors recorded so far."""
 
     state: State
     time: int = GENESIS_TIME
     number: int = 1
-    vectors: list[Vector] = field(default_factory=list)
+    vectors: list[CallVector] = field(default_factory=list)
     coverage: dict[str, int] = field(default_factory=dict)
 
     # -- setup (not vectors) ------------------------------------------------------------------
@@ -305,54 +292,23 @@ class World:
         value: int = 0,
     ) -> CallResult:
         """Run one call as a vector. `expect`: True (must succeed), a revert reason, or None."""
-        block = self.environment()
-
-        def run(overlay: Overlay) -> CallResult:
-            return execute_call(overlay, block, sender, to, value, data)
-
-        witnessed = run_with_witness(self.state, run)
-        result = witnessed.result
-        reason = "" if result.success else _revert_reason(result.output)
+        vector = record_call(self.state, self.environment(), sender, to, data, value, label)
+        reason = vector.revert_reason
         if expect is True:
-            assert result.success, f"{label}: reverted with {reason!r}"
+            assert vector.success, f"{label}: reverted with {reason!r}"
         elif isinstance(expect, str):
-            assert not result.success, f"{label}: succeeded, expected {expect!r}"
+            assert not vector.success, f"{label}: succeeded, expected {expect!r}"
             assert reason == expect, f"{label}: reverted with {reason!r}, expected {expect!r}"
-        outcome = "ok" if result.success else f"revert: {reason}"
+        outcome = "ok" if vector.success else f"revert: {reason}"
         self.coverage[outcome] = self.coverage.get(outcome, 0) + 1
-        encoded = abi_encode(
-            ["(uint256,uint256,uint256,uint256)", "(address,address,uint256,bytes)"],
-            [
-                (block.number, block.timestamp, block.base_fee, block.chain_id),
-                (sender, to, value, data),
-            ],
-        )
-        self.vectors.append(
-            Vector(
-                label=f"{len(self.vectors)}: {label} -> {outcome}",
-                pre_root=witnessed.pre_root,
-                post_root=witnessed.post_root,
-                success=result.success,
-                witness=witnessed.witness,
-                call=encoded,
-                operation_gas=compute_operation_gas(Overlay(self.state), to, data),
-            )
-        )
-        return result
+        self.vectors.append(replace(vector, label=f"{len(self.vectors)}: {label} -> {outcome}"))
+        return vector.result
 
     def lend(self, label: str, sender: bytes, signature: str, *args: Any, **kw: Any) -> CallResult:
         return self.call(label, sender, LENDING, encode_call(signature, *args), **kw)
 
     def lever(self, label: str, sender: bytes, signature: str, *args: Any, **kw: Any) -> CallResult:
         return self.call(label, sender, LEVERAGE, encode_call(signature, *args), **kw)
-
-
-def _revert_reason(output: bytes) -> str:
-    from eth_abi.abi import decode
-
-    assert output[:4] == ERROR_SELECTOR
-    (reason,) = decode(["string"], output[4:])
-    return str(reason)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1402,7 +1358,7 @@ def build_vectors_json() -> str:
     """
     vectors = build_world().vectors
     dictionary, encoded = encode_with_dictionary(
-        [v.call for v in vectors] + [v.witness for v in vectors]
+        [v.encode_environment_and_call() for v in vectors] + [v.witness for v in vectors]
     )
     document = {
         "count": len(vectors),
@@ -1420,16 +1376,7 @@ def build_vectors_json() -> str:
 
 def main(argv: list[str]) -> int:
     text = build_vectors_json()
-    if "--check" in argv:
-        current = VECTORS_PATH.read_text() if VECTORS_PATH.exists() else ""
-        if current != text:
-            print(f"{VECTORS_PATH} is out of date: run scripts/gen_stf_vectors_lending.py")
-            return 1
-        return 0
-    VECTORS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    VECTORS_PATH.write_text(text)
-    print(f"wrote {VECTORS_PATH} ({len(text):,} bytes)")
-    return 0
+    return write_or_check(VECTORS_PATH, text, "gen_stf_vectors_lending", "--check" in argv)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ Layout (columns, so forge parses each with one cheatcode call):
   deposits.{labels, preRoots, witnesses, kinds, payloads, queueIndexes, applied, postRoots}
 
 Usage (repository root, venv active):
-    python scripts/gen_stf_vectors_tokens.py           # write the file
-    python scripts/gen_stf_vectors_tokens.py --check   # exit 1 if the committed file is stale
+    python -m scripts.gen_stf_vectors_tokens           # write the file
+    python -m scripts.gen_stf_vectors_tokens --check   # exit 1 if the committed file is stale
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ from rollup.deposit import (
     compute_bridged_token_address,
     decode_message,
 )
-from rollup.execution import compute_operation_gas, execute_call
 from rollup.fixedpoint import UINT256_MAX, ArithmeticOverflow
 from rollup.genesis import build_genesis
 from rollup.state import (
@@ -65,6 +64,7 @@ from rollup.state import (
 from rollup.system.context import BlockEnvironment
 from rollup.system.registry import find_function, get_interface
 from rollup.witness import run_with_witness
+from scripts.vectors import encode_hex, record_call, write_or_check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VECTORS_PATH = REPO_ROOT / "contracts" / "vectors" / "stf_tokens.json"
@@ -78,10 +78,6 @@ GENESIS_TIME = 1_000
 
 def _address(number: int) -> bytes:
     return number.to_bytes(20, "big")
-
-
-def _hex(data: bytes) -> str:
-    return "0x" + data.hex()
 
 
 ORACLE_KEY_ADDRESS = _address(0x0A11CE_0000_0000_0000_0000_0000_0000_0000_00AC)
@@ -101,37 +97,37 @@ def genesis_document() -> dict[str, Any]:
     return {
         "chainId": CHAIN_ID,
         "timestamp": GENESIS_TIME,
-        "oracle": _hex(ORACLE_KEY_ADDRESS),
+        "oracle": encode_hex(ORACLE_KEY_ADDRESS),
         "priceMaxAge": 3_600,
         "alloc": {
-            **{_hex(a): {"balance": str(1_000 * 10**18)} for a in holders},
-            _hex(POOR): {"balance": "1"},
+            **{encode_hex(a): {"balance": str(1_000 * 10**18)} for a in holders},
+            encode_hex(POOR): {"balance": "1"},
         },
         "tokens": [
             {
-                "address": _hex(WETH),
+                "address": encode_hex(WETH),
                 "name": "Wrapped Ether",
                 "symbol": "WETH",
                 "decimals": 18,
-                "balances": {_hex(a): "10.0" for a in USERS[:3]},
+                "balances": {encode_hex(a): "10.0" for a in USERS[:3]},
             },
             {
-                "address": _hex(TOKEN_A),
+                "address": encode_hex(TOKEN_A),
                 "name": "Token Ä",
                 "symbol": "TKA",
                 "decimals": 18,
-                "balances": {_hex(a): "500.0" for a in USERS},
+                "balances": {encode_hex(a): "500.0" for a in USERS},
             },
             {
-                "address": _hex(TOKEN_B),
+                "address": encode_hex(TOKEN_B),
                 "name": "Bridged B",
                 "symbol": "TKB",
                 "decimals": 6,
-                "l1Token": _hex(L1_TOKEN_B),
-                "balances": {_hex(a): "1000.0" for a in USERS[:2]},
+                "l1Token": encode_hex(L1_TOKEN_B),
+                "balances": {encode_hex(a): "1000.0" for a in USERS[:2]},
             },
         ],
-        "prices": [{"asset": _hex(TOKEN_A), "price": "2.5", "volatility": "0.3"}],
+        "prices": [{"asset": encode_hex(TOKEN_A), "price": "2.5", "volatility": "0.3"}],
     }
 
 
@@ -226,31 +222,19 @@ class Generator:
 
     def call(self, label: str, sender: bytes, to: bytes, data: bytes, value: int = 0) -> bool:
         env = self.environment()
-        gas = compute_operation_gas(Overlay(self.state), to, data)
         payable = _python_payable(self.state, to, data)
-        run = run_with_witness(
-            self.state, lambda overlay: execute_call(overlay, env, sender, to, value, data)
-        )
+        vector = record_call(self.state, env, sender, to, data, value, label)
         columns = self.calls
         columns["labels"].append(label)
-        columns["preRoots"].append(_hex(run.pre_root))
-        columns["witnesses"].append(_hex(run.witness))
-        columns["envs"].append(
-            _hex(
-                abi_encode(
-                    ["(uint256,uint256,uint256,uint256)"],
-                    [(env.number, env.timestamp, env.base_fee, env.chain_id)],
-                )
-            )
-        )
-        columns["calls"].append(
-            _hex(abi_encode(["(address,address,uint256,bytes)"], [(sender, to, value, data)]))
-        )
-        columns["success"].append(run.result.success)
-        columns["postRoots"].append(_hex(run.post_root))
-        columns["operationGas"].append(gas)
+        columns["preRoots"].append(encode_hex(vector.pre_root))
+        columns["witnesses"].append(encode_hex(vector.witness))
+        columns["envs"].append(encode_hex(vector.encode_environment()))
+        columns["calls"].append(encode_hex(vector.encode_call()))
+        columns["success"].append(vector.success)
+        columns["postRoots"].append(encode_hex(vector.post_root))
+        columns["operationGas"].append(vector.operation_gas)
         columns["payable"].append(payable)
-        return bool(run.result.success)
+        return vector.success
 
     def fn(
         self, label: str, sender: bytes, to: bytes, signature: str, *args: Any, value: int = 0
@@ -284,13 +268,13 @@ class Generator:
         run = run_with_witness(self.state, apply)
         columns = self.deposits
         columns["labels"].append(label)
-        columns["preRoots"].append(_hex(run.pre_root))
-        columns["witnesses"].append(_hex(run.witness))
+        columns["preRoots"].append(encode_hex(run.pre_root))
+        columns["witnesses"].append(encode_hex(run.witness))
         columns["kinds"].append(kind)
-        columns["payloads"].append(_hex(payload))
+        columns["payloads"].append(encode_hex(payload))
         columns["queueIndexes"].append(queue_index)
         columns["applied"].append(run.result)
-        columns["postRoots"].append(_hex(run.post_root))
+        columns["postRoots"].append(encode_hex(run.post_root))
         return run.result
 
     def document(self) -> dict[str, Any]:
@@ -931,21 +915,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if the file is stale")
     options = parser.parse_args()
     text = render(build_vectors())
-    if options.check:
-        if not VECTORS_PATH.exists() or VECTORS_PATH.read_text() != text:
-            print(
-                f"{VECTORS_PATH} is stale: run scripts/gen_stf_vectors_tokens.py", file=sys.stderr
-            )
-            return 1
-        return 0
-    VECTORS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    VECTORS_PATH.write_text(text)
-    document = json.loads(text)
-    print(
-        f"wrote {VECTORS_PATH.relative_to(REPO_ROOT)}: {document['callCount']} calls, "
-        f"{document['depositCount']} deposits, {len(text)} bytes"
-    )
-    return 0
+    return write_or_check(VECTORS_PATH, text, "gen_stf_vectors_tokens", options.check)
 
 
 if __name__ == "__main__":

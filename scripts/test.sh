@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 echo "== ruff"
-.venv/bin/ruff check rollup sequencer prover l1 rollup_cli tests scripts
+.venv/bin/ruff check rollup l1 node sequencer prover faults rollup_cli tests scripts
 echo "== mypy"
-.venv/bin/mypy rollup sequencer prover l1 rollup_cli
+.venv/bin/mypy rollup l1 node sequencer prover faults rollup_cli
 echo "== forge test (contracts)"
 (cd contracts && tools/forge test)
 echo "== pytest"

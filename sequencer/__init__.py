@@ -1,1 +1,2 @@
-"""The sequencer: mempool, block builder, batcher, proposer, JSON-RPC server and storage."""
+"""The sequencer role: mempool, admission and block builder, and its L1 side (batcher, proposer,
+settlement). It runs on a node.chain.Node served by node.server (docs/ARCHITECTURE.md)."""

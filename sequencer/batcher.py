@@ -15,16 +15,16 @@ import threading
 import time
 from collections.abc import Mapping
 
-from l1.contracts import APPEND_BATCH
+from l1.contracts.batch_inbox import APPEND_BATCH
 from l1.follower import L1Follower
 from l1.sender import L1Sender, L1TransactionFailed
+from node.storage import Storage
 from rollup.batch import Batch, BatchBlock, InvalidBatch, decode_batch, pack_batch
 from rollup.block import Header
 from rollup.crypto import keccak256
 from rollup.deposit import DEPOSIT_TX_TYPE, KIND_FORCED_TRANSACTION
 from rollup.derivation import L1BlockData
 from rollup.transaction import Transaction, decode_transaction
-from sequencer.storage import Storage
 
 log = logging.getLogger("rollup.batcher")
 

@@ -8,9 +8,11 @@ stores the machine hash a dispute game bisects towards.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from l1.contracts import (
+from l1.contracts.output_oracle import (
     BOND,
     GET_OUTPUT,
     IS_FINALIZED,
@@ -21,18 +23,15 @@ from l1.contracts import (
     step_state_tuple,
 )
 from l1.sender import L1Sender
+from node.storage import Storage
 from rollup.block import Header
 from rollup.crypto import keccak256
-from rollup.output import OUTPUT_VERSION, compute_output_root
+from rollup.output import OUTPUT_VERSION
 from rollup.stepstate import PHASE_BLOCK_START, StepState
-from sequencer.storage import Storage
 
 ComputeStepState = Callable[[int], StepState]
-"""The final StepState of an L2 block (rollup.machine.compute_boundary_state's answer)."""
-
-Tamper = Callable[[int, int], tuple[StepState, bytes] | None]
-"""TESTING ONLY (`rollup sequencer --fault`, prover.faults): given the previous output's L2 block
-and the block to propose, a wrong (step state, withdrawal root) to propose instead, or None."""
+"""The final StepState of an L2 block (rollup.machine.compute_boundary_state's answer); raises
+LookupError while it cannot be computed (the block's batch is not on L1 yet)."""
 
 
 class InconsistentStepState(RuntimeError):
@@ -40,35 +39,35 @@ class InconsistentStepState(RuntimeError):
     wrong output."""
 
 
-def step_state_from_header(header: Header) -> StepState:
-    """A StepState holding only what a header knows: the state root and the block's fields, with
-    every cursor field (tx count, queue index, batch cursor) zero.
+@dataclass(frozen=True, slots=True)
+class ProposedOutput:
+    """What a proposal bonds besides the block hash: the block's final StepState and the
+    withdrawal root (the OutputOracle derives the output root from them)."""
 
-    A stand-in until the proposer is given the machine's boundary state
-    (rollup.machine.compute_boundary_state): its machine hash is not the one the step machine
-    reaches, so a dispute game over such an output cannot be defended.
-    """
-    return StepState(
-        state_root=header.state_root,
-        block_number=header.number,
-        timestamp=header.timestamp,
-        l1_origin_number=header.l1_origin_number,
-        base_fee=header.base_fee,
-        gas_used=header.gas_used,
-    )
+    step_state: StepState
+    withdrawal_root: bytes
 
 
-def make_header_step_state(storage: Storage) -> ComputeStepState:
-    """compute_step_state from the stored headers (step_state_from_header); to be replaced by the
-    machine's boundary state. Raises LookupError for a block the storage does not have."""
+class OutputSource(ABC):
+    """Where the proposer's outputs come from."""
 
-    def compute(block_number: int) -> StepState:
-        header = storage.get_header(block_number)
-        if header is None:
-            raise LookupError(f"no header for L2 block {block_number}")
-        return step_state_from_header(header)
+    @abstractmethod
+    def get_output(self, start_block: int, header: Header) -> ProposedOutput:
+        """The output to bond for `header`'s block, the previous output being at `start_block`;
+        LookupError while it cannot be computed yet."""
 
-    return compute
+
+class NodeOutputs(OutputSource):
+    """The node's own outputs: the machine's boundary state of each block, checked against its
+    header, and the header's withdrawal root."""
+
+    def __init__(self, compute_step_state: ComputeStepState) -> None:
+        self.compute_step_state = compute_step_state
+
+    def get_output(self, start_block: int, header: Header) -> ProposedOutput:
+        state = self.compute_step_state(header.number)
+        check_step_state(state, header)
+        return ProposedOutput(state, header.withdrawal_root)
 
 
 log = logging.getLogger("rollup.proposer")
@@ -82,14 +81,12 @@ class Proposer:
         storage: Storage,
         sender: L1Sender,
         output_oracle: bytes,
-        compute_step_state: ComputeStepState,
-        tamper: Tamper | None = None,
+        outputs: OutputSource,
     ) -> None:
         self.storage = storage
         self.sender = sender
         self.output_oracle = output_oracle
-        self.compute_step_state = compute_step_state
-        self.tamper = tamper
+        self.outputs = outputs
         self.in_flight: bytes | None = None
         self.proposed = 0
         self.gas_used = 0
@@ -126,17 +123,13 @@ class Proposer:
         header = self.storage.get_header(number)
         if header is None:
             return
-        state = self.compute_step_state(number)
-        check_step_state(state, header)
-        root = compute_output_root(header)
-        withdrawal_root = header.withdrawal_root
-        if self.tamper is not None:
-            wrong = self.tamper(self.latest_block_number(), number)
-            if wrong is not None:
-                state, withdrawal_root = wrong
-                root = keccak256(OUTPUT_VERSION + state.state_root + withdrawal_root + header.hash)
+        output = self.outputs.get_output(self.latest_block_number(), header)
+        state = output.step_state
+        root = keccak256(OUTPUT_VERSION + state.state_root + output.withdrawal_root + header.hash)
         (bond,) = BOND.decode_result(self.call(BOND.encode()))
-        calldata = PROPOSE_OUTPUT.encode(step_state_tuple(state), withdrawal_root, header.hash)
+        calldata = PROPOSE_OUTPUT.encode(
+            step_state_tuple(state), output.withdrawal_root, header.hash
+        )
         self.in_flight = self.sender.send(self.output_oracle, calldata, value=int(bond))
         log.info(
             "proposed output 0x%s (machine hash 0x%s) for L2 block %d",

@@ -1,4 +1,5 @@
-"""The sequencer's L1 side: follow L1, post batches, propose outputs — on one background thread.
+"""The sequencer's L1 side: follow L1, post batches, propose outputs — on one background thread;
+the defender of its outputs (a dispute player, given by whoever wires the node) on another.
 
 Block production stays on the event loop; this thread only reads what the loop has stored and
 shares the L1 history under `node.l1_lock`, so a block is never built from a half-updated history.
@@ -12,9 +13,9 @@ import time
 from dataclasses import dataclass
 
 from l1.follower import L1Follower
-from prover.dispute import DisputePlayer
+from node.chain import Node
+from node.role import ReportingWorker
 from sequencer.batcher import Batcher
-from sequencer.node import Node
 from sequencer.proposer import Proposer
 
 log = logging.getLogger("rollup.settlement")
@@ -34,7 +35,7 @@ class Settlement:
     stop_event: threading.Event
     thread: threading.Thread | None = None
     last_error: str | None = None
-    dispute: DisputePlayer | None = None  # the defender of the proposer's outputs
+    dispute: ReportingWorker | None = None  # the defender of the proposer's outputs
 
     def get_stats(self) -> dict[str, object]:
         """What settling has cost so far (rollup_syncStatus reports it; `rollup status` shows it)."""
@@ -56,7 +57,6 @@ class Settlement:
         }
 
     def start(self) -> None:
-        self.node.l1_stats = self.get_stats
         with self.node.l1_lock:
             while self.follower.poll().new_blocks:
                 pass

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.types import TxReceipt
 
+from l1.processes import find_free_port
 from rollup.genesis import load_default_genesis_document
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -58,12 +58,6 @@ FEE_VAULT = Web3.to_checksum_address("0x4200000000000000000000000000000000000011
 FAR_DEADLINE = 2**40
 MAX_UINT = 2**256 - 1
 BLOCK_TIME = 0.2
-
-
-def find_free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def load_abi(name: str) -> list[dict[str, Any]]:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,23 +18,14 @@ from web3 import Web3
 
 from l1.anvil import Anvil
 from l1.deploy import Deployment
+from l1.processes import find_free_port
 from rollup_cli.l1_roles import make_devnet_genesis, start_devnet_l1
-from tests.e2e.conftest import DEV_KEYS, REPO_ROOT, find_free_port
+from tests.e2e.conftest import DEV_KEYS, REPO_ROOT
+from tests.polling import wait_for
 
 T = TypeVar("T")
 L1_BLOCK_TIME = 1
 STARTUP_TIMEOUT = 120.0
-
-
-def wait_for(condition: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
 
 
 def rpc(url: str, method: str, params: list[Any]) -> Any:

@@ -25,17 +25,14 @@ from eth_abi.abi import encode as abi_encode
 
 from l1.anvil import DEV_KEYS, Anvil
 from l1.artifacts import build_artifacts, default_out_dir, find_missing_artifacts, load_artifact
-from l1.contracts import (
-    STEP_STATE_TUPLE,
-    BatchInbox,
-    Bridge,
-    Function,
-    TestERC20,
-    step_state_tuple,
-)
+from l1.contracts.abi import STEP_STATE_TUPLE, Function
+from l1.contracts.batch_inbox import BatchInbox
+from l1.contracts.bridge import Bridge
+from l1.contracts.erc20 import TestERC20
+from l1.contracts.output_oracle import step_state_tuple
 from l1.deploy import Deployment, deploy_rollup_contracts
+from l1.inputs import L1InputReader
 from l1.rpc import L1Client, L1Receipt, L1RpcError, decode_quantity, encode_hex, encode_quantity
-from prover.inputs import L1InputReader
 from rollup.batch import InvalidBatch, decompress_batch, read_payload_header
 from rollup.config import ChainConfig
 from rollup.crypto import compute_private_key_address, keccak256, sign_message_hash

@@ -20,11 +20,12 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 
 from l1.anvil import Anvil
-from l1.contracts import Bridge
+from l1.contracts.bridge import Bridge
 from l1.deploy import Deployment
 from l1.sender import L1Sender
 from tests.e2e.conftest import DEV_KEYS
-from tests.e2e.l1_network import Network, Role, rpc, run_network, wait_for
+from tests.e2e.l1_network import Network, Role, rpc, run_network
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, find_free_port
+from l1.processes import find_free_port
+from tests.e2e.conftest import REPO_ROOT
 
 ROLLUP = [sys.executable, "-m", "rollup_cli.main"]
 

@@ -30,32 +30,32 @@ from eth_typing import HexStr
 from web3 import Web3
 from web3.logs import DISCARD
 
-from l1.contracts import (
+from faults.perturbation import FAULT_KINDS, LENDING_FAULTS, WRONG_WITHDRAWAL_ROOT
+from l1.contracts.bridge import Bridge, OutputRootProof, Withdrawal
+from l1.contracts.dispute_game import (
     DEFENDED_TOPIC,
     GAME_CREATED_TOPIC,
-    OUTPUT_PROPOSED_TOPIC,
-    OUTPUTS_DELETED_TOPIC,
     RESOLVE_WITH_PROOF,
     RESOLVED_TOPIC,
     RESPONDED_TOPIC,
     TIMED_OUT_TOPIC,
     WITHDRAWAL_ROOT_DISPROVEN_TOPIC,
-    Bridge,
     DisputeGame,
     Game,
     GameStatus,
-    OutputOracle,
-    OutputRootProof,
     Party,
-    Withdrawal,
     decode_dispute_game_event,
+)
+from l1.contracts.output_oracle import (
+    OUTPUT_PROPOSED_TOPIC,
+    OUTPUTS_DELETED_TOPIC,
+    OutputOracle,
     decode_output_proposed,
     decode_outputs_deleted,
 )
+from l1.games import L1GameChain
 from l1.rpc import L1Client, L1Log, L1RpcError
 from l1.sender import L1Sender
-from prover.dispute import L1GameChain
-from prover.faults import FAULT_KINDS, LENDING_FAULTS, WRONG_WITHDRAWAL_ROOT
 from rollup.stepstate import PHASE_BLOCK_START, PHASE_MESSAGES, PHASE_TXS
 from tests.e2e.conftest import (
     DEV_KEYS,
@@ -68,7 +68,8 @@ from tests.e2e.conftest import (
     contract,
     load_abi,
 )
-from tests.e2e.l1_network import Network, rpc, run_network, wait_for
+from tests.e2e.l1_network import Network, rpc, run_network
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from l1.anvil import DEV_KEYS, Anvil, AnvilError, find_descendants, is_process_alive
+from l1.anvil import DEV_KEYS, Anvil, AnvilError
+from l1.processes import find_descendants, is_process_alive
 from l1.rpc import L1BlockNotFound, L1Client, L1ConnectionError
 from rollup.crypto import compute_private_key_address, keccak256
 from rollup.transaction import (

@@ -10,28 +10,26 @@ import pytest
 
 from l1.anvil import DEV_KEYS, Anvil
 from l1.artifacts import build_artifacts, find_missing_artifacts
-from l1.contracts import (
-    BATCH_APPENDED_TOPIC,
-    DISPUTE_GAME_TOPICS,
+from l1.contracts.batch_inbox import BATCH_APPENDED_TOPIC, BatchInbox, decode_batch_appended
+from l1.contracts.bridge import (
     L2_TRANSACTION_QUEUED_TOPIC,
-    OUTPUT_PROPOSED_TOPIC,
-    BatchInbox,
     Bridge,
+    compute_message_hash,
+    decode_l2_transaction_queued,
+)
+from l1.contracts.dispute_game import (
+    DISPUTE_GAME_TOPICS,
     Defended,
     DisputeGame,
     GameCreated,
     GameStatus,
-    OutputOracle,
     Party,
     Responded,
-    TestERC20,
     TimedOut,
-    compute_message_hash,
-    decode_batch_appended,
     decode_dispute_game_event,
-    decode_l2_transaction_queued,
-    decode_output_proposed,
 )
+from l1.contracts.erc20 import TestERC20
+from l1.contracts.output_oracle import OUTPUT_PROPOSED_TOPIC, OutputOracle, decode_output_proposed
 from l1.deploy import (
     DEFAULT_GAME_CLOCK_DURATION,
     DEFAULT_GAME_MAX_DEPTH,

@@ -10,7 +10,8 @@ import pytest
 
 from l1.anvil import DEV_KEYS, Anvil
 from l1.artifacts import build_artifacts, find_missing_artifacts, load_artifact
-from l1.contracts import BatchInbox, TestERC20
+from l1.contracts.batch_inbox import BatchInbox
+from l1.contracts.erc20 import TestERC20
 from l1.rpc import L1Client, L1RpcError, decode_quantity, encode_hex
 from l1.sender import Fees, L1Sender, L1TransactionFailed
 from rollup.abi import encode_arguments

@@ -20,11 +20,12 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from l1.contracts import APPEND_BATCH, BATCH_APPENDED_TOPIC
+from l1.contracts.batch_inbox import APPEND_BATCH, BATCH_APPENDED_TOPIC
 from l1.rpc import L1Log
 from rollup.batch import decode_batch
 from tests.e2e.conftest import DEV_KEYS, send
-from tests.e2e.l1_network import L1_BLOCK_TIME, Network, rpc, run_network, wait_for
+from tests.e2e.l1_network import L1_BLOCK_TIME, Network, rpc, run_network
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 

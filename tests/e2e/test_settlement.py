@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,27 +18,20 @@ from eth_account import Account
 from web3 import Web3
 from web3.logs import DISCARD
 
-from l1.contracts import Bridge, OutputOracle, OutputRootProof, TestERC20, Withdrawal
+from l1.contracts.bridge import Bridge, OutputRootProof, Withdrawal
+from l1.contracts.erc20 import TestERC20
+from l1.contracts.output_oracle import OutputOracle
 from l1.deploy import Deployment
+from l1.processes import find_free_port
 from l1.rpc import L1Client
 from l1.sender import L1Sender, L1TransactionFailed
 from rollup.deposit import compute_bridged_token_address
-from tests.e2e.conftest import DEV_KEYS, L2_BRIDGE, REPO_ROOT, contract, find_free_port, send
+from tests.e2e.conftest import DEV_KEYS, L2_BRIDGE, REPO_ROOT, contract, send
+from tests.polling import wait_for
 
 T = TypeVar("T")
 FINALIZATION_PERIOD = 6
 SUBMISSION_INTERVAL = 4
-
-
-def wait_for(condition: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.time() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
 
 
 @dataclass

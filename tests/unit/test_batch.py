@@ -594,8 +594,8 @@ def realistic_batch(kind: str, count: int = 1000, per_block: int = 100) -> Batch
 
 
 # Documented figures (deterministic: seeded inputs, RFC 6979 signatures). Update them, and the
-# report, if the format or the compressor changes. DESIGN.md's target is <= 75 bytes per simple
-# transfer; with this format the signature (64 bytes) and FastLZ's literal headers (1 per 32
+# report, if the format or the compressor changes. docs/ARCHITECTURE.md §8 targets <= 75 bytes per
+# simple transfer; with this format the signature (64 bytes) and FastLZ's literal headers (1 per 32
 # literal bytes) alone take about 66, and the rest of a transfer (nonce, value, fees, recipient)
 # is mostly literals too: the target is not met (see the docstring of rollup/batch.py).
 DOCUMENTED = {

@@ -11,11 +11,17 @@ from pathlib import Path
 import orjson
 import pytest
 
+from node.chain import Node
+from node.recovery import expand_recovered, recover_compact, recover_raw_transactions
+from node.role import TransactionRejected
+from node.rpc import RpcHandler
+from node.storage import Storage
 from rollup.batch import (
     MAX_BATCH_BYTES,
     MAX_BATCH_TRANSACTIONS,
     Batch,
     BatchBlock,
+    bound_transaction_bytes,
     encode_batch,
     encode_payload,
 )
@@ -29,31 +35,21 @@ from rollup.transaction import (
 )
 from rollup_cli.bench_workloads import make_sender_keys, sign_range, write_genesis
 from sequencer.mempool import Mempool
-from sequencer.node import (
-    Node,
-    TransactionRejected,
-    bound_batch_payload,
-    expand_recovered,
-    recover_compact,
-    recover_raw_transactions,
-)
-from sequencer.rpc import RpcHandler
-from sequencer.service import run_block_builder
-from sequencer.storage import Storage
+from sequencer.role import Sequencer
 
 CHAIN_ID = 901
 
 
-def make_node(tmp_path: Path, workload: str, senders: int) -> tuple[Node, list[bytes]]:
+def make_sequencer(tmp_path: Path, workload: str, senders: int) -> tuple[Sequencer, list[bytes]]:
     keys = make_sender_keys(senders, workload)
     document = orjson.loads(write_genesis(tmp_path, keys).read_bytes())
-    return Node(Storage.open(f"sqlite:///{tmp_path}/node.db"), document), keys
+    return Sequencer(Node(Storage.open(f"sqlite:///{tmp_path}/node.db"), document)), keys
 
 
-def admit_all(node: Node, raws: list[bytes]) -> None:
+def admit_all(sequencer: Sequencer, raws: list[bytes]) -> None:
     for recovered in recover_raw_transactions(raws):
         assert recovered.signed is not None
-        node.admit(recovered.signed)
+        sequencer.submit_transaction(recovered.signed)
 
 
 def make_one_block_batch(node: Node, parent_number: int, block_number: int) -> Batch:
@@ -77,19 +73,21 @@ def make_one_block_batch(node: Node, parent_number: int, block_number: int) -> B
 def test_a_full_mempool_is_cut_into_blocks_that_each_fit_in_one_batch(
     tmp_path: Path, workload: str, count: int
 ) -> None:
-    node, keys = make_node(tmp_path, workload, 200)
-    admit_all(node, [raw for raw, _ in sign_range(workload, keys, CHAIN_ID, 0, count)])
+    sequencer, keys = make_sequencer(tmp_path, workload, 200)
+    admit_all(sequencer, [raw for raw, _ in sign_range(workload, keys, CHAIN_ID, 0, count)])
     sizes = []
-    while len(node.mempool):
-        execution = node.build_block()
+    while len(sequencer.mempool):
+        execution = sequencer.build_block()
         assert execution.transactions
-        batch = make_one_block_batch(node, execution.header.number - 1, execution.header.number)
+        batch = make_one_block_batch(
+            sequencer.node, execution.header.number - 1, execution.header.number
+        )
         assert len(batch.blocks[0].transactions) <= MAX_BATCH_TRANSACTIONS
         sizes.append(len(encode_batch(batch)))
     assert len(sizes) > 1  # the mempool held more than one batch's worth
     assert max(sizes) <= MAX_BATCH_BYTES
     assert max(sizes) > MAX_BATCH_BYTES // 3  # and blocks are not needlessly small
-    node.close()
+    sequencer.node.close()
 
 
 def test_the_payload_bound_covers_extreme_field_values() -> None:
@@ -116,7 +114,7 @@ def test_the_payload_bound_covers_extreme_field_values() -> None:
     # first block number, parent hash, block count, dictionary size; the block's three varints
     empty_block_payload = 1 + 32 + 1 + 1 + 3
     dictionary = 20
-    assert bound_batch_payload(tx) + dictionary >= len(encode_payload(batch)) - (
+    assert bound_transaction_bytes(tx) + dictionary >= len(encode_payload(batch)) - (
         empty_block_payload
     )
     assert len(encode_transaction(tx)) > 0
@@ -134,10 +132,10 @@ def test_worker_answers_rebuild_the_same_recovered_transactions() -> None:
 
 
 def test_a_block_summary_shows_what_the_full_block_shows(tmp_path: Path) -> None:
-    node, keys = make_node(tmp_path, "defi", 20)
-    admit_all(node, [raw for raw, _ in sign_range("defi", keys, CHAIN_ID, 0, 200)])
-    header = node.build_block().header
-    handler = RpcHandler(node)
+    sequencer, keys = make_sequencer(tmp_path, "defi", 20)
+    admit_all(sequencer, [raw for raw, _ in sign_range("defi", keys, CHAIN_ID, 0, 200)])
+    header = sequencer.build_block().header
+    handler = RpcHandler(sequencer)
     light = handler.format_block(header, False)
     full = handler.format_block(header, True)
     assert light["transactions"] == [tx["hash"] for tx in full["transactions"]]
@@ -145,7 +143,7 @@ def test_a_block_summary_shows_what_the_full_block_shows(tmp_path: Path) -> None
         k: v for k, v in full.items() if k != "transactions"
     }
     assert int(light["logsBloom"], 16) != 0
-    node.close()
+    sequencer.node.close()
 
 
 def select_by_sorting(
@@ -197,7 +195,7 @@ def test_only_the_given_senders_are_checked_for_stale_transactions() -> None:
 
 
 def test_a_transaction_too_large_for_any_batch_is_refused(tmp_path: Path) -> None:
-    node, keys = make_node(tmp_path, "transfers", 1)
+    sequencer, keys = make_sequencer(tmp_path, "transfers", 1)
     tx = sign_transaction(
         Transaction(
             TX_TYPE_DYNAMIC_FEE,
@@ -219,32 +217,32 @@ def test_a_transaction_too_large_for_any_batch_is_refused(tmp_path: Path) -> Non
     (recovered,) = recover_raw_transactions([encode_transaction(tx)])
     assert recovered.signed is not None
     with pytest.raises(TransactionRejected, match="oversized data"):
-        node.admit(recovered.signed)
-    assert len(node.mempool) == 0
-    node.close()
+        sequencer.submit_transaction(recovered.signed)
+    assert len(sequencer.mempool) == 0
+    sequencer.node.close()
 
 
 def test_a_block_cut_by_the_batch_limit_says_more_transactions_are_ready(tmp_path: Path) -> None:
-    node, keys = make_node(tmp_path, "defi", 200)
-    admit_all(node, [raw for raw, _ in sign_range("defi", keys, CHAIN_ID, 0, 2_000)])
+    sequencer, keys = make_sequencer(tmp_path, "defi", 200)
+    admit_all(sequencer, [raw for raw, _ in sign_range("defi", keys, CHAIN_ID, 0, 2_000)])
     full_flags = []
-    while len(node.mempool):
-        node.build_block()
-        full_flags.append(node.more_ready)
+    while len(sequencer.mempool):
+        sequencer.build_block()
+        full_flags.append(sequencer.more_ready)
     assert full_flags == [True, True, True, False]
-    node.close()
+    sequencer.node.close()
 
 
 def test_the_builder_seals_the_next_block_at_once_after_a_full_one(tmp_path: Path) -> None:
-    node, keys = make_node(tmp_path, "defi", 200)
-    admit_all(node, [raw for raw, _ in sign_range("defi", keys, CHAIN_ID, 0, 2_000)])
+    sequencer, keys = make_sequencer(tmp_path, "defi", 200)
+    admit_all(sequencer, [raw for raw, _ in sign_range("defi", keys, CHAIN_ID, 0, 2_000)])
     block_time = 5.0
 
     async def build_until_empty() -> float:
         stop = asyncio.Event()
-        builder = asyncio.create_task(run_block_builder(node, block_time, stop))
+        builder = asyncio.create_task(sequencer.run_block_builder(block_time, stop))
         started = time.monotonic()
-        while len(node.mempool) and time.monotonic() - started < 4 * block_time:
+        while len(sequencer.mempool) and time.monotonic() - started < 4 * block_time:
             await asyncio.sleep(0.05)
         elapsed = time.monotonic() - started
         stop.set()
@@ -252,6 +250,6 @@ def test_the_builder_seals_the_next_block_at_once_after_a_full_one(tmp_path: Pat
         return elapsed
 
     elapsed = asyncio.run(build_until_empty())
-    assert node.head.number == 4
+    assert sequencer.node.head.number == 4
     assert elapsed < 2 * block_time  # one block time to the first block, none between the four
-    node.close()
+    sequencer.node.close()

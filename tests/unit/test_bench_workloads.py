@@ -8,6 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from node.chain import Node
+from node.recovery import recover_raw_transactions
+from node.storage import Storage
 from rollup.crypto import compute_private_key_address
 from rollup.transaction import decode_and_recover
 from rollup_cli.bench_profile import summarize_profile
@@ -18,8 +21,7 @@ from rollup_cli.bench_workloads import (
     sign_range,
     write_genesis,
 )
-from sequencer.node import Node, recover_raw_transactions
-from sequencer.storage import Storage
+from sequencer.role import Sequencer
 
 CHAIN_ID = 901
 
@@ -57,19 +59,19 @@ def run_in_node(tmp_path: Path, workload: str, senders: int, count: int) -> list
         tx_hash: build_call(workload, index, senders, addresses)[3] or "transfer_eth"
         for index, (_raw, tx_hash) in enumerate(signed)
     }
-    node = Node(Storage.open(f"sqlite:///{tmp_path}/node.db"), document)
+    sequencer = Sequencer(Node(Storage.open(f"sqlite:///{tmp_path}/node.db"), document))
     for recovered in recover_raw_transactions([raw for raw, _hash in signed]):
         assert recovered.signed is not None
-        node.admit(recovered.signed)
+        sequencer.submit_transaction(recovered.signed)
     outcomes: list[tuple[str, int]] = []
-    while len(node.mempool):
-        execution = node.build_block()
+    while len(sequencer.mempool):
+        execution = sequencer.build_block()
         assert execution.transactions, "a block with ready transactions included none"
         outcomes += [
             (operations[signed_tx.hash], receipt.status)
             for signed_tx, receipt in zip(execution.transactions, execution.receipts, strict=True)
         ]
-    node.close()
+    sequencer.node.close()
     return outcomes
 
 
@@ -98,15 +100,15 @@ def test_the_profile_summary_counts_own_and_inclusive_samples(tmp_path: Path) ->
     folded = tmp_path / "profile.txt"
     folded.write_text(
         'process 1:"python -m rollup_cli.main sequencer";<module> (rollup_cli/main.py:1);'
-        "build_block (/work/main/sequencer/node.py:300);execute_block (/x/rollup/block.py:9) 6\n"
+        "build_block (/work/main/sequencer/role.py:300);execute_block (/x/rollup/block.py:9) 6\n"
         'process 1:"python -m rollup_cli.main sequencer";<module> (rollup_cli/main.py:1);'
-        "build_block (/work/main/sequencer/node.py:300) 2\n"
+        "build_block (/work/main/sequencer/role.py:300) 2\n"
         'process 1:"python";process 2:"python -c from multiprocessing.spawn import spawn_main;'
         ' spawn_main(tracker_fd=13, pipe_handle=17)";_process_worker '
-        "(concurrent/futures/process.py:1);recover_compact (/w/sequencer/node.py:70) 4\n"
+        "(concurrent/futures/process.py:1);recover_compact (/w/node/recovery.py:70) 4\n"
         'process 1:"python";EpollSelector.select (selectors.py:415) 50\n'
     )
     summary = summarize_profile(folded)
     assert (summary.samples, summary.main_samples, summary.worker_samples) == (12, 8, 4)
     assert summary.top_self[0] == ("execute_block (rollup/block.py)", 6)
-    assert dict(summary.top_inclusive)["build_block (sequencer/node.py)"] == 8
+    assert dict(summary.top_inclusive)["build_block (sequencer/role.py)"] == 8

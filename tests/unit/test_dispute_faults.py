@@ -9,16 +9,18 @@ from pathlib import Path
 import orjson
 import pytest
 
-from prover.dispute import NodeTraceProvider, load_state_at
-from prover.faults import FAULT_KINDS, LENDING_FAULTS, WRONG_WITHDRAWAL_ROOT
-from prover.inputs import L1InputSource
+from faults.outputs import FaultyOutputs, FaultyTrace
+from faults.perturbation import FAULT_KINDS, LENDING_FAULTS, WRONG_WITHDRAWAL_ROOT
+from l1.inputs import L1InputSource
+from node.storage import Storage
+from prover.traces import NodeTraceProvider
 from rollup.crypto import keccak256
 from rollup.deposit import QueuedMessage
 from rollup.genesis import build_genesis
 from rollup.smt import decode_proof, verify_inclusion
 from rollup.state import WITHDRAWALS_KEY, compute_tree_key, encode_leaf
 from rollup.stepstate import PHASE_TXS
-from sequencer.storage import Storage
+from sequencer.proposer import ProposedOutput
 from tests.unit.test_machine import FakeL1, Scenario, build_defi_scenario, build_scenario
 
 SEQUENCER = b"\x5e" * 20
@@ -49,14 +51,13 @@ def store(tmp_path: Path, scenario: Scenario) -> Storage:
     return storage
 
 
-def provider_for(tmp_path: Path, scenario: Scenario, fault: str | None = None) -> NodeTraceProvider:
-    return NodeTraceProvider(
-        store(tmp_path, scenario),
-        scenario.chain.config,
-        Inputs(scenario.l1),
-        fault=fault,
-        beneficiary=SEQUENCER,
-    )
+def provider_for(tmp_path: Path, scenario: Scenario) -> NodeTraceProvider:
+    return NodeTraceProvider(store(tmp_path, scenario), scenario.chain.config, Inputs(scenario.l1))
+
+
+def faulty_for(tmp_path: Path, scenario: Scenario, fault: str) -> FaultyOutputs:
+    """A proposer's outputs and defender's traces with `fault` (the plug-in --fault wires in)."""
+    return FaultyOutputs(provider_for(tmp_path, scenario), fault, SEQUENCER)
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +70,8 @@ def test_the_state_at_any_block_is_rebuilt_from_storage(tmp_path: Path) -> None:
     storage = store(tmp_path, scenario)
     for block in scenario.blocks:
         number = block.header.number
-        assert load_state_at(storage, number).root == block.header.state_root
-    assert load_state_at(storage, 0).root == scenario.genesis_root
+        assert storage.load_state_at(number).root == block.header.state_root
+    assert storage.load_state_at(0).root == scenario.genesis_root
 
 
 def test_traces_run_between_boundary_states(tmp_path: Path) -> None:
@@ -104,16 +105,18 @@ def _output_root(scenario: Scenario, number: int) -> bytes:
 def test_a_faulty_trace_departs_at_one_step_that_the_proof_refutes(
     tmp_path: Path, defi: Scenario, kind: str
 ) -> None:
-    provider = provider_for(tmp_path, defi, fault=kind)
+    outputs = faulty_for(tmp_path, defi, kind)
     head = len(defi.blocks)
-    honest = provider.trace(0, head)
-    wrong = provider.propose(0, head)
-    assert wrong is not None and wrong.machine_hash != honest.final.hash
-    again = provider.propose(0, head)  # only one faulty output
-    assert again is not None and again.machine_hash == honest.final.hash
-    faulty = provider.trace(0, head, end_hash=wrong.machine_hash)
-    plan = faulty.fault
-    assert plan is not None and faulty.final.hash == wrong.machine_hash
+    header = defi.blocks[-1].header
+    honest = outputs.trace(0, head)
+    wrong = outputs.get_output(0, header)
+    assert wrong.step_state.hash != honest.final.hash
+    again = outputs.get_output(0, header)  # only one faulty output
+    assert again.step_state.hash == honest.final.hash
+    faulty = outputs.trace(0, head, end_hash=wrong.step_state.hash)
+    assert isinstance(faulty, FaultyTrace)
+    plan = faulty.plan
+    assert plan is not None and faulty.final.hash == wrong.step_state.hash
     k = plan.step
     assert faulty.states[k].phase == PHASE_TXS
     assert faulty.hashes[: k + 1] == honest.hashes[: k + 1]
@@ -122,24 +125,24 @@ def test_a_faulty_trace_departs_at_one_step_that_the_proof_refutes(
         assert plan.touched  # the DeFi scenario touches a market early on
     # The one-step proof of the perturbed step gives the honest post-state: the defender's claim
     # at k + 1 is refuted there ...
-    refuted = provider.one_step(faulty, k)
+    refuted = outputs.one_step(faulty, k)
     assert refuted.pre == faulty.states[k]
     assert refuted.post == honest.states[k + 1] != faulty.states[k + 1]
     # ... while every later step of the faulty trace is what the machine computes from the
     # perturbed state (so bisection cannot converge anywhere else).
     for position in range(k + 1, min(k + 4, faulty.steps)):
-        assert provider.one_step(faulty, position).post == faulty.states[position + 1]
+        assert outputs.one_step(faulty, position).post == faulty.states[position + 1]
 
 
 def test_a_wrong_withdrawal_root_keeps_the_honest_state(tmp_path: Path, defi: Scenario) -> None:
-    provider = provider_for(tmp_path, defi, fault=WRONG_WITHDRAWAL_ROOT)
+    outputs = faulty_for(tmp_path, defi, WRONG_WITHDRAWAL_ROOT)
     head = len(defi.blocks)
-    own = provider.own_output(head)
-    wrong = provider.propose(0, head)
-    assert own is not None and wrong is not None
-    assert wrong.machine_hash == own.machine_hash
+    own = outputs.own_output(head)
+    wrong = outputs.get_output(0, defi.blocks[-1].header)
+    assert own is not None
+    assert wrong.step_state.hash == own.machine_hash
     assert wrong.withdrawal_root != own.withdrawal_root
-    (count, root), proof = provider.withdrawals_proof(head)
+    (count, root), proof = outputs.withdrawals_proof(head)
     assert count >= 1 and root.to_bytes(32, "big") == own.withdrawal_root
     value_hash = keccak256(encode_leaf((count, root)))
     assert verify_inclusion(
@@ -149,11 +152,16 @@ def test_a_wrong_withdrawal_root_keeps_the_honest_state(tmp_path: Path, defi: Sc
 
 def test_without_a_transaction_the_fault_waits_for_the_next_output(tmp_path: Path) -> None:
     scenario = build_scenario()
-    provider = provider_for(tmp_path, scenario, fault="wrong-balance")
+    outputs = faulty_for(tmp_path, scenario, "wrong-balance")
     # Block 3 holds no sequenced transaction.
-    own = provider.own_output(3)
-    assert provider.propose(2, 3) == own
-    assert provider.fault_pending
-    wrong = provider.propose(3, 4)
-    assert wrong is not None and wrong != provider.own_output(4)
-    assert not provider.fault_pending
+    own = outputs.own_output(3)
+    assert own is not None
+    assert outputs.get_output(2, scenario.blocks[2].header) == ProposedOutput(
+        own.step_state, own.withdrawal_root
+    )
+    assert outputs.pending
+    own = outputs.own_output(4)
+    assert own is not None
+    wrong = outputs.get_output(3, scenario.blocks[3].header)
+    assert wrong != ProposedOutput(own.step_state, own.withdrawal_root)
+    assert not outputs.pending

@@ -8,14 +8,10 @@ from typing import Any
 
 from eth_abi.abi import encode as abi_encode
 
-from l1.contracts import (
-    APPEND_BATCH,
-    BATCH_APPENDED_TOPIC,
-    FORCE_TRANSACTION,
-    L2_TRANSACTION_QUEUED_TOPIC,
-)
+from l1.contracts.batch_inbox import APPEND_BATCH, BATCH_APPENDED_TOPIC
+from l1.contracts.bridge import FORCE_TRANSACTION, L2_TRANSACTION_QUEUED_TOPIC
+from l1.inputs import L1InputReader
 from l1.rpc import L1Block, L1Log
-from prover.inputs import L1InputReader
 from rollup.crypto import keccak256
 
 INBOX = b"\x11" * 20

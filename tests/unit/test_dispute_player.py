@@ -7,16 +7,10 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from l1.contracts import Game, GameStatus, Party
-from prover.dispute import (
-    DisputePlayer,
-    GameChain,
-    OneStep,
-    OutputInfo,
-    OwnOutput,
-    Trace,
-    TraceProvider,
-)
+from l1.contracts.dispute_game import Game, GameStatus, Party
+from l1.games import GameChain, OutputInfo
+from prover.dispute import DisputePlayer
+from prover.traces import OneStep, OwnOutput, Trace, TraceProvider
 from rollup.crypto import keccak256
 from rollup.machine import EMPTY_WITNESS, StepProof
 from rollup.stepstate import PHASE_BLOCK_START, PHASE_TXS, StepState

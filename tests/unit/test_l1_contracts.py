@@ -7,52 +7,52 @@ from typing import Any
 import pytest
 
 from l1.artifacts import ArtifactError, build_artifacts, find_missing_artifacts, load_artifact
-from l1.contracts import (
-    ALL_ERRORS,
-    ALL_EVENTS,
-    ALL_FUNCTIONS,
-    BATCH_APPENDED_TOPIC,
+from l1.contracts import batch_inbox, bridge, dispute_game, erc20, output_oracle
+from l1.contracts.abi import InvalidEventLog
+from l1.contracts.batch_inbox import BATCH_APPENDED_TOPIC, BatchInbox, decode_batch_appended
+from l1.contracts.bridge import (
+    L2_TRANSACTION_QUEUED_TOPIC,
+    WITHDRAWAL_FINALIZED_TOPIC,
+    WITHDRAWAL_PROVEN_TOPIC,
+    Bridge,
+    OutputRootProof,
+    Withdrawal,
+    compute_message_hash,
+    decode_l2_transaction_queued,
+    decode_withdrawal_finalized,
+    decode_withdrawal_proven,
+)
+from l1.contracts.dispute_game import (
     DEFENDED_TOPIC,
     GAME_CANCELLED_TOPIC,
     GAME_CREATED_TOPIC,
-    L2_TRANSACTION_QUEUED_TOPIC,
-    OUTPUT_CHALLENGED_TOPIC,
-    OUTPUT_PROPOSED_TOPIC,
-    OUTPUTS_DELETED_TOPIC,
     RESOLVED_TOPIC,
     RESPONDED_TOPIC,
     TIMED_OUT_TOPIC,
-    WITHDRAWAL_FINALIZED_TOPIC,
-    WITHDRAWAL_PROVEN_TOPIC,
     WITHDRAWAL_ROOT_DISPROVEN_TOPIC,
-    BatchInbox,
-    Bridge,
     Defended,
     DisputeGame,
     Game,
     GameCancelled,
     GameCreated,
     GameStatus,
-    InvalidEventLog,
-    OutputOracle,
-    OutputRootProof,
     Party,
     Resolved,
     Responded,
     TimedOut,
-    Withdrawal,
     WithdrawalRootDisproven,
-    compute_message_hash,
-    decode_batch_appended,
     decode_dispute_game_event,
     decode_game,
-    decode_l2_transaction_queued,
+)
+from l1.contracts.output_oracle import (
+    OUTPUT_CHALLENGED_TOPIC,
+    OUTPUT_PROPOSED_TOPIC,
+    OUTPUTS_DELETED_TOPIC,
+    OutputOracle,
     decode_output,
     decode_output_challenged,
     decode_output_proposed,
     decode_outputs_deleted,
-    decode_withdrawal_finalized,
-    decode_withdrawal_proven,
 )
 from l1.rpc import L1Log
 from rollup.abi import compute_selector, encode_arguments
@@ -82,13 +82,23 @@ def abi_signatures(name: str, kind: str) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("contract", sorted(ALL_FUNCTIONS))
+BINDINGS = {
+    "BatchInbox": batch_inbox,
+    "OutputOracle": output_oracle,
+    "DisputeGame": dispute_game,
+    "Bridge": bridge,
+    "TestERC20": erc20,
+}
+"""The module of l1.contracts that binds each contract."""
+
+
+@pytest.mark.parametrize("contract", sorted(BINDINGS))
 def test_bound_functions_exist_in_the_forge_abi(forge_artifacts: None, contract: str) -> None:
-    bound = {function.signature for function in ALL_FUNCTIONS[contract]}
+    bound = {function.signature for function in BINDINGS[contract].FUNCTIONS}
     assert bound - abi_signatures(contract, "function") == set()
 
 
-@pytest.mark.parametrize("contract", sorted(ALL_FUNCTIONS))
+@pytest.mark.parametrize("contract", sorted(BINDINGS))
 def test_bound_return_types_match_the_forge_abi(forge_artifacts: None, contract: str) -> None:
     outputs = {
         f"{entry['name']}({','.join(canonical_type(arg) for arg in entry['inputs'])})": tuple(
@@ -97,20 +107,20 @@ def test_bound_return_types_match_the_forge_abi(forge_artifacts: None, contract:
         for entry in load_artifact(contract).abi
         if entry["type"] == "function"
     }
-    for function in ALL_FUNCTIONS[contract]:
+    for function in BINDINGS[contract].FUNCTIONS:
         assert function.return_types == outputs[function.signature], function.signature
 
 
-@pytest.mark.parametrize("contract", sorted(ALL_EVENTS))
+@pytest.mark.parametrize("contract", sorted(BINDINGS))
 def test_bound_events_exist_in_the_forge_abi(forge_artifacts: None, contract: str) -> None:
-    assert set(ALL_EVENTS[contract]) - abi_signatures(contract, "event") == set()
+    assert set(BINDINGS[contract].EVENTS) - abi_signatures(contract, "event") == set()
 
 
-@pytest.mark.parametrize("contract", sorted(ALL_ERRORS))
+@pytest.mark.parametrize("contract", sorted(BINDINGS))
 def test_every_custom_error_of_the_contract_is_registered(
     forge_artifacts: None, contract: str
 ) -> None:
-    assert abi_signatures(contract, "error") == set(ALL_ERRORS[contract])
+    assert abi_signatures(contract, "error") == set(BINDINGS[contract].ERRORS)
 
 
 def test_missing_artifact_error_says_how_to_build(tmp_path: Any) -> None:

@@ -1,10 +1,11 @@
-"""Revert data made readable: Error(string), Panic(uint256), registered custom errors."""
+"""Revert data made readable (rollup.abi.decode_revert_reason): Error(string), Panic(uint256),
+custom errors registered by the L1 bindings (l1.revert)."""
 
 from __future__ import annotations
 
-from l1.revert import decode_revert_reason, register_errors
+from l1.revert import decode_l1_revert_reason, register_errors
 from l1.rpc import L1RpcError
-from rollup.abi import compute_selector, encode_arguments
+from rollup.abi import compute_selector, decode_revert_reason, encode_arguments
 
 
 def test_error_string_decodes_to_its_message() -> None:
@@ -20,7 +21,7 @@ def test_panic_decodes_to_its_code_and_meaning() -> None:
 def test_registered_custom_error_of_the_contracts_decodes_to_its_name() -> None:
     import l1.contracts  # noqa: F401  (registers the contracts' errors)
 
-    assert decode_revert_reason(compute_selector("NotSequencer()")) == "NotSequencer()"
+    assert decode_l1_revert_reason(compute_selector("NotSequencer()")) == "NotSequencer()"
 
 
 def test_custom_error_with_arguments_shows_them() -> None:
@@ -28,7 +29,7 @@ def test_custom_error_with_arguments_shows_them() -> None:
     data = compute_selector("TooLate(uint256,address)") + encode_arguments(
         ["uint256", "address"], [7, b"\x11" * 20]
     )
-    assert decode_revert_reason(data) == "TooLate(7, 0x" + "11" * 20 + ")"
+    assert decode_l1_revert_reason(data) == "TooLate(7, 0x" + "11" * 20 + ")"
 
 
 def test_unknown_selector_is_shown_in_hex() -> None:

@@ -6,20 +6,20 @@ from typing import Any, cast
 
 import pytest
 
-from l1.contracts import BOND, NEXT_BLOCK_NUMBER, PROPOSE_OUTPUT, step_state_tuple
+from l1.contracts.output_oracle import (
+    BOND,
+    LATEST_BLOCK_NUMBER,
+    NEXT_BLOCK_NUMBER,
+    PROPOSE_OUTPUT,
+    step_state_tuple,
+)
 from l1.sender import L1Sender
+from node.storage import Storage
 from rollup.block import Header
 from rollup.crypto import keccak256
 from rollup.output import compute_output_root
 from rollup.stepstate import PHASE_TXS, StepState
-from sequencer.proposer import (
-    InconsistentStepState,
-    Proposer,
-    check_step_state,
-    make_header_step_state,
-    step_state_from_header,
-)
-from sequencer.storage import Storage
+from sequencer.proposer import InconsistentStepState, NodeOutputs, Proposer, check_step_state
 
 ORACLE = b"\x0a" * 20
 BOND_WEI = 10**17
@@ -57,6 +57,8 @@ class FakeClient:
         assert to == ORACLE
         if data == NEXT_BLOCK_NUMBER.encode():
             return self.next_block.to_bytes(32, "big")
+        if data == LATEST_BLOCK_NUMBER.encode():
+            return (self.next_block - 10).to_bytes(32, "big")
         if data == BOND.encode():
             return BOND_WEI.to_bytes(32, "big")
         raise AssertionError(f"unexpected call {data.hex()}")
@@ -75,35 +77,26 @@ class FakeSender:
 def make_proposer(headers: dict[int, Header], compute: Any) -> tuple[Proposer, FakeSender]:
     sender = FakeSender(FakeClient(10))
     proposer = Proposer(
-        cast(Storage, FakeStorage(headers)), cast(L1Sender, sender), ORACLE, compute
+        cast(Storage, FakeStorage(headers)), cast(L1Sender, sender), ORACLE, NodeOutputs(compute)
     )
     return proposer, sender
 
 
-def test_header_step_state_has_the_block_fields_and_zero_cursors() -> None:
-    header = make_header(10)
-    state = step_state_from_header(header)
-    assert state == StepState(
+def make_step_state(header: Header, **cursors: int) -> StepState:
+    """A final step state of `header`'s block, with the machine's cursors given."""
+    return StepState(
         state_root=header.state_root,
-        block_number=10,
+        block_number=header.number,
         timestamp=header.timestamp,
-        l1_origin_number=77,
-        base_fee=1_000_000,
-        gas_used=42_000,
-    )
-    assert state[6:] == (0,) * 7
-
-
-def test_header_step_state_reads_the_storage() -> None:
-    compute = make_header_step_state(cast(Storage, FakeStorage({10: make_header(10)})))
-    assert compute(10).block_number == 10
-    with pytest.raises(LookupError):
-        compute(20)
+        l1_origin_number=header.l1_origin_number,
+        base_fee=header.base_fee,
+        gas_used=header.gas_used,
+    )._replace(**cursors)
 
 
 def test_proposal_carries_the_step_state_withdrawal_root_and_block_hash() -> None:
     header = make_header(10)
-    state = step_state_from_header(header)._replace(queue_index=3, batches_opened=2, offset=99)
+    state = make_step_state(header, queue_index=3, batches_opened=2, offset=99)
     proposer, sender = make_proposer({10: header}, lambda number: state)
     proposer.tick(safe_through=10)
     ((to, data, value),) = sender.sent
@@ -125,7 +118,7 @@ def test_nothing_is_proposed_before_the_block_is_safe() -> None:
 
 def test_a_step_state_of_another_root_is_never_proposed() -> None:
     header = make_header(10)
-    wrong = step_state_from_header(header)._replace(state_root=keccak256(b"other"))
+    wrong = make_step_state(header)._replace(state_root=keccak256(b"other"))
     proposer, sender = make_proposer({10: header}, lambda number: wrong)
     with pytest.raises(InconsistentStepState, match="state root"):
         proposer.tick(safe_through=10)
@@ -138,4 +131,4 @@ def test_a_step_state_of_another_root_is_never_proposed() -> None:
 def test_a_step_state_that_is_not_the_block_end_is_refused(change: dict[str, int]) -> None:
     header = make_header(10)
     with pytest.raises(InconsistentStepState):
-        check_step_state(step_state_from_header(header)._replace(**change), header)
+        check_step_state(make_step_state(header)._replace(**change), header)

@@ -5,7 +5,7 @@ scripts/gen_stf_vectors_amm.py builds them from the Python STF; the forge test
 contracts/test/prover/StfAmmVectors.t.sol replays them through the Solidity AmmModule. Regenerate
 after changing the generator or the Python STF:
 
-    python scripts/gen_stf_vectors_amm.py
+    python -m scripts.gen_stf_vectors_amm
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def fresh_text() -> str:
 
 def test_committed_vectors_are_current() -> None:
     path: Path = load_generator().VECTORS_PATH
-    assert path.exists(), "run scripts/gen_stf_vectors_amm.py"
-    assert path.read_text() == fresh_text(), f"{path} is stale: run scripts/gen_stf_vectors_amm.py"
+    assert path.exists(), "run python -m scripts.gen_stf_vectors_amm"
+    assert path.read_text() == fresh_text(), f"{path} is stale: run python -m scripts.gen_stf_vectors_amm"
 
 
 def test_generation_is_deterministic() -> None:

@@ -41,9 +41,9 @@ def world() -> object:
 
 def test_committed_vectors_are_current() -> None:
     gen = generator()
-    assert gen.VECTORS_PATH.exists(), "run scripts/gen_stf_vectors_lending.py"
+    assert gen.VECTORS_PATH.exists(), "run python -m scripts.gen_stf_vectors_lending"
     assert gen.VECTORS_PATH.read_text() == gen.build_vectors_json(), (
-        "contracts/vectors/stf_lending.json is out of date: run scripts/gen_stf_vectors_lending.py"
+        "contracts/vectors/stf_lending.json is out of date: run python -m scripts.gen_stf_vectors_lending"
     )
 
 
@@ -66,7 +66,8 @@ def _calls() -> list[tuple[bytes, bytes, bool]]:
     result = []
     for vector in world().vectors:  # type: ignore[attr-defined]
         _env, call = decode(
-            ["(uint256,uint256,uint256,uint256)", "(address,address,uint256,bytes)"], vector.call
+            ["(uint256,uint256,uint256,uint256)", "(address,address,uint256,bytes)"],
+            vector.encode_environment_and_call(),
         )
         result.append((bytes.fromhex(call[1][2:]), call[3], vector.success))
     return result

@@ -5,7 +5,7 @@ scripts/gen_stf_vectors_tokens.py builds them from the Python STF; the forge tes
 contracts/test/prover/StfTokensVectors.t.sol replays them through the Solidity TokenModule and
 DepositLib. Regenerate after changing the generator or the Python STF:
 
-    python scripts/gen_stf_vectors_tokens.py
+    python -m scripts.gen_stf_vectors_tokens
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def committed() -> dict[str, Any]:
 
 def test_committed_vectors_are_current() -> None:
     path: Path = load_generator().VECTORS_PATH
-    assert path.exists(), "run scripts/gen_stf_vectors_tokens.py"
+    assert path.exists(), "run python -m scripts.gen_stf_vectors_tokens"
     assert path.read_text() == fresh_text(), (
-        f"{path} is stale: run scripts/gen_stf_vectors_tokens.py"
+        f"{path} is stale: run python -m scripts.gen_stf_vectors_tokens"
     )
 
 

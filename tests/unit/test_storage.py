@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +19,15 @@ import orjson
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from l1.processes import find_free_port
+from node.storage import (
+    KEY_FIELD_SIZES,
+    Storage,
+    StoredLog,
+    StoredTransaction,
+    format_copy_row,
+    meta_table,
+)
 from rollup.abi import encode_address_topic, encode_call
 from rollup.block import BlockExecution, SignedTransaction, execute_block
 from rollup.crypto import compute_private_key_address
@@ -33,14 +41,6 @@ from rollup.transaction import (
     decode_and_recover,
     encode_transaction,
     sign_transaction,
-)
-from sequencer.storage import (
-    KEY_FIELD_SIZES,
-    Storage,
-    StoredLog,
-    StoredTransaction,
-    format_copy_row,
-    meta_table,
 )
 
 PRIVATE_KEY = bytes.fromhex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
@@ -611,13 +611,6 @@ def find_postgres_bin() -> Path | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def postgres_user_prefix() -> list[str]:
     """The command prefix to run PostgreSQL's tools as a non-root user (initdb refuses root)."""
     if os.geteuid() != 0:
@@ -645,7 +638,7 @@ def postgres_url() -> Iterator[str]:
         os.chown(directory, user.pw_uid, user.pw_gid)
     data = os.path.join(directory, "data")
     pg_ctl = [*prefix, str(bin_dir / "pg_ctl"), "-D", data]
-    port = free_port()
+    port = find_free_port()
     options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
     started = False
     try:

@@ -4,11 +4,9 @@ None of it may change what derivation gives (docs/SETTLEMENT.md §5)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,15 @@ import pytest
 from hypothesis import given, settings
 
 from l1.follower import PollResult
-from prover.verifier import PoolRecovery, Verifier
+from node.chain import Node
+from node.recovery import RecoveryPool
+from node.storage import Storage
+from prover.lookahead import LookAhead
+from prover.verifier import Verifier
 from rollup.batch import Batch, BatchBlock, encode_batch
 from rollup.block import BlockExecution, Header
 from rollup.derivation import (
+    DecodeInTurn,
     Deriver,
     L1BlockData,
     PendingRecovery,
@@ -40,13 +43,12 @@ from rollup.transaction import (
     recover_sender,
     sign_transaction,
 )
-from sequencer.node import Node
-from sequencer.storage import Storage
 from tests.unit.helpers import ADDRESSES, ANVIL_KEYS, Chain, base_document
 from tests.unit.test_transaction import PRIVATE_KEY, transactions
 
 SENDER_KEYS = ANVIL_KEYS[:4]
 RECIPIENT = ADDRESSES[4]
+CHAIN_ID = 901
 TRANSACTIONS_PER_BLOCK = 20  # two blocks: 40, above the pool's inline threshold of 32
 
 
@@ -118,10 +120,10 @@ def six_blocks() -> tuple[Chain, list[BatchBlock]]:
 
 
 @pytest.fixture(scope="module")
-def pool() -> Iterator[ProcessPoolExecutor]:
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as executor:
-        yield executor
+def pool() -> Iterator[RecoveryPool]:
+    recovery = RecoveryPool(2)
+    yield recovery
+    recovery.close()
 
 
 # --- one encoding -------------------------------------------------------------------------------
@@ -185,20 +187,20 @@ def test_recover_transaction_gives_none_exactly_when_recover_sender_refuses(
 
 
 def test_pool_recovery_gives_the_signed_transactions_of_in_process_recovery(
-    six_blocks: tuple[Chain, list[BatchBlock]], pool: ProcessPoolExecutor
+    six_blocks: tuple[Chain, list[BatchBlock]], pool: RecoveryPool
 ) -> None:
     _, blocks = six_blocks
     block = BatchBlock(blocks[1].timestamp, 0, blocks[0].transactions + blocks[1].transactions)
-    recovered = attach_recovery(block.transactions, PoolRecovery(pool, 2)(block.transactions)())
+    recovered = attach_recovery(block.transactions, pool.start_recovering(block.transactions)())
     assert recovered == recover_batch_transactions(block)
 
 
 def test_pool_recovery_leaves_out_the_transaction_with_a_bad_signature(
-    six_blocks: tuple[Chain, list[BatchBlock]], pool: ProcessPoolExecutor
+    six_blocks: tuple[Chain, list[BatchBlock]], pool: RecoveryPool
 ) -> None:
     _, blocks = six_blocks
     block = BatchBlock(blocks[1].timestamp, 0, blocks[0].transactions + blocks[1].transactions)
-    recovered = attach_recovery(block.transactions, PoolRecovery(pool, 2)(block.transactions)())
+    recovered = attach_recovery(block.transactions, pool.start_recovering(block.transactions)())
     forged = blocks[1].transactions[2]
     assert [signed.tx for signed in recovered] == [
         tx for tx in block.transactions if tx is not forged
@@ -225,7 +227,9 @@ def test_lookahead_starts_recovering_later_batches_before_the_first_block_execut
             started_when_block_1_executed.append(list(started))
 
     genesis = build_genesis(chain.document)
-    deriver = Deriver(genesis.state, genesis.config, genesis.header, recover, lookahead=1_000)
+    deriver = Deriver(
+        genesis.state, genesis.config, genesis.header, LookAhead(CHAIN_ID, recover, 1_000)
+    )
     deriver.process_l1_block(history[1], history, on_block)
     assert started_when_block_1_executed == [[41, 40, 40]]
 
@@ -242,7 +246,7 @@ def test_without_lookahead_only_the_batch_being_applied_is_recovered(
         return recover_in_process(batch_transactions)
 
     genesis = build_genesis(chain.document)
-    deriver = Deriver(genesis.state, genesis.config, genesis.header, recover)
+    deriver = Deriver(genesis.state, genesis.config, genesis.header, DecodeInTurn(CHAIN_ID, recover))
     deriver.process_l1_block(history[1], history)
     assert started == [41]
 
@@ -267,19 +271,19 @@ def test_lookahead_derives_the_blocks_of_deriving_each_batch_in_its_turn(
 ) -> None:
     chain, blocks = six_blocks
     genesis = build_genesis(chain.document)
-    deriver = Deriver(genesis.state, genesis.config, genesis.header, lookahead=lookahead)
+    opener = LookAhead(CHAIN_ID, recover_in_process, lookahead)
+    deriver = Deriver(genesis.state, genesis.config, genesis.header, opener)
     headers = derive_headers(deriver, tangled_history(chain, blocks))
     assert headers == [block.header for block in chain.blocks]
 
 
 def test_lookahead_in_worker_processes_derives_the_sequencer_blocks(
-    six_blocks: tuple[Chain, list[BatchBlock]], pool: ProcessPoolExecutor
+    six_blocks: tuple[Chain, list[BatchBlock]], pool: RecoveryPool
 ) -> None:
     chain, blocks = six_blocks
     genesis = build_genesis(chain.document)
-    deriver = Deriver(
-        genesis.state, genesis.config, genesis.header, PoolRecovery(pool, 2), lookahead=1_000
-    )
+    opener = LookAhead(CHAIN_ID, pool.start_recovering, 1_000)
+    deriver = Deriver(genesis.state, genesis.config, genesis.header, opener)
     headers = derive_headers(deriver, tangled_history(chain, blocks))
     assert headers == [block.header for block in chain.blocks]
 

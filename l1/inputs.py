@@ -16,13 +16,8 @@ import logging
 import threading
 from abc import abstractmethod
 
-from l1.contracts import (
-    APPEND_BATCH,
-    BATCH_APPENDED_TOPIC,
-    L2_TRANSACTION_QUEUED_TOPIC,
-    decode_batch_appended,
-    decode_l2_transaction_queued,
-)
+from l1.contracts.batch_inbox import APPEND_BATCH, BATCH_APPENDED_TOPIC, decode_batch_appended
+from l1.contracts.bridge import L2_TRANSACTION_QUEUED_TOPIC, decode_l2_transaction_queued
 from l1.rpc import L1BlockNotFound, L1Client, L1Log
 from rollup.crypto import keccak256
 from rollup.deposit import QueuedMessage

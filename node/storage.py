@@ -1220,6 +1220,32 @@ class Storage:
         with self.engine.connect() as conn:
             return state.load_leaves(leaves(conn))
 
+    def load_state_at(self, number: int) -> State:
+        """The state at the end of block `number`: the stored leaves with every later block's
+        changes undone (from the state history), read in one database transaction."""
+        leaves: dict[bytes, tuple[int, bytes]] = {}
+        with self.engine.connect() as conn:
+            for key, kind, value in conn.execute(SELECT_ALL_LEAVES):
+                leaves[bytes(key)] = (kind, bytes(value))
+            history = state_history_table.c
+            rows = conn.execute(
+                select(history.block_number, history.key, history.old_value)
+                .where(history.block_number > number)
+                .order_by(history.block_number.desc())
+            )
+            for _, key, old_value in rows:
+                key = bytes(key)
+                if old_value is None:
+                    leaves.pop(key, None)
+                else:
+                    leaves[key] = (key[0], bytes(old_value))
+        state = State()
+        state.load_leaves(
+            (decode_state_key(key), decode_leaf(kind, value))
+            for key, (kind, value) in leaves.items()
+        )
+        return state
+
     def count_state_leaves(self) -> int:
         with self.engine.connect() as conn:
             count: int = conn.execute(select(func.count()).select_from(state_table)).scalar_one()
@@ -1227,4 +1253,4 @@ class Storage:
 
 
 if set(KEY_FIELD_SIZES) != set(LEAF_TYPES):  # pragma: no cover - guards a new leaf kind
-    raise RuntimeError("sequencer.storage.KEY_FIELD_SIZES must list every kind of rollup.state")
+    raise RuntimeError("node.storage.KEY_FIELD_SIZES must list every kind of rollup.state")

@@ -8,9 +8,8 @@ changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -18,34 +17,10 @@ from eth_abi.abi import decode as abi_decode
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from rollup.abi import Revert
-from rollup.addresses import L2_BRIDGE, SYSTEM_CODE_MARKER
-from rollup.block import Header
-from rollup.execution import execute_call
-from rollup.gas import compute_intrinsic_gas
-from rollup.output import compute_output_root_proof
-from rollup.smt import SparseMerkleTree, encode_proof
-from rollup.state import (
-    WITHDRAWAL_PRESENT_VALUE_HASH,
-    Account,
-    Overlay,
-    account_key,
-    compute_tree_key,
-)
-from rollup.system.bridge import WITHDRAWAL_INITIATED_TOPIC
-from rollup.system.registry import is_system_contract
-from sequencer import rpc_format as fmt
-from sequencer.node import (
-    POOL_RECOVERY_THRESHOLD,
-    SUGGESTED_PRIORITY_FEE,
-    Node,
-    Recovered,
-    TransactionRejected,
-    expand_recovered,
-    recover_compact,
-    recover_raw_transactions,
-)
-from sequencer.rpc_params import (
+from node import rpc_format as fmt
+from node.recovery import Recovered, recover_raw_transactions
+from node.role import Role, TransactionRejected
+from node.rpc_params import (
     ExecutionReverted,
     InvalidParams,
     InvalidRequest,
@@ -63,6 +38,22 @@ from sequencer.rpc_params import (
     parse_params,
     parse_quantity,
 )
+from rollup.abi import decode_revert_reason
+from rollup.addresses import L2_BRIDGE, SYSTEM_CODE_MARKER
+from rollup.block import Header
+from rollup.execution import execute_call
+from rollup.gas import compute_intrinsic_gas
+from rollup.output import compute_output_root_proof
+from rollup.smt import SparseMerkleTree, encode_proof
+from rollup.state import (
+    WITHDRAWAL_PRESENT_VALUE_HASH,
+    Account,
+    Overlay,
+    account_key,
+    compute_tree_key,
+)
+from rollup.system.bridge import WITHDRAWAL_INITIATED_TOPIC
+from rollup.system.registry import is_system_contract
 
 log = logging.getLogger("rollup.rpc")
 
@@ -72,13 +63,16 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_LOG_BLOCK_RANGE = 10_000
 MAX_FEE_HISTORY_BLOCKS = 1_024
 CALL_GAS_CAP = 50_000_000
+SUGGESTED_PRIORITY_FEE = 1_000_000  # 0.001 gwei: the tip wallets are told to add
 
 
 class RpcHandler:
-    """Answers JSON-RPC requests from the node's state and storage."""
+    """Answers JSON-RPC requests from a node's state and storage, and through its role (what is
+    sent to it, what waits for a block)."""
 
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, role: Role) -> None:
+        self.role = role
+        self.node = role.node
         self.methods: dict[str, Callable[[list[Any]], Any]] = {
             "web3_clientVersion": self.web3_client_version,
             "web3_sha3": self.web3_sha3,
@@ -155,16 +149,9 @@ class RpcHandler:
                 positions.append(position)
         if not raws:
             return {}
-        pool = self.node.recovery_pool
-        if pool is not None and len(raws) >= POOL_RECOVERY_THRESHOLD:
-            workers = self.node.recovery_workers
-            size = -(-len(raws) // workers)
-            chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
-            loop = asyncio.get_running_loop()
-            parts = await asyncio.gather(
-                *(loop.run_in_executor(pool, recover_compact, chunk) for chunk in chunks)
-            )
-            results = expand_recovered(raws, [result for part in parts for result in part])
+        pool = self.node.recovery
+        if pool is not None:
+            results = await pool.recover_raw(raws)
         else:
             results = recover_raw_transactions(raws)
         return {
@@ -229,11 +216,7 @@ class RpcHandler:
             )
 
     def get_header(self, number: int) -> Header | None:
-        if number == self.node.head.number:
-            return self.node.head
-        if number == 0:
-            return self.node.genesis.header
-        return self.node.storage.get_header(number)
+        return self.node.get_header(number)
 
     # ---------------------------------------------------------------------------------------
     # web3_ / net_ / chain
@@ -340,7 +323,7 @@ class RpcHandler:
         address = parse_address(params[0])
         tag = get_param(params, 1, "block", required=False)
         if tag == "pending":
-            return fmt.quantity(self.node.get_pending_nonce(address))
+            return fmt.quantity(self.role.get_pending_nonce(address))
         self.require_latest_state(tag)
         return fmt.quantity(self.node.get_state_nonce(address))
 
@@ -423,7 +406,7 @@ class RpcHandler:
         if recovered.signed is None:
             raise TransactionError(f"invalid transaction: {recovered.error}")
         try:
-            tx_hash = self.node.admit(recovered.signed)
+            tx_hash = self.role.submit_transaction(recovered.signed)
         except TransactionRejected as exc:
             raise TransactionError(str(exc)) from None
         return fmt.data(tx_hash)
@@ -431,7 +414,7 @@ class RpcHandler:
     def eth_get_transaction_by_hash(self, params: Any) -> dict[str, Any] | None:
         params = parse_params(params, 1, 1)
         tx_hash = parse_hash(params[0])
-        pending = self.node.mempool.get(tx_hash)
+        pending = self.role.get_pending_transaction(tx_hash)
         if pending is not None:
             return fmt.format_transaction(
                 pending.tx, pending.sender, tx_hash, None, None, None, None
@@ -633,7 +616,7 @@ class RpcHandler:
 
     def rollup_sync_status(self, params: Any) -> dict[str, Any]:
         parse_params(params, 0, 0)
-        return self.node.get_sync_status()
+        return self.role.get_sync_status()
 
     def rollup_output_at_block(self, params: Any) -> dict[str, Any]:
         """The output root of an L2 block and its preimage (OP Stack's optimism_outputAtBlock)."""
@@ -657,7 +640,7 @@ class RpcHandler:
                     "hash": fmt.data(header.l1_origin_hash),
                 },
             },
-            "syncStatus": self.node.get_sync_status(),
+            "syncStatus": self.role.get_sync_status(),
         }
 
     def rollup_get_withdrawal_proof(self, params: Any) -> dict[str, Any]:
@@ -714,17 +697,8 @@ class RpcHandler:
 
     def txpool_status(self, params: Any) -> dict[str, str]:
         """geth's txpool_status: ready (pending) and nonce-gapped (queued) transactions."""
-        node = self.node
-        pending = 0
-        for sender, queue in node.mempool.by_sender.items():
-            nonce = node.get_state_nonce(sender)
-            while nonce in queue:
-                pending += 1
-                nonce += 1
-        return {
-            "pending": fmt.quantity(pending),
-            "queued": fmt.quantity(len(node.mempool) - pending),
-        }
+        pending, queued = self.role.count_waiting()
+        return {"pending": fmt.quantity(pending), "queued": fmt.quantity(queued)}
 
     def eth_get_proof(self, params: Any) -> dict[str, Any]:
         """Merkle proofs from the state's sparse Merkle tree (not a Patricia trie).
@@ -782,20 +756,11 @@ def make_error(request_id: Any, error: RpcError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": body}
 
 
-def decode_revert_reason(output: bytes) -> str | None:
-    if output[:4] == Revert("").encode()[:4] and len(output) >= 68:
-        try:
-            (reason,) = abi_decode(["string"], output[4:])
-            return str(reason)
-        except Exception:
-            return None
-    return None
-
-
-def create_app(node: Node, on_startup: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
+def create_app(role: Role) -> FastAPI:
     """The HTTP app: POST / answers JSON-RPC; GET /health answers liveness for compose."""
-    handler = RpcHandler(node)
-    app = FastAPI(title="defi-rollup sequencer", docs_url=None, redoc_url=None, openapi_url=None)
+    handler = RpcHandler(role)
+    node = role.node
+    app = FastAPI(title="defi-rollup node", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.post("/")
     async def rpc(request: Request) -> Response:

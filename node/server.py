@@ -1,0 +1,66 @@
+"""Running a node: the JSON-RPC server, the role's task on the same event loop, and the role's
+background workers.
+
+A role's work on the loop (the sequencer's block builder) runs between two requests, so RPC
+readers always see the state of a whole block, never half of one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Generator
+
+import uvicorn
+
+from node.role import Role
+from node.rpc import create_app
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, minus re-raising the stop signal after serving.
+
+    uvicorn re-raises a captured SIGTERM/SIGINT once serve() returns, which kills the process
+    before our own shutdown (stopping the builder, the L1 workers and the signature-recovery
+    processes, closing the database) can run. Here the signal only asks the server to stop.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+async def serve(role: Role, host: str, port: int) -> None:
+    """Serve the role's node over JSON-RPC on host:port and run the role (its task and workers)
+    until interrupted."""
+    app = create_app(role)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+    )
+    server = GracefulServer(config)
+    stop = asyncio.Event()
+    workers = role.workers()
+    for worker in workers:
+        worker.start()
+    task = asyncio.create_task(role.run(stop))
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        await task
+        for worker in workers:
+            worker.stop()
+        role.node.close()
