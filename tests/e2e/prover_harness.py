@@ -5,7 +5,7 @@ Bridge, TestERC20, the OneStepProver with its TransactionRunner and the four STF
 DisputeGame with l1.deploy.deploy_rollup_contracts (the chain config is the L2 genesis's), and then
 offers what a test needs to drive them: queueing deposits and forced transactions on the Bridge
 (real L1 blocks), appending batches from the sequencer account, reading them back the way a dispute
-player does (prover.inputs.L1InputReader), and calling OneStepProver.proveStep / estimating its gas
+player does (l1.inputs.L1InputReader), and calling OneStepProver.proveStep / estimating its gas
 in JSON-RPC batches. Examples are isolated with evm_snapshot / evm_revert.
 
 It also builds encodings a test breaks on purpose: signed transactions that break one RLP

@@ -1,4 +1,4 @@
-"""Tests for sequencer.storage: what a block stores reads back exactly, atomically, after restarts.
+"""Tests for node.storage: what a block stores reads back exactly, atomically, after restarts.
 
 Blocks are real: signed transactions executed by rollup.block.execute_block on the devnet genesis.
 """
