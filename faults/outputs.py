@@ -1,6 +1,7 @@
 """A proposer that bonds one wrong output, and a defender that defends it (`--fault`).
 
-`FaultyOutputs` wraps a node's honest trace provider. As the proposer's output source it returns
+`FaultyOutputs` wraps a node's honest trace provider (for the kinds of faults.perturbation: the
+sequencer's chain is right, its output is not). As the proposer's output source it returns
 the node's own outputs, except once: the first output whose range has a step to perturb
 (faults.perturbation) is replaced by the final state of the faulty trace (or, for
 wrong-withdrawal-root, by the honest state with another withdrawal root). As the defender's trace
@@ -17,15 +18,16 @@ from dataclasses import dataclass
 from faults.perturbation import (
     WRONG_WITHDRAWAL_ROOT,
     FaultPlan,
+    TrustingMachine,
     plan_fault,
     run_faulty,
     wrong_withdrawal_root,
 )
+from node.proposer import NodeOutputs, OutputSource, ProposedOutput
 from prover.traces import NodeTraceProvider, OneStep, OwnOutput, Trace, TraceProvider
 from rollup.block import Header
 from rollup.machine import MachineError
 from rollup.state import WITHDRAWALS_KEY
-from sequencer.proposer import NodeOutputs, OutputSource, ProposedOutput
 
 log = logging.getLogger("rollup.faults")
 
@@ -44,6 +46,7 @@ class FaultyOutputs(OutputSource, TraceProvider):
 
     def __init__(self, honest: NodeTraceProvider, fault: str, beneficiary: bytes) -> None:
         self.honest = honest
+        self.machine = TrustingMachine(honest.config, honest.inputs)
         self.fault = fault
         self.beneficiary = beneficiary
         self.pending = True  # the wrong output is still to be proposed
@@ -78,9 +81,7 @@ class FaultyOutputs(OutputSource, TraceProvider):
             )
         faulty = self.faulty_trace(start_block, block_number)
         if faulty is None or faulty.plan is None:
-            log.warning(
-                "FAULT: no transaction in blocks up to %d; honest for now", block_number
-            )
+            log.warning("FAULT: no transaction in blocks up to %d; honest for now", block_number)
             return None
         final = faulty.final
         log.warning(
@@ -90,7 +91,7 @@ class FaultyOutputs(OutputSource, TraceProvider):
             final.state_root.hex(),
             own.state_root.hex(),
         )
-        return OwnOutput(block_number, final, faulty.withdrawal_root, own.block_hash)
+        return OwnOutput(block_number, final, faulty.withdrawal_root, final.block_hash)
 
     def faulty_trace(self, start_block: int, target_block: int) -> FaultyTrace | None:
         """The faulty trace of a range (cached), None if the kind perturbs no state or the range
@@ -107,7 +108,7 @@ class FaultyOutputs(OutputSource, TraceProvider):
             self.honest.remember_trace(Trace(start_block, target_block, honest))
             if plan is not None:
                 state, start = self.honest.start_of(start_block)
-                states = run_faulty(self.honest.machine, state, start, target_block, plan, honest)
+                states = run_faulty(self.machine, state, start, target_block, plan, honest)
                 root = state.get(WITHDRAWALS_KEY).root.to_bytes(32, "big")
                 faulty = FaultyTrace(start_block, target_block, states, plan=plan)
                 faulty.withdrawal_root = root
@@ -133,7 +134,7 @@ class FaultyOutputs(OutputSource, TraceProvider):
         if not isinstance(trace, FaultyTrace) or trace.plan is None:
             return self.honest.one_step(trace, position)
         with self.lock:
-            machine = self.honest.machine
+            machine = self.machine
             state, start = self.honest.start_of(trace.start_block)
             position = min(position, trace.steps)
             honest = self.honest.honest_trace(trace.start_block, trace.target_block)

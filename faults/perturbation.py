@@ -15,9 +15,14 @@ The kinds:
 - invalid-liquidation: a healthy borrower's collateral position moves to the sequencer.
 - wrong-withdrawal-root: the state is right but the output carries another withdrawal root (a
   direct disproof on L1, no bisection).
+- wrong-block-hash: the state is right but the block holding the first transaction ends with
+  another hash, and every later block's hash chains onto it (so the output's block hash is wrong).
 
 The perturbed step is the first step that includes a sequenced transaction; for wrong-interest and
-invalid-liquidation the first such step touching a lending market or position if there is one.
+invalid-liquidation the first such step touching a lending market or position if there is one;
+for wrong-block-hash the step that ends that transaction's block.
+
+faults.rules has the kinds whose sequencer breaks a derivation rule on L1 instead.
 """
 
 from __future__ import annotations
@@ -27,7 +32,13 @@ from dataclasses import dataclass
 
 from eth_abi.abi import decode as abi_decode
 
-from rollup.batch import InvalidBatch, decompress_batch, read_payload_header, read_transaction
+from rollup.batch import (
+    InvalidBatch,
+    PayloadHeader,
+    decompress_batch,
+    read_payload_header,
+    read_transaction,
+)
 from rollup.crypto import keccak256
 from rollup.machine import Machine
 from rollup.state import (
@@ -43,7 +54,7 @@ from rollup.state import (
     compute_tree_key,
     position_key,
 )
-from rollup.stepstate import PHASE_TXS, StepState
+from rollup.stepstate import PHASE_BLOCK_START, PHASE_TXS, StepState
 from rollup.transaction import InvalidTransaction, recover_sender
 from rollup.witness import WITNESS_ABI_TYPE
 
@@ -55,6 +66,7 @@ WRONG_INTEREST = "wrong-interest"
 FORGED_SIGNATURE = "forged-signature"
 INVALID_LIQUIDATION = "invalid-liquidation"
 WRONG_WITHDRAWAL_ROOT = "wrong-withdrawal-root"
+WRONG_BLOCK_HASH = "wrong-block-hash"
 
 FAULT_KINDS = (
     WRONG_BALANCE,
@@ -63,6 +75,7 @@ FAULT_KINDS = (
     FORGED_SIGNATURE,
     INVALID_LIQUIDATION,
     WRONG_WITHDRAWAL_ROOT,
+    WRONG_BLOCK_HASH,
 )
 LENDING_FAULTS = (WRONG_INTEREST, INVALID_LIQUIDATION)
 
@@ -90,6 +103,11 @@ def wrong_withdrawal_root(root: bytes) -> bytes:
     return keccak256(b"wrong-withdrawal-root" + root)
 
 
+def wrong_block_hash(block_hash: bytes) -> bytes:
+    """The hash a wrong-block-hash block ends with instead of `block_hash`."""
+    return keccak256(b"wrong-block-hash" + block_hash)
+
+
 def plan_fault(
     kind: str,
     machine: Machine,
@@ -111,6 +129,7 @@ def plan_fault(
     trace = [start]
     step = start
     first_tx: int | None = None
+    first_tx_block_end: int | None = None
     first_lending: int | None = None
     touched_at: dict[int, tuple[StateKey, ...]] = {}
     while not step.is_final(target_block):
@@ -124,13 +143,27 @@ def plan_fault(
                 touched_at[index] = touched
                 if touched:
                     first_lending = index
+        if first_tx is not None and first_tx_block_end is None and post.phase == PHASE_BLOCK_START:
+            first_tx_block_end = index
         trace.append(post)
         step = post
-    if kind == WRONG_WITHDRAWAL_ROOT or first_tx is None:
+    if kind == WRONG_WITHDRAWAL_ROOT or first_tx is None or first_tx_block_end is None:
         return trace, None
-    chosen = first_lending if first_lending is not None else first_tx
-    sender = _transaction_sender(machine, trace[chosen])
+    if kind == WRONG_BLOCK_HASH:
+        chosen = first_tx_block_end
+    else:
+        chosen = first_lending if first_lending is not None else first_tx
+    sender = _transaction_sender(machine, trace[first_tx if kind == WRONG_BLOCK_HASH else chosen])
     return trace, FaultPlan(kind, chosen, sender, touched_at.get(chosen, ()), beneficiary)
+
+
+class TrustingMachine(Machine):
+    """The step machine of a party that believes its own chain: after its perturbed step, its
+    blocks' hashes are not those the sequencer's batches name as parents, so it opens a batch on
+    its first block number alone. Before the perturbation it steps as the honest machine does."""
+
+    def batch_follows(self, header: PayloadHeader, step: StepState) -> bool:
+        return header.first_block_number == step.block_number + 1
 
 
 def run_faulty(
@@ -143,8 +176,9 @@ def run_faulty(
     until: int | None = None,
 ) -> list[StepState]:
     """The faulty trace from `start` over `state` (mutated): honest up to step `plan.step`, whose
-    post-state is perturbed, then honest steps from the perturbed state. With `until`, stop once
-    the trace has position `until` (the state is then the one at that position)."""
+    post-state is perturbed, then steps of `machine` (a TrustingMachine) from the perturbed
+    state. With `until`, stop once the trace has position `until` (the state is then the one at
+    that position)."""
     trace = [start]
     step = start
     while not step.is_final(target_block) and (until is None or len(trace) <= until):
@@ -156,7 +190,10 @@ def run_faulty(
             )
         else:
             post, _ = machine.execute_step(state, step, target_block)
-            if index == plan.step:
+            if index == plan.step and plan.kind == WRONG_BLOCK_HASH:
+                post = post._replace(block_hash=wrong_block_hash(post.block_hash))
+                log.warning("FAULT: block %d ends with a wrong hash", post.block_number)
+            elif index == plan.step:
                 perturb(state, plan)
                 post = post._replace(state_root=state.root)
         trace.append(post)
@@ -224,7 +261,7 @@ def _transaction_sender(machine: Machine, pre: StepState) -> bytes:
     if batch is None:
         raise ValueError(f"batch {pre.batches_opened - 1} is not on L1")
     try:
-        payload = decompress_batch(batch)
+        payload = decompress_batch(batch.data)
         header = read_payload_header(payload)
         tx, _ = read_transaction(payload, pre.offset, header.dictionary, machine.config.chain_id)
         return recover_sender(tx)

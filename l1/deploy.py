@@ -38,6 +38,8 @@ DEFAULT_GAME_MAX_DEPTH = 24
 """Bisection depth: 2^24 steps per output range (submission interval x (steps per block))."""
 DEFAULT_GAME_CLOCK_DURATION = 3600
 """Each party's chess clock in a dispute game, in seconds (devnet)."""
+DEFAULT_PROPOSAL_TIMEOUT = 7 * 24 * 3600
+"""Seconds without a new output after which anyone may propose one (exit without the operator)."""
 ONE_STEP_PROVER = "OneStepProver"
 
 DEPLOYMENT_VERSION = 1
@@ -68,6 +70,8 @@ class Deployment:
     one_step_prover: bytes = bytes(20)
     """The DisputeGame's one-step prover; zero when none was deployed (games then end only by
     timeout)."""
+    proposal_timeout: int = DEFAULT_PROPOSAL_TIMEOUT
+    """Seconds without a new output after which anyone may propose one."""
 
     def to_json(self) -> str:
         """A JSON document: addresses and hashes as 0x-hex, numbers as JSON numbers."""
@@ -126,6 +130,7 @@ def deploy_rollup_contracts(
     game_bond: int | None = None,
     game_max_depth: int = DEFAULT_GAME_MAX_DEPTH,
     game_clock_duration: int = DEFAULT_GAME_CLOCK_DURATION,
+    proposal_timeout: int = DEFAULT_PROPOSAL_TIMEOUT,
     prover_address: bytes | None = None,
     chain_config: ChainConfig | None = None,
     genesis_machine_hash: bytes | Callable[[Deployment], bytes] | None = None,
@@ -138,7 +143,8 @@ def deploy_rollup_contracts(
     The OutputOracle's challenger is the DisputeGame (`challenger_address` is only recorded: the
     account of the challenger role, which opens games like anyone). The game's bond is
     `game_bond` (default: the output bond), its depth `game_max_depth` and each party's clock
-    `game_clock_duration` seconds.
+    `game_clock_duration` seconds. Anyone may propose an output once `proposal_timeout` seconds
+    have passed without one.
 
     The prover is `prover_address` if given; otherwise, with a `chain_config` and a forge
     artifact OneStepProver, a new OneStepProver with the contracts its constructor takes
@@ -210,7 +216,7 @@ def deploy_rollup_contracts(
     creations[1] = (
         "OutputOracle",
         abi_encode(
-            ["address", "address", "uint256", "uint256", "uint256", "bytes32"],
+            ["address", "address", "uint256", "uint256", "uint256", "bytes32", "uint256"],
             [
                 proposer_address,
                 dispute_game_address,
@@ -218,6 +224,7 @@ def deploy_rollup_contracts(
                 finalization_period_seconds,
                 bond,
                 genesis_machine_hash if isinstance(genesis_machine_hash, bytes) else bytes(32),
+                proposal_timeout,
             ],
         ),
     )
@@ -255,6 +262,7 @@ def deploy_rollup_contracts(
         deploy_block_hash=last.block_hash,
         dispute_game=dispute_game_address,
         one_step_prover=prover,
+        proposal_timeout=proposal_timeout,
     )
     if callable(genesis_machine_hash):
         machine_hash = genesis_machine_hash(deployment)

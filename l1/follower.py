@@ -93,7 +93,7 @@ class L1Follower:
                 parent_hash=block.parent_hash,
                 timestamp=block.timestamp,
                 batches=tuple(batches.get(block.number, [])),
-                messages=tuple(self.read_messages(logs, block.number)),
+                messages=tuple(self.read_messages(logs, block.number, block.timestamp)),
             )
             self.history[block.number] = data
             self.head_number = block.number
@@ -132,9 +132,11 @@ class L1Follower:
             batches.setdefault(event.log.block_number, []).append(bytes(batch))
         return batches
 
-    def read_messages(self, logs: list[L1Log], block_number: int) -> list[QueuedMessage]:
+    def read_messages(
+        self, logs: list[L1Log], block_number: int, timestamp: int
+    ) -> list[QueuedMessage]:
         messages = [
-            decode_l2_transaction_queued(entry).to_message()
+            decode_l2_transaction_queued(entry).to_message(timestamp)
             for entry in logs
             if entry.block_number == block_number
             and entry.address == self.bridge

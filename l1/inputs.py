@@ -1,10 +1,12 @@
-"""The step machine's L1 inputs read from an L1 node: BatchInbox batches and Bridge messages.
+"""The step machine's L1 inputs read from an L1 node: BatchInbox batch records, Bridge messages, and
+the L1 clock.
 
 A dispute player replays an output range with rollup.machine, which asks for batch `i` and queue
 message `j` by index (docs/FRAUD_PROOFS.md §1). This reader finds them the way derivation does
 (l1/follower.py): the batch bytes are the calldata of the transaction that emitted
-`BatchAppended(i, hash)` (checked against the hash), a message is the `L2TransactionQueued` event
-of queue index `j` with the number of the L1 block that queued it.
+`BatchAppended(i, hash)` (checked against the hash), with the number and timestamp of its L1
+block; a message is the `L2TransactionQueued` event of queue index `j` with the number and
+timestamp of the L1 block that queued it.
 
 Logs are scanned once, incrementally from the deployment block, and cached; if the last scanned L1
 block is no longer canonical (a reorg) the cache is dropped and L1 scanned again.
@@ -12,16 +14,17 @@ block is no longer canonical (a reorg) the cache is dropped and L1 scanned again
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 from abc import abstractmethod
 
 from l1.contracts.batch_inbox import APPEND_BATCH, BATCH_APPENDED_TOPIC, decode_batch_appended
 from l1.contracts.bridge import L2_TRANSACTION_QUEUED_TOPIC, decode_l2_transaction_queued
-from l1.rpc import L1BlockNotFound, L1Client, L1Log
+from l1.rpc import L1BlockNotFound, L1Client, L1Log, parse_block
 from rollup.crypto import keccak256
 from rollup.deposit import QueuedMessage
-from rollup.machine import L1Inputs
+from rollup.machine import BatchRecord, L1Inputs
 
 log = logging.getLogger("rollup.inputs")
 
@@ -30,15 +33,12 @@ LOG_RANGE = 5_000
 
 
 class L1InputSource(L1Inputs):
-    """The machine's inputs plus the whole lists a boundary state is computed from."""
+    """The machine's inputs plus what boundary states need."""
 
     @abstractmethod
-    def batches(self) -> list[bytes]:
-        """Every batch appended so far, in index order."""
-
-    @abstractmethod
-    def message_l1_blocks(self) -> list[int]:
-        """The L1 block number of each queued message, by queue index."""
+    def count_messages_through(self, l1_block_number: int) -> int:
+        """How many queue messages L1 blocks up to `l1_block_number` queued (the queue index of
+        the first one after them)."""
 
 
 class L1InputReader(L1InputSource):
@@ -55,15 +55,15 @@ class L1InputReader(L1InputSource):
         self._reset()
 
     def _reset(self) -> None:
-        self._batches: dict[int, bytes | None] = {}  # None: appended, bytes not in calldata
-        self._batch_blocks: dict[int, int] = {}
+        self._batches: dict[int, BatchRecord | None] = {}  # None: bytes not in its calldata
         self._messages: dict[int, QueuedMessage] = {}
+        self._message_blocks: list[int] = []  # L1 block of each message, by queue index
         self._scanned = self.start_block - 1
         self._scanned_hash: bytes | None = None
 
     # -- L1Inputs -----------------------------------------------------------------------------
 
-    def get_batch(self, index: int) -> bytes | None:
+    def get_batch(self, index: int) -> BatchRecord | None:
         with self._lock:
             if index not in self._batches:
                 self.refresh()
@@ -75,31 +75,15 @@ class L1InputReader(L1InputSource):
                 self.refresh()
             return self._messages.get(queue_index)
 
-    # -- whole views (boundary states) ---------------------------------------------------------
-
-    def batches(self) -> list[bytes]:
-        """Every batch appended so far, in index order, up to the first one not readable."""
+    def get_l1_clock(self) -> int:
         with self._lock:
             self.refresh()
-            result: list[bytes] = []
-            for index in range(len(self._batches)):
-                batch = self._batches.get(index)
-                if batch is None:
-                    break
-                result.append(batch)
-            return result
+            return self._scanned
 
-    def message_l1_blocks(self) -> list[int]:
-        """The L1 block number of each queued message, by queue index."""
+    def count_messages_through(self, l1_block_number: int) -> int:
         with self._lock:
             self.refresh()
-            result: list[int] = []
-            for index in range(len(self._messages)):
-                message = self._messages.get(index)
-                if message is None:
-                    break
-                result.append(message.l1_block_number)
-            return result
+            return bisect.bisect_right(self._message_blocks, l1_block_number)
 
     def batch_count(self) -> int:
         with self._lock:
@@ -137,7 +121,23 @@ class L1InputReader(L1InputSource):
         except L1BlockNotFound:
             return False
 
+    def _read_timestamps(self, logs: list[L1Log]) -> dict[int, int]:
+        """The timestamp of every L1 block that holds one of `logs`."""
+        numbers = sorted({entry.block_number for entry in logs})
+        if not numbers:
+            return {}
+        replies = self.client.request_batch(
+            [("eth_getBlockByNumber", [hex(number), False]) for number in numbers]
+        )
+        timestamps: dict[int, int] = {}
+        for number, reply in zip(numbers, replies, strict=True):
+            if reply is None:
+                raise L1BlockNotFound(f"L1 block {number} vanished while reading its logs")
+            timestamps[number] = parse_block(reply).timestamp
+        return timestamps
+
     def _ingest(self, logs: list[L1Log]) -> None:
+        timestamps = self._read_timestamps(logs)
         appended = [
             decode_batch_appended(entry)
             for entry in logs
@@ -151,13 +151,14 @@ class L1InputReader(L1InputSource):
                 ]
             )
             for event, transaction in zip(appended, transactions, strict=True):
-                batch: bytes | None = None
+                batch: BatchRecord | None = None
                 if transaction is not None:
                     calldata = bytes.fromhex(transaction.get("input", "0x")[2:])
                     try:
                         (decoded,) = APPEND_BATCH.decode_arguments(calldata)
                         if keccak256(decoded) == event.batch_hash:
-                            batch = bytes(decoded)
+                            number = event.log.block_number
+                            batch = BatchRecord(bytes(decoded), number, timestamps[number])
                     except ValueError:
                         pass  # not a direct appendBatch call: its bytes are not in this calldata
                 if batch is None:
@@ -165,8 +166,11 @@ class L1InputReader(L1InputSource):
                         "batch %d: bytes not found in its transaction's calldata", event.index
                     )
                 self._batches[event.index] = batch
-                self._batch_blocks[event.index] = event.log.block_number
         for entry in logs:
             if entry.address == self.bridge and entry.topics[0] == L2_TRANSACTION_QUEUED_TOPIC:
-                message = decode_l2_transaction_queued(entry).to_message()
+                message = decode_l2_transaction_queued(entry).to_message(
+                    timestamps[entry.block_number]
+                )
                 self._messages[message.queue_index] = message
+                if message.queue_index == len(self._message_blocks):
+                    self._message_blocks.append(message.l1_block_number)

@@ -102,6 +102,13 @@ class Node:
             return None
         return self.storage.get_header(number)
 
+    def get_l1_origin(self, number: int) -> dict[str, object]:
+        """An L1 origin as rollup_syncStatus shows it: its number, and its hash if the node's L1
+        follower knows that block (blocks commit to the origin's number only)."""
+        follower = self.follower
+        block = follower.history.get(number) if follower is not None else None
+        return {"number": number, "hash": "0x" + block.hash.hex() if block is not None else None}
+
     def get_pending_environment(self) -> BlockEnvironment:
         """The block a transaction sent now would land in (for eth_call and eth_estimateGas)."""
         head = self.head
@@ -130,10 +137,7 @@ class Node:
                 "number": header.number,
                 "hash": "0x" + header.hash.hex(),
                 "timestamp": header.timestamp,
-                "l1origin": {
-                    "number": header.l1_origin_number,
-                    "hash": "0x" + header.l1_origin_hash.hex(),
-                },
+                "l1origin": self.get_l1_origin(header.l1_origin_number),
             }
 
         return {

@@ -637,7 +637,7 @@ class RpcHandler:
                 "timestamp": fmt.quantity(header.timestamp),
                 "l1origin": {
                     "number": fmt.quantity(header.l1_origin_number),
-                    "hash": fmt.data(header.l1_origin_hash),
+                    "hash": self.node.get_l1_origin(header.l1_origin_number)["hash"],
                 },
             },
             "syncStatus": self.role.get_sync_status(),

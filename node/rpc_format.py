@@ -131,7 +131,7 @@ def format_deposit(
         "gas": "0x0",
         "gasPrice": "0x0",
         "input": data(message.payload),
-        "sourceHash": data(message.l1_block_hash),
+        "sourceHash": data(message.hash),
         "queueIndex": quantity(message.queue_index),
         "l1BlockNumber": quantity(message.l1_block_number),
         "v": "0x0",
@@ -180,5 +180,4 @@ def format_header(header: Header, logs_bloom: bytes, size: int) -> dict[str, Any
         "baseFeePerGas": quantity(header.base_fee),
         "uncles": [],
         "l1OriginNumber": quantity(header.l1_origin_number),
-        "l1OriginHash": data(header.l1_origin_hash),
     }

@@ -76,7 +76,6 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
 
 from rollup.block import BlockExecution, Header, Receipt, decode_header
-from rollup.crypto import keccak256
 from rollup.genesis import Genesis
 from rollup.state import (
     EMPTY_LEAVES,
@@ -103,7 +102,7 @@ from rollup.state import (
 )
 from rollup.system.context import Log
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_LOG_RESULTS = 10_000
 """Default bound of get_logs, as geth's: a wider query must be split by the caller."""
 MAX_TOPICS = 4
@@ -237,7 +236,6 @@ blocks_table = Table(
     Column("gas_limit", BigInteger, nullable=False),
     Column("base_fee", LargeBinary, nullable=False),  # encode_uint
     Column("l1_origin_number", BigInteger, nullable=False),
-    Column("l1_origin_hash", LargeBinary, nullable=False),
     Column("header", LargeBinary, nullable=False),
     Index("ix_blocks_hash", "hash", unique=True),
     Index("ix_blocks_l1_origin_number", "l1_origin_number"),
@@ -914,7 +912,7 @@ class Storage:
         encoded = header.encode()
         return {
             "number": header.number,
-            "hash": keccak256(encoded),
+            "hash": header.hash,
             "parent_hash": header.parent_hash,
             "timestamp": header.timestamp,
             "state_root": header.state_root,
@@ -923,7 +921,6 @@ class Storage:
             "gas_limit": header.gas_limit,
             "base_fee": encode_uint(header.base_fee),
             "l1_origin_number": header.l1_origin_number,
-            "l1_origin_hash": header.l1_origin_hash,
             "header": encoded,
         }
 

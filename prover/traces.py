@@ -24,6 +24,7 @@ from rollup.config import ChainConfig
 from rollup.crypto import keccak256
 from rollup.genesis import build_genesis
 from rollup.machine import (
+    BoundaryLocator,
     Machine,
     MachineError,
     StepProof,
@@ -130,42 +131,40 @@ class NodeTraceProvider(TraceProvider):
         self.machine = Machine(config, inputs)
         self.lock = threading.RLock()
         self._traces: dict[tuple[int, int], Trace] = {}
-        self._genesis_root: bytes | None = None
+        self._genesis: StepState | None = None
+        self._locator: BoundaryLocator | None = None
         self._own: dict[int, OwnOutput] = {}
 
     # -- own outputs -------------------------------------------------------------------------
 
     def genesis_step_state(self) -> StepState:
-        if self._genesis_root is None:
+        if self._genesis is None:
             header = self.storage.get_header(0)
             if header is None:
                 raise RuntimeError("storage holds no genesis block")
-            self._genesis_root = header.state_root
-        return make_genesis_step_state(self.config, self._genesis_root)
+            self._genesis = make_genesis_step_state(self.config, header)
+        return self._genesis
 
     def step_state_at(self, block_number: int) -> StepState | None:
-        """The machine's StepState at the end of `block_number` (None if unknown yet)."""
+        """The machine's StepState at the end of `block_number` (None while the block is not
+        stored, or its batch not on L1, yet)."""
         if block_number == 0:
             return self.genesis_step_state()
         header = self.storage.get_header(block_number)
         if header is None:
             return None
-        tx_count = len(self.storage.get_block_transaction_hashes(block_number))
+        if self._locator is None:
+            genesis = self.storage.get_header(0)
+            if genesis is None:
+                raise RuntimeError("storage holds no genesis block")
+            self._locator = BoundaryLocator(self.config, genesis)
         try:
-            return compute_boundary_state(
-                state_root=header.state_root,
-                block_number=header.number,
-                timestamp=header.timestamp,
-                l1_origin_number=header.l1_origin_number,
-                base_fee=header.base_fee,
-                gas_used=header.gas_used,
-                tx_count=tx_count,
-                message_l1_blocks=self.inputs.message_l1_blocks(),
-                batches=self.inputs.batches(),
-                chain_id=self.config.chain_id,
-            )
+            cursor = self._locator.locate(block_number, self.inputs, self.storage.get_header)
         except MachineError:
-            return None  # its batch is not on L1 (yet)
+            return None  # its batch is not on L1 (yet), or L1 derives another chain
+        tx_count = len(self.storage.get_block_transaction_hashes(block_number))
+        queue_index = self.inputs.count_messages_through(header.l1_origin_number)
+        return compute_boundary_state(header, tx_count, cursor, queue_index)
 
     def own_output(self, block_number: int) -> OwnOutput | None:
         with self.lock:
@@ -184,7 +183,7 @@ class NodeTraceProvider(TraceProvider):
 
     def compute_step_state(self, block_number: int) -> StepState:
         """The boundary state of a block the node stores whose batch is on L1 (the proposer's
-        sequencer.proposer.ComputeStepState); LookupError otherwise."""
+        node.proposer.ComputeStepState); LookupError otherwise."""
         own = self.own_output(block_number)
         if own is None:
             raise LookupError(f"no boundary state for L2 block {block_number} (not on L1 yet?)")

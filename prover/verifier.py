@@ -4,7 +4,8 @@ It follows the L1 BatchInbox and Bridge, derives every L2 block with rollup.deri
 like a sequencer would (so the same JSON-RPC serves reads), and compares every output root the
 proposer bonded on L1 with its own. An L1 reorg rolls back the L2 blocks derived from the removed
 L1 blocks; derivation then continues on the new L1 chain. With a challenger (prover.dispute) it
-disputes the outputs that differ.
+disputes the outputs that differ; with a proposer (node.proposer) it proposes outputs itself once
+the sequencer's proposer has gone quiet, so that users can exit without the operator.
 
 Replaying is kept ahead of the sequencer by recovering senders in the node's worker processes
 (node.recovery), a batch or two ahead of the one executing (prover.lookahead), while this thread
@@ -71,12 +72,16 @@ class Verifier(Replica):
         follower: L1Follower,
         output_oracle: bytes,
         challenger: ReportingWorker | None = None,
+        proposer: ReportingWorker | None = None,
+        defender: ReportingWorker | None = None,
     ) -> None:
         self.node = node
         self.follower = follower
         node.follower = follower
         self.output_oracle = output_oracle
         self.challenger = challenger
+        self.proposer = proposer  # exit proposals (--proposer-key) ...
+        self.defender = defender  # ... and their defence
         self.carriers: dict[int, int] = {}  # L2 block -> L1 block it came from
         self.derived_through = follower.start_block - 1  # last L1 block processed
         self.outputs: dict[int, OutputCheck] = {}
@@ -85,12 +90,20 @@ class Verifier(Replica):
         self.deriver = self.make_deriver(node.state, node.head)
 
     def workers(self) -> Sequence[Background]:
-        return (self,) if self.challenger is None else (self, self.challenger)
+        others = (self.challenger, self.proposer, self.defender)
+        return (self, *(worker for worker in others if worker is not None))
 
     def get_l1_stats(self) -> dict[str, object] | None:
-        if self.challenger is None:
+        if self.challenger is None and self.proposer is None:
             return None
-        return {"disputes": self.challenger.get_stats()}
+        stats: dict[str, object] = {}
+        if self.proposer is not None:
+            stats.update(self.proposer.get_stats())
+        if self.challenger is not None:
+            stats["disputes"] = self.challenger.get_stats()
+        if self.defender is not None:
+            stats["defence"] = self.defender.get_stats()
+        return stats
 
     def make_deriver(self, state: State, head: Header) -> Deriver:
         recovery = self.node.recovery

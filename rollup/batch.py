@@ -188,7 +188,7 @@ def encode_batch(batch: Batch) -> bytes:
 
     Raises InvalidBatch if the batch cannot be encoded or the result exceeds MAX_BATCH_BYTES.
     """
-    data = _compress(encode_payload(batch))
+    data = compress_payload(encode_payload(batch))
     if len(data) > MAX_BATCH_BYTES:
         raise InvalidBatch(
             f"batch is {len(data)} bytes, more than MAX_BATCH_BYTES {MAX_BATCH_BYTES}"
@@ -305,7 +305,8 @@ def split_into_batches(batch: Batch, block_hashes: Sequence[bytes]) -> list[tupl
     return result
 
 
-def _compress(payload: bytes) -> bytes:
+def compress_payload(payload: bytes) -> bytes:
+    """The L1 bytes of a batch payload: version ‖ FastLZ(payload), unchecked."""
     return bytes((BATCH_VERSION,)) + fastlz.compress(payload)
 
 
@@ -351,7 +352,7 @@ class _Packer:
     def compress(self, count: int) -> int:
         """Compress the batch of the first `count` blocks; return its size in bytes."""
         payload = self.encoder.payload(count)
-        data = _compress(payload)
+        data = compress_payload(payload)
         self.points[count] = (len(payload), len(data))
         if len(data) <= MAX_BATCH_BYTES:
             self.compressed[count] = data
@@ -655,6 +656,67 @@ def read_transaction(
 
 
 _UNCHECKED_FIRST_USE = -1
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBlock:
+    """A block as the step machine reads it out of a batch: its deltas, the transactions that
+    read, and the offset after the last of them. `complete` is False when a transaction did not
+    read: the block ends before it (`end_offset` is where it starts) and the batch ends too."""
+
+    timestamp_delta: int
+    origin_delta: int
+    transactions: tuple[Transaction, ...]
+    end_offset: int
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBatch:
+    """A batch as the step machine reads it (docs/SETTLEMENT.md §5): its header and its blocks up
+    to the first block header that does not read, the last one cut at the first transaction that
+    does not read. Bytes after them and unused dictionary entries are ignored."""
+
+    header: PayloadHeader
+    blocks: tuple[ReadBlock, ...]
+
+
+def read_batch(data: bytes, chain_id: int) -> ReadBatch | None:
+    """Read a batch's L1 bytes piece by piece, as read_block_header and read_transaction would at
+    each offset in turn; None if it does not decompress or its payload header does not read."""
+    try:
+        payload = decompress_batch(data)
+        header = read_payload_header(payload)
+    except InvalidBatch:
+        return None
+    reader = _Reader(bytes(payload), header.body_offset)
+    blocks: list[ReadBlock] = []
+    for _ in range(header.block_count):
+        try:
+            timestamp_delta = reader.uint(UINT64_BITS, "timestamp delta")
+            origin_delta = reader.uint(UINT64_BITS, "l1_origin_number delta")
+            tx_count = reader.uint(UINT64_BITS, "tx_count")
+        except InvalidBatch:
+            break
+        if tx_count > MAX_BATCH_TRANSACTIONS:
+            break
+        transactions: list[Transaction] = []
+        complete = True
+        for _ in range(tx_count):
+            start = reader.position
+            try:
+                tx, _ = _read_transaction(reader, header.dictionary, chain_id, _UNCHECKED_FIRST_USE)
+            except InvalidBatch:
+                reader.position = start
+                complete = False
+                break
+            transactions.append(tx)
+        blocks.append(
+            ReadBlock(timestamp_delta, origin_delta, tuple(transactions), reader.position, complete)
+        )
+        if not complete:
+            break
+    return ReadBatch(header, tuple(blocks))
 
 
 def _check_offset(offset: int) -> int:

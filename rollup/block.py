@@ -1,8 +1,12 @@
 """Blocks: headers, receipts, their hashes, and executing a block's transactions.
 
-Headers carry what Ethereum's carry that matters here (parent, number, time, state / transactions /
-receipts roots, gas, base fee) plus the L1 origin the block was built on. The block hash is
-keccak256 of the RLP list of header fields in the order declared below.
+A header carries what Ethereum's carry that matters here (parent, number, time, state and
+transactions roots, gas, base fee) plus the L1 origin the block was built on. The block hash
+commits to exactly what the fraud-proof step machine computes, so that an output's block hash is
+proven on L1 like its state root (docs/SETTLEMENT.md §2): keccak256 of the ABI encoding of the nine
+committed fields, in the order declared below. The transactions root is a running commitment to the
+included transactions with their status and gas. The receipts root and the withdrawal root are
+derived values a header also carries (the JSON-RPC serves them) but does not commit to.
 """
 
 from __future__ import annotations
@@ -36,50 +40,95 @@ ZERO_HASH = bytes(32)
 
 @dataclass(frozen=True, slots=True)
 class Header:
-    """An L2 block header."""
+    """An L2 block header: nine committed fields, then two derived ones."""
 
     parent_hash: bytes
     number: int
     timestamp: int
+    l1_origin_number: int
     state_root: bytes
     transactions_root: bytes
-    receipts_root: bytes
     gas_limit: int
     gas_used: int
     base_fee: int
-    l1_origin_number: int = 0
-    l1_origin_hash: bytes = ZERO_HASH
-    withdrawal_root: bytes = ZERO_HASH  # root of the withdrawal tree after this block
+    receipts_root: bytes = ZERO_HASH  # derived: logs are a function of transactions and state
+    withdrawal_root: bytes = ZERO_HASH  # derived: the withdrawal tree's root after this block
+
+    @property
+    def hash(self) -> bytes:
+        """keccak256(abi.encode(the nine committed fields))."""
+        return compute_block_hash(
+            self.parent_hash,
+            self.number,
+            self.timestamp,
+            self.l1_origin_number,
+            self.state_root,
+            self.transactions_root,
+            self.gas_limit,
+            self.gas_used,
+            self.base_fee,
+        )
 
     def encode(self) -> bytes:
+        """The RLP list of every field, committed and derived (storage)."""
         encoded: bytes = rlp.encode(
             [
                 self.parent_hash,
                 self.number,
                 self.timestamp,
+                self.l1_origin_number,
                 self.state_root,
                 self.transactions_root,
-                self.receipts_root,
                 self.gas_limit,
                 self.gas_used,
                 self.base_fee,
-                self.l1_origin_number,
-                self.l1_origin_hash,
+                self.receipts_root,
                 self.withdrawal_root,
             ]
         )
         return encoded
 
-    @property
-    def hash(self) -> bytes:
-        return keccak256(self.encode())
+
+HEADER_FIELDS = 11
+
+
+def compute_block_hash(
+    parent_hash: bytes,
+    number: int,
+    timestamp: int,
+    l1_origin_number: int,
+    state_root: bytes,
+    transactions_root: bytes,
+    gas_limit: int,
+    gas_used: int,
+    base_fee: int,
+) -> bytes:
+    """docs/SETTLEMENT.md §2: keccak256(abi.encode(parent hash, number, timestamp, L1 origin,
+    state root, transactions root, gas limit, gas used, base fee)), all static words."""
+    return keccak256(
+        parent_hash
+        + number.to_bytes(32, "big")
+        + timestamp.to_bytes(32, "big")
+        + l1_origin_number.to_bytes(32, "big")
+        + state_root
+        + transactions_root
+        + gas_limit.to_bytes(32, "big")
+        + gas_used.to_bytes(32, "big")
+        + base_fee.to_bytes(32, "big")
+    )
+
+
+def extend_transactions_root(root: bytes, tx_hash: bytes, status: int, gas_used: int) -> bytes:
+    """The running transactions root after one more included transaction:
+    keccak256(abi.encode(root, tx hash, status, gas used))."""
+    return keccak256(root + tx_hash + status.to_bytes(32, "big") + gas_used.to_bytes(32, "big"))
 
 
 def decode_header(data: bytes) -> Header:
-    """Inverse of Header.encode (storage and derivation)."""
+    """Inverse of Header.encode (storage)."""
     fields = rlp.decode(data)
-    if not isinstance(fields, list) or len(fields) != 12:
-        raise ValueError("a header is an RLP list of 12 fields")
+    if not isinstance(fields, list) or len(fields) != HEADER_FIELDS:
+        raise ValueError(f"a header is an RLP list of {HEADER_FIELDS} fields")
 
     def as_int(value: bytes) -> int:
         return int.from_bytes(value, "big")
@@ -88,15 +137,14 @@ def decode_header(data: bytes) -> Header:
         parent_hash=fields[0],
         number=as_int(fields[1]),
         timestamp=as_int(fields[2]),
-        state_root=fields[3],
-        transactions_root=fields[4],
-        receipts_root=fields[5],
+        l1_origin_number=as_int(fields[3]),
+        state_root=fields[4],
+        transactions_root=fields[5],
         gas_limit=as_int(fields[6]),
         gas_used=as_int(fields[7]),
         base_fee=as_int(fields[8]),
-        l1_origin_number=as_int(fields[9]),
-        l1_origin_hash=fields[10],
-        withdrawal_root=fields[11],
+        receipts_root=fields[9],
+        withdrawal_root=fields[10],
     )
 
 
@@ -203,14 +251,12 @@ def build_genesis_header(config: ChainConfig, state_root: bytes) -> Header:
         parent_hash=ZERO_HASH,
         number=0,
         timestamp=config.genesis_timestamp,
+        l1_origin_number=config.l1_origin_number,
         state_root=state_root,
         transactions_root=ZERO_HASH,
-        receipts_root=ZERO_HASH,
         gas_limit=config.block_gas_limit,
         gas_used=0,
         base_fee=config.genesis_base_fee,
-        l1_origin_number=config.l1_origin_number,
-        l1_origin_hash=config.l1_origin_hash,
     )
 
 
@@ -230,7 +276,6 @@ def execute_block(
     candidates: Sequence[SignedTransaction],
     timestamp: int,
     l1_origin_number: int = 0,
-    l1_origin_hash: bytes = ZERO_HASH,
     messages: Sequence[QueuedMessage] = (),
 ) -> BlockExecution:
     """Execute L1 messages, then candidates, in order on top of `state` (at `parent`); commit.
@@ -250,10 +295,11 @@ def execute_block(
     receipts: list[Receipt] = []
     skipped: list[tuple[SignedTransaction, str]] = []
     cumulative_gas = 0
+    transactions_root = ZERO_HASH
     materialized: set[StateKey] = set()
 
     def run_transaction(candidate: SignedTransaction) -> None:
-        nonlocal cumulative_gas
+        nonlocal cumulative_gas, transactions_root
         if len(included) >= config.max_transactions_per_block:
             skipped.append((candidate, "block transaction limit reached"))
             return
@@ -273,6 +319,9 @@ def execute_block(
         _note_materialized(state, tx_state, materialized)
         tx_state.commit()
         cumulative_gas += outcome.gas_used
+        transactions_root = extend_transactions_root(
+            transactions_root, candidate.hash, outcome.status, outcome.gas_used
+        )
         receipts.append(
             Receipt(
                 transaction_hash=candidate.hash,
@@ -311,9 +360,10 @@ def execute_block(
         deposit = DepositTransaction(
             message=message,
             sender=decoded.sender,
-            hash=compute_deposit_hash(message.l1_block_hash, message.queue_index),
+            hash=compute_deposit_hash(message.queue_index, message.hash),
             raw=encode_deposit(message),
         )
+        transactions_root = extend_transactions_root(transactions_root, deposit.hash, 1, 0)
         receipts.append(
             Receipt(
                 transaction_hash=deposit.hash,
@@ -338,14 +388,13 @@ def execute_block(
         parent_hash=parent.hash,
         number=parent.number + 1,
         timestamp=timestamp,
+        l1_origin_number=l1_origin_number,
         state_root=state_root,
-        transactions_root=compute_ordered_root([signed.hash for signed in included]),
-        receipts_root=compute_receipts_root(receipts),
+        transactions_root=transactions_root,
         gas_limit=config.block_gas_limit,
         gas_used=cumulative_gas,
         base_fee=base_fee,
-        l1_origin_number=l1_origin_number,
-        l1_origin_hash=l1_origin_hash,
+        receipts_root=compute_receipts_root(receipts),
         withdrawal_root=state.withdrawal_tree.root,
     )
     committed = dict(writes)

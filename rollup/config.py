@@ -21,6 +21,13 @@ class ChainConfig:
     # The L1 block the rollup starts from (its contracts' deployment): genesis's L1 origin.
     l1_origin_number: int = 0
     l1_origin_hash: bytes = bytes(32)
+    # Derivation (docs/SETTLEMENT.md §5): a batch block's timestamp is clamped to
+    # [T - max_lag, T + max_drift], T the timestamp of the L1 block that carries the batch; when
+    # the safe chain's origin falls sequencer_window L1 blocks behind, derivation appends
+    # deposit-only blocks itself.
+    sequencer_window: int = 120
+    max_drift: int = 600
+    max_lag: int = 3_600
 
     @property
     def gas_target(self) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import rlp
 from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError
 
 from rollup.abi import compute_event_topic, encode_address_topic, encode_arguments, encode_word
@@ -39,13 +40,28 @@ class InvalidMessage(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class QueuedMessage:
-    """One L2TransactionQueued event of the L1 Bridge."""
+    """One L2TransactionQueued event of the L1 Bridge, with the L1 block that queued it."""
 
     queue_index: int
     kind: int
     payload: bytes
     l1_block_number: int
-    l1_block_hash: bytes
+    l1_timestamp: int
+
+    @property
+    def hash(self) -> bytes:
+        """What the Bridge records for it (Bridge.messageHashes)."""
+        return compute_message_hash(
+            self.kind, self.l1_block_number, self.l1_timestamp, self.payload
+        )
+
+    def encode(self) -> bytes:
+        """abi.encode(uint8 kind, uint64 l1BlockNumber, uint64 l1Timestamp, bytes payload): the
+        preimage of its hash, as the one-step prover reads it."""
+        return abi_encode(
+            ["uint8", "uint64", "uint64", "bytes"],
+            [self.kind, self.l1_block_number, self.l1_timestamp, self.payload],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +92,21 @@ class DepositTransaction:
     raw: bytes
 
 
-def compute_deposit_hash(l1_block_hash: bytes, queue_index: int) -> bytes:
-    return keccak256(bytes((DEPOSIT_TX_TYPE,)) + l1_block_hash + encode_word(queue_index))
+def compute_message_hash(
+    kind: int, l1_block_number: int, l1_timestamp: int, payload: bytes
+) -> bytes:
+    """Bridge.messageHashes(i): keccak256(abi.encode(uint8 kind, uint64 l1BlockNumber, uint64
+    l1Timestamp, bytes payload))."""
+    return keccak256(
+        abi_encode(
+            ["uint8", "uint64", "uint64", "bytes"], [kind, l1_block_number, l1_timestamp, payload]
+        )
+    )
+
+
+def compute_deposit_hash(queue_index: int, message_hash: bytes) -> bytes:
+    """A deposit transaction's hash: keccak256(0x7e ‖ uint256 queueIndex ‖ messageHash)."""
+    return keccak256(bytes((DEPOSIT_TX_TYPE,)) + encode_word(queue_index) + message_hash)
 
 
 def compute_bridged_token_address(l1_token: bytes) -> bytes:
@@ -86,11 +115,11 @@ def compute_bridged_token_address(l1_token: bytes) -> bytes:
 
 
 def encode_deposit(message: QueuedMessage) -> bytes:
-    """0x7e ‖ rlp([l1 block number, l1 block hash, queue index, kind, payload])."""
+    """0x7e ‖ rlp([l1 block number, l1 timestamp, queue index, kind, payload])."""
     encoded: bytes = rlp.encode(
         [
             message.l1_block_number,
-            message.l1_block_hash,
+            message.l1_timestamp,
             message.queue_index,
             message.kind,
             message.payload,
@@ -111,7 +140,7 @@ def decode_deposit(raw: bytes) -> QueuedMessage:
         raise InvalidMessage("a deposit is an RLP list of 5 fields")
     return QueuedMessage(
         l1_block_number=int.from_bytes(fields[0], "big"),
-        l1_block_hash=bytes(fields[1]),
+        l1_timestamp=int.from_bytes(fields[1], "big"),
         queue_index=int.from_bytes(fields[2], "big"),
         kind=int.from_bytes(fields[3], "big"),
         payload=bytes(fields[4]),

@@ -4,7 +4,7 @@ verifier's derivation, from command-line options."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from l1.anvil import Anvil
 from l1.artifacts import build_artifacts, find_missing_artifacts
@@ -15,6 +15,8 @@ from l1.inputs import L1InputReader
 from l1.rpc import L1Client
 from l1.sender import L1Sender
 from node.chain import Node
+from node.proposer import NodeOutputs, OutputSource, Proposer, ProposerWorker
+from node.role import ReportingWorker
 from prover.dispute import DisputePlayer
 from prover.traces import NodeTraceProvider, TraceProvider
 from prover.verifier import Verifier
@@ -22,9 +24,11 @@ from rollup.crypto import compute_private_key_address
 from rollup.genesis import build_genesis, load_default_genesis_document
 from rollup.machine import make_genesis_step_state
 from sequencer.batcher import Batcher
-from sequencer.proposer import NodeOutputs, OutputSource, Proposer
 from sequencer.role import Sequencer
 from sequencer.settlement import Settlement
+
+if TYPE_CHECKING:
+    from faults.plugin import Fault
 
 # Roles of anvil's dev accounts on the devnet's L1 (the same mnemonic as the L2's dev accounts).
 L1_DEPLOYER_KEY = bytes.fromhex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
@@ -33,11 +37,17 @@ L1_PROPOSER_KEY = bytes.fromhex("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870f
 L1_CHALLENGER_KEY = bytes.fromhex(
     "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"
 )
+L1_EXIT_PROPOSER_KEY = bytes.fromhex(
+    "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a"
+)
+"""The devnet verifier's key for outputs it proposes when the sequencer's proposer stops."""
 DEVNET_SUBMISSION_INTERVAL = 10
 DEVNET_FINALIZATION_PERIOD = 12
 DEVNET_BOND = 10**17
 DEVNET_GAME_MAX_DEPTH = 24
 DEVNET_GAME_CLOCK_DURATION = 3600
+DEVNET_PROPOSAL_TIMEOUT = 60
+"""On the devnet, a verifier proposes once the sequencer's proposer has been quiet a minute."""
 SEQUENCER_L1_CONFIRMATIONS = 1
 
 
@@ -48,8 +58,11 @@ def start_devnet_l1(
     submission_interval: int = DEVNET_SUBMISSION_INTERVAL,
     game_max_depth: int = DEVNET_GAME_MAX_DEPTH,
     game_clock_duration: int = DEVNET_GAME_CLOCK_DURATION,
+    proposal_timeout: int = DEVNET_PROPOSAL_TIMEOUT,
+    genesis_overrides: dict[str, Any] | None = None,
 ) -> tuple[Anvil, Deployment]:
-    """Start anvil in interval mining and deploy the rollup's contracts on it."""
+    """Start anvil in interval mining and deploy the rollup's contracts on it, for the default
+    genesis with `genesis_overrides` (make_devnet_genesis must be given the same)."""
     if find_missing_artifacts():
         build_artifacts()
     anvil = Anvil(block_time=block_time, port=port)
@@ -67,9 +80,12 @@ def start_devnet_l1(
             bond=DEVNET_BOND,
             game_max_depth=game_max_depth,
             game_clock_duration=game_clock_duration,
-            chain_config=build_genesis(load_default_genesis_document()).config,
+            proposal_timeout=proposal_timeout,
+            chain_config=build_genesis(
+                {**load_default_genesis_document(), **(genesis_overrides or {})}
+            ).config,
             genesis_machine_hash=lambda deployment: compute_genesis_machine_hash(
-                make_devnet_genesis(client, deployment)
+                make_devnet_genesis(client, deployment, genesis_overrides)
             ),
         )
     except Exception:
@@ -78,10 +94,12 @@ def start_devnet_l1(
     return anvil, deployment
 
 
-def make_devnet_genesis(client: L1Client, deployment: Deployment) -> dict[str, Any]:
-    """The default genesis anchored at the deployment's L1 block."""
+def make_devnet_genesis(
+    client: L1Client, deployment: Deployment, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The default genesis (with `overrides`) anchored at the deployment's L1 block."""
     origin = client.get_block(deployment.deploy_block_number)
-    document = load_default_genesis_document()
+    document = {**load_default_genesis_document(), **(overrides or {})}
     document["timestamp"] = origin.timestamp
     document["l1OriginNumber"] = origin.number
     document["l1OriginHash"] = "0x" + origin.hash.hex()
@@ -92,7 +110,7 @@ def compute_genesis_machine_hash(document: dict[str, Any]) -> bytes:
     """keccak256(abi.encode(genesis StepState)) of a genesis document: the agreed start of a
     dispute over output 0."""
     genesis = build_genesis(document)
-    return make_genesis_step_state(genesis.config, genesis.state.root).hash
+    return make_genesis_step_state(genesis.config, genesis.header).hash
 
 
 def make_follower(client: L1Client, deployment: Deployment, confirmations: int) -> L1Follower:
@@ -154,17 +172,18 @@ def attach_settlement(
     batch_interval: float = 1.0,
     *,
     defend: bool = True,
-    fault: str | None = None,
+    fault: Fault | None = None,
 ) -> Settlement:
     """Give a sequencer its L1 origin source, batcher and proposer, and (with `defend`) the
-    defender of the proposer's outputs. `fault` (TESTING ONLY, faults.outputs) makes the proposer
-    bond one wrong output, which the defender then defends."""
+    defender of the proposer's outputs. `fault` (TESTING ONLY, faults.plugin) gives the batcher
+    and the proposer's outputs of a dishonest sequencer, whose defender defends them."""
     node = sequencer.node
     client = L1Client(l1_url)
     follower = make_follower(client, deployment, SEQUENCER_L1_CONFIRMATIONS)
     seed_follower_origin(follower, client, deployment)
     node.follower = follower
-    batcher = Batcher(
+    batcher_class = fault.batcher_class() if fault is not None else Batcher
+    batcher = batcher_class(
         node.storage,
         L1Sender(L1Client(l1_url), batcher_key),
         follower,
@@ -180,9 +199,7 @@ def attach_settlement(
         outputs: OutputSource = NodeOutputs(provider.compute_step_state)
         traces: TraceProvider = provider
         if fault is not None:
-            from faults.outputs import FaultyOutputs
-
-            outputs = traces = FaultyOutputs(provider, fault, proposer_sender.address)
+            outputs, traces = fault.make_outputs(provider, proposer_sender.address)
         settlement.proposer = Proposer(
             node.storage, proposer_sender, deployment.output_oracle, outputs
         )
@@ -195,17 +212,35 @@ def attach_settlement(
 
 
 def make_verifier(
-    node: Node, l1_url: str, deployment: Deployment, challenger_key: bytes | None = None
+    node: Node,
+    l1_url: str,
+    deployment: Deployment,
+    challenger_key: bytes | None = None,
+    proposer_key: bytes | None = None,
 ) -> Verifier:
     """A verifier role for `node`: derives its chain from L1; with `challenger_key` (paying the
     bonds) it disputes every output that differs from its own, if the deployment has a
-    DisputeGame."""
+    DisputeGame; with `proposer_key` it proposes (and defends) outputs once the proposer has gone
+    quiet for the OutputOracle's proposal timeout, so that users can exit without the operator."""
     client = L1Client(l1_url)
     follower = make_follower(client, deployment, confirmations=0)
     seed_follower_origin(follower, client, deployment)
+    provider = make_trace_provider(node, l1_url, deployment)
     challenger = None
     if challenger_key is not None:
-        provider = make_trace_provider(node, l1_url, deployment)
         sender = L1Sender(L1Client(l1_url), challenger_key)
         challenger = make_dispute_player(l1_url, deployment, sender, provider, challenge=True)
-    return Verifier(node, follower, deployment.output_oracle, challenger)
+    proposer: ReportingWorker | None = None
+    defender: ReportingWorker | None = None
+    if proposer_key is not None:
+        # One sender for the proposals and their defence: they share the key's nonces.
+        proposer_sender = L1Sender(L1Client(l1_url), proposer_key)
+        exits = Proposer(
+            node.storage,
+            proposer_sender,
+            deployment.output_oracle,
+            NodeOutputs(provider.compute_step_state),
+        )
+        proposer = ProposerWorker(exits, lambda: node.safe_number)
+        defender = make_dispute_player(l1_url, deployment, proposer_sender, provider, defend=True)
+    return Verifier(node, follower, deployment.output_oracle, challenger, proposer, defender)

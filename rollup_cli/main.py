@@ -26,6 +26,7 @@ from rollup.genesis import InvalidGenesis, build_genesis, load_default_genesis_d
 from rollup_cli import bridge_commands, challenge_commands
 
 if TYPE_CHECKING:  # imported where used: `rollup --help` stays fast
+    from faults.plugin import Fault
     from node.chain import Node
     from sequencer.role import Sequencer
 
@@ -123,22 +124,30 @@ def parse_address_option(value: str, option: str) -> bytes:
 read_deployment = bridge_commands.read_deployment
 
 
-def check_fault(fault: str, proposing: bool) -> None:
-    """Validate --fault and print the loud warning it deserves."""
-    from faults.perturbation import FAULT_KINDS
+def check_fault(fault: str, proposing: bool) -> Fault:
+    """Validate --fault, print the loud warning it deserves, and load the plug-in."""
+    from faults.plugin import UnknownFault, load_fault
 
-    if fault not in FAULT_KINDS:
-        fail(f"--fault must be one of {', '.join(FAULT_KINDS)}")
+    try:
+        loaded = load_fault(fault)
+    except UnknownFault as exc:
+        fail(f"--fault: {exc}")
     if not proposing:
         fail("--fault needs a proposer (--l1-rpc, --deployment and --proposer-key)")
+    doing = (
+        "THIS SEQUENCER BREAKS A DERIVATION RULE ON L1 AND PROPOSES ITS OWN CHAIN"
+        if loaded.breaks_a_rule
+        else "THIS SEQUENCER WILL PROPOSE A WRONG OUTPUT"
+    )
     lines = [
         f"TESTING ONLY: --fault {fault}",
-        "THIS SEQUENCER WILL PROPOSE A WRONG OUTPUT",
+        doing,
         "(its own defender defends it; a verifier's challenger will take the bond)",
     ]
     width = max(len(line) for line in lines) + 4
     for line in ["!" * width, *(f"!! {line.ljust(width - 6)} !!" for line in lines), "!" * width]:
         console.print(f"[bold white on red]{line}[/bold white on red]", soft_wrap=True)
+    return loaded
 
 
 L1Rpc = Annotated[str | None, typer.Option(help="L1 JSON-RPC URL; enables batches and outputs.")]
@@ -187,7 +196,9 @@ def sequencer(
         str | None,
         typer.Option(
             help="TESTING ONLY: propose one wrong output (wrong-balance, skipped-tx, "
-            "wrong-interest, forged-signature, invalid-liquidation, wrong-withdrawal-root)."
+            "wrong-interest, forged-signature, invalid-liquidation, wrong-withdrawal-root, "
+            "wrong-block-hash), or break a derivation rule on L1 and propose the chain that "
+            "ignores it (future-timestamp, stale-origin, bad-parent, garbage-tail)."
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
@@ -202,12 +213,15 @@ def sequencer(
         fail("--l1-rpc and --deployment go together")
     if l1_rpc is not None and batcher_key is None:
         fail("--batcher-key is required with --l1-rpc")
+    loaded = None
     if fault is not None:
-        check_fault(fault, proposer_key is not None and l1_rpc is not None)
+        loaded = check_fault(fault, proposer_key is not None and l1_rpc is not None)
     censored = {parse_address_option(address, "--censor") for address in censor or []}
+    if loaded is not None and censored:
+        fail("--fault and --censor go separately")
     document = read_genesis_file(genesis) if genesis is not None else None
     node = open_node(data_dir, db_url, document, recovery_workers)
-    role = make_sequencer(node, block_time, censored)
+    role = make_sequencer(node, block_time, censored, loaded)
     if l1_rpc is not None and deployment is not None and batcher_key is not None:
         from rollup_cli.l1_roles import attach_settlement
 
@@ -219,7 +233,7 @@ def sequencer(
             parse_key(proposer_key, "--proposer-key") if proposer_key else None,
             batch_interval,
             defend=defend,
-            fault=fault,
+            fault=loaded,
         )
     from node.server import serve
 
@@ -230,9 +244,13 @@ def sequencer(
     asyncio.run(serve(role, host, port))
 
 
-def make_sequencer(node: Node, block_time: float, censored: set[bytes]) -> Sequencer:
+def make_sequencer(
+    node: Node, block_time: float, censored: set[bytes], fault: Fault | None = None
+) -> Sequencer:
     """The sequencer role for `node`; with `censored` senders (TESTING ONLY, --censor) one that
-    drops their transactions."""
+    drops their transactions; with `fault` (TESTING ONLY, --fault) the fault's sequencer."""
+    if fault is not None:
+        return fault.sequencer_class()(node, block_time)
     if not censored:
         from sequencer.role import Sequencer
 
@@ -262,26 +280,36 @@ def verifier(
     challenge: Annotated[
         bool, typer.Option(help="Dispute outputs that differ from ours (with --challenger-key).")
     ] = True,
+    proposer_key: Annotated[
+        str | None,
+        typer.Option(
+            help="L1 key that proposes (and defends) outputs once the proposer has gone quiet "
+            "for the OutputOracle's proposal timeout, so users can exit without the operator."
+        ),
+    ] = None,
     recovery_workers: RecoveryWorkers = VERIFIER_RECOVERY_WORKERS,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start a verifier: derive the L2 chain from L1 alone, check output roots, serve reads; with
-    --challenger-key, dispute every wrong output on L1 (open a game, bisect, prove the step).
+    --challenger-key, dispute every wrong output on L1 (open a game, bisect, prove the step); with
+    --proposer-key, propose outputs when the operator's proposer stops.
     Senders are recovered in --recovery-workers processes (default: one per core; 0: none)."""
     configure_logging(verbose)
     document = read_genesis_file(genesis)
     contracts = read_deployment(deployment)
     key = parse_key(challenger_key, "--challenger-key") if challenger_key is not None else None
+    exit_key = parse_key(proposer_key, "--proposer-key") if proposer_key is not None else None
     node = open_node(data_dir, db_url, document, recovery_workers)
     from node.server import serve
     from rollup_cli.l1_roles import make_verifier
 
-    role = make_verifier(node, l1_rpc, contracts, key if challenge else None)
+    role = make_verifier(node, l1_rpc, contracts, key if challenge else None, exit_key)
     if key is not None and challenge and role.challenger is None:
         console.print("[yellow]the deployment has no DisputeGame: not challenging[/yellow]")
     console.print(
         f"verifier: chain {node.config.chain_id}, JSON-RPC http://{host}:{port}, L1 {l1_rpc}"
         + (", challenging wrong outputs" if role.challenger is not None else "")
+        + (", proposing when the proposer stops" if role.proposer is not None else "")
     )
     asyncio.run(serve(role, host, port))
 
@@ -327,8 +355,7 @@ def devnet(
     from rollup_cli.devkeys import LIQUIDITY_ACCOUNT_INDEX, ORACLE_ACCOUNT_INDEX, derive_dev_keys
 
     configure_logging(verbose)
-    if fault is not None:
-        check_fault(fault, not standalone)
+    loaded = check_fault(fault, not standalone) if fault is not None else None
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
@@ -343,6 +370,7 @@ def devnet(
         from rollup_cli.l1_roles import (
             L1_BATCHER_KEY,
             L1_CHALLENGER_KEY,
+            L1_EXIT_PROPOSER_KEY,
             L1_PROPOSER_KEY,
             make_devnet_genesis,
             start_devnet_l1,
@@ -357,12 +385,12 @@ def devnet(
     genesis_path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
     try:
         node = open_node(data_dir / "sequencer", None, document, recovery_workers)
-        sequencer_role = make_sequencer(node, block_time, set())
+        sequencer_role = make_sequencer(node, block_time, set(), loaded)
         if anvil is not None:
             from rollup_cli.l1_roles import attach_settlement
 
             attach_settlement(
-                sequencer_role, anvil.url, deployment, L1_BATCHER_KEY, L1_PROPOSER_KEY, fault=fault
+                sequencer_role, anvil.url, deployment, L1_BATCHER_KEY, L1_PROPOSER_KEY, fault=loaded
             )
             verifier_log = (data_dir / "verifier.log").open("wb")
             verifier_process = subprocess.Popen(
@@ -383,6 +411,8 @@ def devnet(
                     str(verifier_port),
                     "--challenger-key",
                     "0x" + L1_CHALLENGER_KEY.hex(),
+                    "--proposer-key",
+                    "0x" + L1_EXIT_PROPOSER_KEY.hex(),
                     "--recovery-workers",
                     str(recovery_workers),
                 ],
@@ -396,7 +426,13 @@ def devnet(
         table.add_column("address")
         table.add_column("private key")
         table.add_column("role")
-        l1_roles = {0: "L1 deployer", 1: "L1 batcher", 2: "L1 proposer", 3: "L1 challenger"}
+        l1_roles = {
+            0: "L1 deployer",
+            1: "L1 batcher",
+            2: "L1 proposer",
+            3: "L1 challenger",
+            4: "L1 exit proposer (verifier)",
+        }
         for index, (address, key) in enumerate(derive_dev_keys()):
             role = {
                 ORACLE_ACCOUNT_INDEX: "L2 oracle",

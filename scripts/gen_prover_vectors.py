@@ -366,7 +366,16 @@ def batches_section(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any],
     }
     blocks: dict[str, list[Any]] = {k: [] for k in ("offsets", "encoded")}
     txs: dict[str, list[Any]] = {
-        k: [] for k in ("offsets", "nexts", "encoded", "signingHashes", "recoverOk", "senders")
+        k: []
+        for k in (
+            "offsets",
+            "nexts",
+            "encoded",
+            "signingHashes",
+            "txHashes",
+            "recoverOk",
+            "senders",
+        )
     }
     for label, chain_id, batch in real_batches(rng):
         data = encode_batch(batch)
@@ -392,6 +401,7 @@ def batches_section(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any],
             txs["nexts"].append(after)
             txs["encoded"].append(hexed(encode_l2tx(tx)))
             txs["signingHashes"].append(hexed(compute_signing_hash(tx)))
+            txs["txHashes"].append(hexed(keccak256(encode_transaction(tx))))
             txs["recoverOk"].append(ok)
             txs["senders"].append(hexed(sender))
     # the chain id is in JSON as a string when above 2^53 (JSON numbers are doubles)
@@ -437,7 +447,9 @@ def _raw_tx(
 
 def decompress_cases(valid: bytes) -> list[tuple[str, bytes]]:
     payload = decompress_batch(valid)
-    bomb_tokens = b"\x00\x00" + b"\xe0\xff\x00" * 16_000  # 1 + 16,000 × 264 bytes > MAX_PAYLOAD_BYTES
+    bomb_tokens = (
+        b"\x00\x00" + b"\xe0\xff\x00" * 16_000
+    )  # 1 + 16,000 × 264 bytes > MAX_PAYLOAD_BYTES
     return [
         ("valid", valid),
         ("version byte only: empty payload", b"\x01"),
@@ -995,7 +1007,16 @@ def tx_section(rng: random.Random) -> dict[str, Any]:
 def raw_tx_section(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
     """decodeSignedTransaction cases, with signingHash and recoverSender of what decodes."""
     small, large = _sections(
-        ("labels", "raws", "ok", "encodedHashes", "signingHashes", "recoverOk", "senders")
+        (
+            "labels",
+            "raws",
+            "ok",
+            "encodedHashes",
+            "signingHashes",
+            "txHashes",
+            "recoverOk",
+            "senders",
+        )
     )
     for label, data in raw_tx_cases(rng):
         ok, tx = _verdict(decode_transaction, data)
@@ -1009,6 +1030,7 @@ def raw_tx_section(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
             ok=ok,
             encodedHashes=hexed(keccak256(encode_l2tx(tx)) if ok else bytes(32)),
             signingHashes=hexed(compute_signing_hash(tx) if ok else bytes(32)),
+            txHashes=hexed(keccak256(encode_transaction(tx)) if ok else bytes(32)),
             recoverOk=recovered,
             senders=hexed(sender),
         )

@@ -250,7 +250,7 @@ class Generator:
             kind=kind,
             payload=payload,
             l1_block_number=self.block,
-            l1_block_hash=bytes(32),
+            l1_timestamp=self.time,
         )
 
         def apply(overlay: Overlay) -> bool:

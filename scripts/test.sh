@@ -7,6 +7,7 @@ bash scripts/setup.sh
 
 echo "== ruff"
 .venv/bin/ruff check rollup l1 node sequencer prover faults rollup_cli tests scripts
+.venv/bin/ruff format --check rollup l1 node sequencer prover faults rollup_cli tests scripts
 echo "== mypy"
 .venv/bin/mypy rollup l1 node sequencer prover faults rollup_cli
 echo "== forge test (contracts)"

@@ -153,6 +153,10 @@ class Batcher:
             if len(blocks) >= 1_000:
                 break
         batch = Batch(first, parent.hash, parent.timestamp, parent.l1_origin_number, tuple(blocks))
+        return self.pack(batch)
+
+    def pack(self, batch: Batch) -> tuple[Batch, bytes]:
+        """As many of `batch`'s blocks as one batch holds, and their L1 bytes (pack_batch)."""
         return pack_batch(batch)
 
     def tick(self, head_number: int) -> None:

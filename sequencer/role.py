@@ -21,7 +21,7 @@ from node.role import Background, Role, TransactionRejected
 from rollup.batch import MAX_BATCH_TRANSACTIONS, count_fitting_transactions, fits_alone_in_batch
 from rollup.block import BlockExecution, SignedTransaction, execute_block
 from rollup.deposit import QueuedMessage
-from rollup.derivation import MAX_DRIFT, collect_messages
+from rollup.derivation import L1BlockData, collect_messages
 from rollup.execution import validate_transaction
 from rollup.state import Overlay, account_key
 from sequencer.mempool import Mempool, MempoolError
@@ -158,12 +158,10 @@ class Sequencer(Role):
             timestamp = int(time.time())
         timestamp = max(timestamp, node.head.timestamp)
         with node.l1_lock:
-            origin_number, origin_hash, messages = self.select_l1_origin(timestamp)
+            origin_number, messages = self.select_l1_origin(timestamp)
             history = node.follower.history if node.follower is not None else {}
             origin = history.get(origin_number)
-        if origin is not None:
-            # Derivation refuses blocks too far ahead of their origin: wait for L1 instead.
-            timestamp = max(min(timestamp, origin.timestamp + MAX_DRIFT), node.head.timestamp)
+        timestamp = self.bound_timestamp(timestamp, origin)
         limit = min(node.config.max_transactions_per_block, MAX_BATCH_TRANSACTIONS)
         ready = self.mempool.select(node.get_state_nonce, limit + 1)
         candidates = ready[:limit]
@@ -176,9 +174,20 @@ class Sequencer(Role):
             candidates,
             timestamp,
             origin_number,
-            origin_hash,
             messages,
         )
+
+    def bound_timestamp(self, timestamp: int, origin: L1BlockData | None) -> int:
+        """The timestamp of the next block, from the clock's `timestamp` and its L1 origin.
+
+        Derivation clamps a block to max_drift after the L1 block that carries its batch, which
+        comes after the origin: stay within max_drift of the origin, and so of it (never before
+        the head, though: L2 time stands still while L1 does).
+        """
+        head = self.node.head.timestamp
+        if origin is None:
+            return max(timestamp, head)
+        return max(min(timestamp, origin.timestamp + self.node.config.max_drift), head)
 
     def store_block(self, execution: BlockExecution) -> None:
         """Commit an executed block to storage."""
@@ -206,7 +215,7 @@ class Sequencer(Role):
             self.node.get_state_nonce, {tx.sender for tx in execution.transactions}
         )
 
-    def select_l1_origin(self, timestamp: int) -> tuple[int, bytes, list[QueuedMessage]]:
+    def select_l1_origin(self, timestamp: int) -> tuple[int, list[QueuedMessage]]:
         """The newest L1 block known, ORIGIN_LAG blocks behind the newest, that is not later than
         `timestamp`, and its new messages.
 
@@ -216,7 +225,7 @@ class Sequencer(Role):
         follower = self.node.follower
         head_origin = head.l1_origin_number
         if follower is None:
-            return head_origin, head.l1_origin_hash, []
+            return head_origin, []
         history = follower.history
         number = follower.head_number - ORIGIN_LAG
         while number > head_origin and (
@@ -224,8 +233,8 @@ class Sequencer(Role):
         ):
             number -= 1
         if number <= head_origin or number not in history:
-            return head_origin, head.l1_origin_hash, []
-        return number, history[number].hash, collect_messages(history, head_origin, number)
+            return head_origin, []
+        return number, collect_messages(history, head_origin, number)
 
     def remember_rejection(self, tx_hash: bytes, reason: str) -> None:
         self.rejected[tx_hash] = reason

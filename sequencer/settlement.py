@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from l1.follower import L1Follower
 from node.chain import Node
+from node.proposer import Proposer
 from node.role import ReportingWorker
 from sequencer.batcher import Batcher
-from sequencer.proposer import Proposer
 
 log = logging.getLogger("rollup.settlement")
 

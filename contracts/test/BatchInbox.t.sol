@@ -20,33 +20,50 @@ contract BatchInboxTest is Test {
         assertEq(inbox.batchCount(), 0);
     }
 
+    /// @dev What the inbox must record: the batch's hash with the L1 block's number and time.
+    function _record(bytes memory _batch, uint256 _number, uint256 _timestamp)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(
+            bytes.concat(keccak256(_batch), bytes32(_number), bytes32(_timestamp))
+        );
+    }
+
     function test_appendBatch_sequencer_succeeds() public {
         bytes memory batch = hex"01deadbeef";
+        vm.roll(1234);
+        vm.warp(1_700_000_000);
         vm.expectEmit(address(inbox));
         emit BatchAppended(0, keccak256(batch));
         vm.prank(SEQUENCER);
         inbox.appendBatch(batch);
         assertEq(inbox.batchCount(), 1);
-        assertEq(inbox.batchHashes(0), keccak256(hex"01deadbeef"));
+        assertEq(inbox.batchRecords(0), _record(hex"01deadbeef", 1234, 1_700_000_000));
     }
 
-    function test_appendBatch_secondBatch_succeeds() public {
+    function test_appendBatch_secondBatch_recordsItsOwnBlock_succeeds() public {
         vm.startPrank(SEQUENCER);
+        vm.roll(10);
+        vm.warp(100);
         inbox.appendBatch(hex"01aa");
+        vm.roll(11);
+        vm.warp(112);
         vm.expectEmit(address(inbox));
         emit BatchAppended(1, keccak256(hex"01bb"));
         inbox.appendBatch(hex"01bb");
         vm.stopPrank();
         assertEq(inbox.batchCount(), 2);
-        assertEq(inbox.batchHashes(0), keccak256(hex"01aa"));
-        assertEq(inbox.batchHashes(1), keccak256(hex"01bb"));
+        assertEq(inbox.batchRecords(0), _record(hex"01aa", 10, 100));
+        assertEq(inbox.batchRecords(1), _record(hex"01bb", 11, 112));
     }
 
     function test_appendBatch_anyBytes_succeeds(bytes calldata _batch) public {
         vm.assume(_batch.length > 0);
         vm.prank(SEQUENCER);
         inbox.appendBatch(_batch);
-        assertEq(inbox.batchHashes(0), keccak256(_batch));
+        assertEq(inbox.batchRecords(0), _record(_batch, block.number, block.timestamp));
     }
 
     function test_appendBatch_notSequencer_reverts() public {
@@ -61,9 +78,9 @@ contract BatchInboxTest is Test {
         inbox.appendBatch("");
     }
 
-    function test_batchHashes_outOfRange_reverts() public {
+    function test_batchRecords_outOfRange_reverts() public {
         // A public array getter's bounds check reverts without data.
         vm.expectRevert();
-        inbox.batchHashes(0);
+        inbox.batchRecords(0);
     }
 }

@@ -39,7 +39,9 @@ abstract contract BridgeFixture is Test {
     function setUp() public virtual {
         vm.warp(START);
         oracle =
-            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, keccak256("genesis"));
+            new OutputOracle(
+                PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, keccak256("genesis"), 7 days
+            );
         bridge = new Bridge(address(oracle));
         token = new TestERC20("Test USD", "TUSD", 6);
         vm.deal(PROPOSER, 1_000 ether);
@@ -112,7 +114,8 @@ abstract contract BridgeFixture is Test {
         state.stateRoot = _p.stateRoot;
         state.blockNumber = _l2BlockNumber;
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(state, _p.withdrawalRoot, _p.blockHash);
+        state.blockHash = _p.blockHash;
+        oracle.proposeOutput{value: BOND}(state, _p.withdrawalRoot);
     }
 
     /// @dev Proposes the next output, committing to the withdrawal tree of `_ws`.
@@ -168,19 +171,29 @@ contract BridgeDepositTest is BridgeFixture {
         assertEq(ALICE.balance, 998 ether);
     }
 
-    function test_depositETH_recordsMessageHash_succeeds() public {
+    function test_depositETH_recordsMessageHashWithItsL1BlockAndTime_succeeds() public {
         vm.roll(1234);
+        vm.warp(1_700_000_000);
         vm.prank(ALICE);
         bridge.depositETH{value: 2 ether}(CAROL);
         vm.roll(1240);
+        vm.warp(1_700_000_072);
         vm.prank(ALICE);
         bridge.forceTransaction(hex"02c0ffee");
         assertEq(
             bridge.messageHashes(0),
-            keccak256(abi.encode(uint8(1), uint64(1234), abi.encode(ALICE, CAROL, 2 ether)))
+            keccak256(
+                abi.encode(
+                    uint8(1),
+                    uint64(1234),
+                    uint64(1_700_000_000),
+                    abi.encode(ALICE, CAROL, 2 ether)
+                )
+            )
         );
         assertEq(
-            bridge.messageHashes(1), keccak256(abi.encode(uint8(3), uint64(1240), hex"02c0ffee"))
+            bridge.messageHashes(1),
+            keccak256(abi.encode(uint8(3), uint64(1240), uint64(1_700_000_072), hex"02c0ffee"))
         );
         assertEq(bridge.messageHashes(2), bytes32(0));
     }
@@ -239,7 +252,10 @@ contract BridgeDepositTest is BridgeFixture {
         bytes memory payload =
             abi.encode(ALICE, CAROL, address(token), uint256(700), "Test USD", "TUSD", uint8(6));
         assertEq(
-            bridge.messageHashes(0), keccak256(abi.encode(uint8(2), uint64(block.number), payload))
+            bridge.messageHashes(0),
+            keccak256(
+                abi.encode(uint8(2), uint64(block.number), uint64(block.timestamp), payload)
+            )
         );
     }
 

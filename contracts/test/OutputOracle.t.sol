@@ -27,12 +27,13 @@ contract OutputOracleTest is Test {
     uint256 internal constant BOND = 1 ether;
     uint256 internal constant START = 1_700_000_000;
     bytes32 internal constant GENESIS = keccak256("genesis step state");
+    uint256 internal constant TIMEOUT = 1 days;
 
     OutputOracle internal oracle;
 
     function setUp() public {
         vm.warp(START);
-        oracle = new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, GENESIS);
+        oracle = new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, GENESIS, TIMEOUT);
         vm.deal(PROPOSER, 100 ether);
     }
 
@@ -43,6 +44,7 @@ contract OutputOracleTest is Test {
         returns (StepState memory s_)
     {
         s_.stateRoot = keccak256(abi.encode("state", _i));
+        s_.blockHash = _blockHash(_i);
         s_.blockNumber = _l2BlockNumber;
         s_.timestamp = 1_600_000_000 + _i;
         s_.queueIndex = _i;
@@ -68,9 +70,7 @@ contract OutputOracleTest is Test {
     /// @dev Proposes output `_i` at `_l2BlockNumber` on `_oracle` as the proposer.
     function _proposeAt(OutputOracle _oracle, uint256 _i, uint256 _l2BlockNumber) internal {
         vm.prank(PROPOSER);
-        _oracle.proposeOutput{value: BOND}(
-            _state(_i, _l2BlockNumber), _withdrawalRoot(_i), _blockHash(_i)
-        );
+        _oracle.proposeOutput{value: BOND}(_state(_i, _l2BlockNumber), _withdrawalRoot(_i));
     }
 
     /// @dev Proposes `_count` outputs, one per second.
@@ -100,7 +100,7 @@ contract OutputOracleTest is Test {
 
     function test_constructor_zeroSubmissionInterval_reverts() public {
         vm.expectRevert(OutputOracle.ZeroSubmissionInterval.selector);
-        new OutputOracle(PROPOSER, CHALLENGER, 0, PERIOD, BOND, GENESIS);
+        new OutputOracle(PROPOSER, CHALLENGER, 0, PERIOD, BOND, GENESIS, TIMEOUT);
     }
 
     function test_latestOutputIndex_noOutputs_reverts() public {
@@ -130,7 +130,7 @@ contract OutputOracleTest is Test {
         vm.expectEmit(address(oracle));
         emit OutputProposed(root, 0, INTERVAL, START);
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(state, _withdrawalRoot(0), _blockHash(0));
+        oracle.proposeOutput{value: BOND}(state, _withdrawalRoot(0));
 
         OutputOracle.Output memory output = oracle.getOutput(0);
         assertEq(output.outputRoot, root);
@@ -154,24 +154,26 @@ contract OutputOracleTest is Test {
     function test_proposeOutput_machineHashIsAbiEncodingHash_succeeds() public {
         StepState memory state = StepState({
             stateRoot: bytes32(uint256(1)),
+            blockHash: bytes32(uint256(2)),
             blockNumber: INTERVAL,
-            timestamp: 3,
-            l1OriginNumber: 4,
-            baseFee: 5,
-            gasUsed: 6,
-            txCount: 7,
-            queueIndex: 8,
-            batchesOpened: 9,
-            offset: 10,
-            blocksLeft: 11,
-            txsLeft: 12,
+            timestamp: 4,
+            l1OriginNumber: 5,
+            baseFee: 6,
+            gasUsed: 7,
+            txCount: 8,
+            transactionsRoot: bytes32(uint256(9)),
+            queueIndex: 10,
+            batchesOpened: 11,
+            offset: 12,
+            blocksLeft: 13,
+            txsLeft: 14,
             phase: 0
         });
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND}(state, bytes32(0), bytes32(0));
+        oracle.proposeOutput{value: BOND}(state, bytes32(0));
         bytes memory words = new bytes(0);
-        for (uint256 i = 1; i <= 13; i++) {
-            words = abi.encodePacked(words, i == 2 ? INTERVAL : (i == 13 ? 0 : i));
+        for (uint256 i = 1; i <= 15; i++) {
+            words = abi.encodePacked(words, i == 3 ? INTERVAL : (i == 15 ? 0 : i));
         }
         assertEq(oracle.getOutput(0).machineHash, keccak256(words));
     }
@@ -190,19 +192,77 @@ contract OutputOracleTest is Test {
         vm.deal(address(0xBAD), BOND);
         vm.expectRevert(OutputOracle.NotProposer.selector);
         vm.prank(address(0xBAD));
-        oracle.proposeOutput{value: BOND}(_state(0, INTERVAL), bytes32(0), bytes32(0));
+        oracle.proposeOutput{value: BOND}(_state(0, INTERVAL), bytes32(0));
+    }
+
+    function test_proposeOutput_anyoneOneSecondBeforeTheTimeoutSinceDeployment_reverts() public {
+        address stranger = address(0xE417);
+        vm.deal(stranger, BOND);
+        vm.warp(START + TIMEOUT - 1);
+        assertFalse(oracle.canPropose(stranger));
+        vm.expectRevert(OutputOracle.NotProposer.selector);
+        vm.prank(stranger);
+        oracle.proposeOutput{value: BOND}(_state(0, INTERVAL), bytes32(0));
+    }
+
+    function test_proposeOutput_anyoneAtTheTimeoutSinceDeployment_succeeds() public {
+        address stranger = address(0xE417);
+        vm.deal(stranger, BOND);
+        vm.warp(START + TIMEOUT);
+        assertTrue(oracle.canPropose(stranger));
+        vm.prank(stranger);
+        oracle.proposeOutput{value: BOND}(_state(0, INTERVAL), _withdrawalRoot(0));
+        OutputOracle.Output memory output = oracle.getOutput(0);
+        assertEq(output.proposer, stranger);
+        assertEq(output.outputRoot, _root(0));
+        assertEq(stranger.balance, 0);
+    }
+
+    function test_proposeOutput_anyoneBeforeTheTimeoutSinceTheLatestOutput_reverts() public {
+        address stranger = address(0xE417);
+        vm.deal(stranger, BOND);
+        vm.warp(START + TIMEOUT);
+        _propose(1); // by the proposer, at START + TIMEOUT
+        vm.warp(START + 2 * TIMEOUT - 1);
+        vm.expectRevert(OutputOracle.NotProposer.selector);
+        vm.prank(stranger);
+        oracle.proposeOutput{value: BOND}(_state(1, 2 * INTERVAL), bytes32(0));
+        vm.warp(START + 2 * TIMEOUT);
+        vm.prank(stranger);
+        oracle.proposeOutput{value: BOND}(_state(1, 2 * INTERVAL), bytes32(0));
+        assertEq(oracle.getOutput(1).proposer, stranger);
+    }
+
+    function test_canPropose_proposerAnyTime_succeeds() public view {
+        assertTrue(oracle.canPropose(PROPOSER));
+        assertEq(oracle.proposalTimeout(), TIMEOUT);
+        assertEq(oracle.deployedAt(), START);
+    }
+
+    function test_reclaimBond_ofAnOutputAnyoneProposed_paysThatProposer_succeeds() public {
+        address stranger = address(0xE417);
+        vm.deal(stranger, BOND);
+        vm.warp(START + TIMEOUT);
+        vm.prank(stranger);
+        oracle.proposeOutput{value: BOND}(_state(0, INTERVAL), bytes32(0));
+        vm.warp(START + TIMEOUT + PERIOD);
+        vm.expectEmit(address(oracle));
+        emit BondReclaimed(0, stranger, BOND);
+        oracle.reclaimBond(0);
+        assertEq(stranger.balance, BOND);
+        assertEq(PROPOSER.balance, 100 ether);
     }
 
     function test_proposeOutput_bondTooLow_reverts() public {
         vm.expectRevert(OutputOracle.IncorrectBond.selector);
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND - 1}(_state(0, INTERVAL), bytes32(0), bytes32(0));
+        oracle.proposeOutput{value: BOND - 1}(_state(0, INTERVAL), bytes32(0));
     }
 
     function test_proposeOutput_bondTooHigh_reverts() public {
         vm.expectRevert(OutputOracle.IncorrectBond.selector);
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: BOND + 1}(_state(0, INTERVAL), bytes32(0), bytes32(0));
+        oracle.proposeOutput{value: BOND + 1}(_state(0, INTERVAL), bytes32(0));
     }
 
     function test_proposeOutput_notBlockStart_reverts() public {
@@ -211,7 +271,7 @@ contract OutputOracleTest is Test {
             state.phase = phase;
             vm.expectRevert(OutputOracle.NotBlockStart.selector);
             vm.prank(PROPOSER);
-            oracle.proposeOutput{value: BOND}(state, bytes32(0), bytes32(0));
+            oracle.proposeOutput{value: BOND}(state, bytes32(0));
         }
     }
 
@@ -228,14 +288,14 @@ contract OutputOracleTest is Test {
 
     function test_proposeOutput_blockNumberBeyondStorage_reverts() public {
         // Outputs store L2 block numbers in 48 bits.
-        OutputOracle huge = new OutputOracle(PROPOSER, CHALLENGER, 1 << 48, PERIOD, BOND, GENESIS);
+        OutputOracle huge = new OutputOracle(PROPOSER, CHALLENGER, 1 << 48, PERIOD, BOND, GENESIS, TIMEOUT);
         vm.expectRevert(OutputOracle.UnexpectedBlockNumber.selector);
         _proposeAt(huge, 0, 1 << 48);
     }
 
     function test_proposeOutput_largestStorableBlockNumber_succeeds() public {
         OutputOracle huge =
-            new OutputOracle(PROPOSER, CHALLENGER, (1 << 48) - 1, PERIOD, BOND, GENESIS);
+            new OutputOracle(PROPOSER, CHALLENGER, (1 << 48) - 1, PERIOD, BOND, GENESIS, TIMEOUT);
         _proposeAt(huge, 0, (1 << 48) - 1);
         assertEq(uint256(huge.getOutput(0).l2BlockNumber), (1 << 48) - 1);
         assertEq(uint256(huge.getOutput(0).timestamp), START);
@@ -288,7 +348,7 @@ contract OutputOracleTest is Test {
 
     function test_setGenesisMachineHash_deployerWhenUnset_succeeds() public {
         OutputOracle unset =
-            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, bytes32(0));
+            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, bytes32(0), TIMEOUT);
         _proposeAt(unset, 0, INTERVAL);
         assertEq(unset.startMachineHash(0), bytes32(0));
         vm.expectEmit(address(unset));
@@ -305,7 +365,7 @@ contract OutputOracleTest is Test {
 
     function test_setGenesisMachineHash_notDeployer_reverts() public {
         OutputOracle unset =
-            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, bytes32(0));
+            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, bytes32(0), TIMEOUT);
         vm.expectRevert(OutputOracle.NotDeployer.selector);
         vm.prank(PROPOSER);
         unset.setGenesisMachineHash(GENESIS);
@@ -313,7 +373,7 @@ contract OutputOracleTest is Test {
 
     function test_setGenesisMachineHash_zero_reverts() public {
         OutputOracle unset =
-            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, bytes32(0));
+            new OutputOracle(PROPOSER, CHALLENGER, INTERVAL, PERIOD, BOND, bytes32(0), TIMEOUT);
         vm.expectRevert(OutputOracle.ZeroMachineHash.selector);
         unset.setGenesisMachineHash(bytes32(0));
     }
@@ -360,7 +420,7 @@ contract OutputOracleTest is Test {
     // setChallenger
 
     function test_setChallenger_deployerWhenUnset_succeeds() public {
-        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS);
+        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS, TIMEOUT);
         vm.expectEmit(address(unset));
         emit ChallengerSet(CHALLENGER);
         unset.setChallenger(CHALLENGER);
@@ -373,21 +433,21 @@ contract OutputOracleTest is Test {
     }
 
     function test_setChallenger_secondTime_reverts() public {
-        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS);
+        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS, TIMEOUT);
         unset.setChallenger(CHALLENGER);
         vm.expectRevert(OutputOracle.ChallengerAlreadySet.selector);
         unset.setChallenger(address(0x2222));
     }
 
     function test_setChallenger_notDeployer_reverts() public {
-        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS);
+        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS, TIMEOUT);
         vm.expectRevert(OutputOracle.NotDeployer.selector);
         vm.prank(CHALLENGER);
         unset.setChallenger(CHALLENGER);
     }
 
     function test_setChallenger_zeroAddress_reverts() public {
-        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS);
+        OutputOracle unset = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, BOND, GENESIS, TIMEOUT);
         vm.expectRevert(OutputOracle.ZeroAddress.selector);
         unset.setChallenger(address(0));
     }

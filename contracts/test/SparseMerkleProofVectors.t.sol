@@ -120,7 +120,7 @@ contract SparseMerkleProofVectorsTest is Test {
         vm.warp(1_700_000_000);
         address proposer = address(0xB0B);
         OutputOracle oracle =
-            new OutputOracle(proposer, address(0xC4A1), 10, 7 days, 1 ether, bytes32(0));
+            new OutputOracle(proposer, address(0xC4A1), 10, 7 days, 1 ether, bytes32(0), 7 days);
         Bridge bridge = new Bridge(address(oracle));
 
         bytes32 withdrawalHash = bridge.hashWithdrawal(w);
@@ -135,7 +135,8 @@ contract SparseMerkleProofVectorsTest is Test {
         StepState memory state;
         state.stateRoot = p.stateRoot;
         state.blockNumber = 10;
-        oracle.proposeOutput{value: 1 ether}(state, p.withdrawalRoot, p.blockHash);
+        state.blockHash = p.blockHash;
+        oracle.proposeOutput{value: 1 ether}(state, p.withdrawalRoot);
         assertEq(oracle.getOutput(0).outputRoot, KNOWN_OUTPUT_ROOT);
         vm.deal(address(this), w.amount);
         bridge.depositETH{value: w.amount}(address(this));

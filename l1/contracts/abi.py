@@ -13,8 +13,11 @@ from eth_abi.abi import encode as abi_encode
 from l1.rpc import BlockId, L1Client, L1Log
 from rollup.abi import compute_selector
 
-STEP_STATE_TUPLE = "(bytes32," + ",".join(["uint256"] * 12) + ")"
-"""StepState (docs/FRAUD_PROOFS.md §1): the state root, then 12 uint256 words."""
+STEP_STATE_TUPLE = (
+    "(bytes32,bytes32,uint256,uint256,uint256,uint256,uint256,uint256,bytes32,"
+    "uint256,uint256,uint256,uint256,uint256,uint256)"
+)
+"""StepState (docs/FRAUD_PROOFS.md §1): 15 words, three of them bytes32."""
 
 
 class InvalidEventLog(ValueError):

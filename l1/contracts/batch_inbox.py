@@ -12,7 +12,7 @@ from rollup.abi import compute_event_topic
 
 APPEND_BATCH = function("appendBatch", ["bytes"])
 BATCH_COUNT = function("batchCount", returns=["uint256"])
-BATCH_HASHES = function("batchHashes", ["uint256"], ["bytes32"])
+BATCH_RECORDS = function("batchRecords", ["uint256"], ["bytes32"])
 SEQUENCER = function("sequencer", returns=["address"])
 
 BATCH_INBOX_ERRORS = ("NotSequencer()", "EmptyBatch()")
@@ -51,13 +51,15 @@ class BatchInbox(Contract):
     def batch_count(self, block: BlockId = "latest") -> int:
         return int(self._view(BATCH_COUNT, block=block))
 
-    def batch_hash(self, index: int, block: BlockId = "latest") -> bytes:
-        return bytes(self._view(BATCH_HASHES, index, block=block))
+    def batch_record(self, index: int, block: BlockId = "latest") -> bytes:
+        """keccak256(abi.encode(batch hash, uint64 L1 block number, uint64 L1 timestamp))
+        (rollup.machine.BatchRecord.record)."""
+        return bytes(self._view(BATCH_RECORDS, index, block=block))
 
     def sequencer(self) -> bytes:
         return to_address(self._view(SEQUENCER))
 
 
-FUNCTIONS = (APPEND_BATCH, BATCH_COUNT, BATCH_HASHES, SEQUENCER)
+FUNCTIONS = (APPEND_BATCH, BATCH_COUNT, BATCH_RECORDS, SEQUENCER)
 EVENTS = (BATCH_APPENDED_SIGNATURE,)
 ERRORS = BATCH_INBOX_ERRORS

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
 
 from l1.contracts.abi import (
     Contract,
@@ -20,7 +19,6 @@ from l1.contracts.abi import (
 from l1.revert import register_errors
 from l1.rpc import BlockId, L1Log
 from rollup.abi import compute_event_topic
-from rollup.crypto import keccak256
 from rollup.deposit import QueuedMessage
 from rollup.system.bridge import compute_withdrawal_hash
 
@@ -82,14 +80,15 @@ class L2TransactionQueued:
     payload: bytes
     log: L1Log
 
-    def to_message(self) -> QueuedMessage:
-        """The message as derivation consumes it (rollup.deposit)."""
+    def to_message(self, l1_timestamp: int) -> QueuedMessage:
+        """The message as derivation consumes it (rollup.deposit), with the timestamp of the L1
+        block that queued it (the log's block)."""
         return QueuedMessage(
             queue_index=self.queue_index,
             kind=self.kind,
             payload=self.payload,
             l1_block_number=self.log.block_number,
-            l1_block_hash=self.log.block_hash,
+            l1_timestamp=l1_timestamp,
         )
 
 
@@ -114,7 +113,10 @@ def decode_l2_transaction_queued(log: L1Log) -> L2TransactionQueued:
     except Exception as exc:
         raise InvalidEventLog(f"L2TransactionQueued data does not decode: {exc}") from exc
     return L2TransactionQueued(
-        queue_index=read_word(log.topics[1]), kind=read_word(log.topics[2]), payload=payload, log=log
+        queue_index=read_word(log.topics[1]),
+        kind=read_word(log.topics[2]),
+        payload=payload,
+        log=log,
     )
 
 
@@ -131,12 +133,6 @@ def decode_withdrawal_proven(log: L1Log) -> WithdrawalProven:
 def decode_withdrawal_finalized(log: L1Log) -> WithdrawalFinalized:
     check_log(log, WITHDRAWAL_FINALIZED_TOPIC, 2, "WithdrawalFinalized")
     return WithdrawalFinalized(withdrawal_hash=log.topics[1], log=log)
-
-
-def compute_message_hash(kind: int, l1_block_number: int, payload: bytes) -> bytes:
-    """Bridge.messageHashes(i): keccak256(abi.encode(uint8 kind, uint64 l1BlockNumber, bytes
-    payload)) of a queued message."""
-    return keccak256(abi_encode(["uint8", "uint64", "bytes"], [kind, l1_block_number, payload]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,7 +219,9 @@ def decode_game_created(log: L1Log) -> GameCreated:
 
 def decode_defended(log: L1Log) -> Defended:
     check_log(log, DEFENDED_TOPIC, 2, "Defended")
-    position, claim, clock_used = decode_log_data(log, ["uint256", "bytes32", "uint256"], "Defended")
+    position, claim, clock_used = decode_log_data(
+        log, ["uint256", "bytes32", "uint256"], "Defended"
+    )
     return Defended(read_word(log.topics[1]), int(position), bytes(claim), int(clock_used), log)
 
 

@@ -25,7 +25,9 @@ OUTPUT_TUPLE = (
     "(bytes32,uint128,uint128,address,uint256,bool,uint256,bytes32,bytes32,bytes32,uint256)"
 )
 
-PROPOSE_OUTPUT = function("proposeOutput", [STEP_STATE_TUPLE, "bytes32", "bytes32"])
+PROPOSE_OUTPUT = function("proposeOutput", [STEP_STATE_TUPLE, "bytes32"])
+CAN_PROPOSE = function("canPropose", ["address"], ["bool"])
+PROPOSAL_TIMEOUT = function("proposalTimeout", returns=["uint256"])
 GET_OUTPUT = function("getOutput", ["uint256"], [OUTPUT_TUPLE])
 GET_OUTPUT_ROOT = function("getOutputRoot", ["uint256"], ["bytes32"])
 START_MACHINE_HASH = function("startMachineHash", ["uint256"], ["bytes32"])
@@ -154,7 +156,7 @@ class Output:
 
 def step_state_tuple(state: StepState) -> tuple[Any, ...]:
     """A StepState as eth-abi encodes the Solidity struct (STEP_STATE_TUPLE)."""
-    return (state.state_root, *state[1:])
+    return tuple(state)
 
 
 def decode_output(value: tuple[Any, ...]) -> Output:
@@ -189,12 +191,10 @@ def decode_output(value: tuple[Any, ...]) -> Output:
 
 class OutputOracle(Contract):
     @staticmethod
-    def encode_propose_output(
-        state: StepState, withdrawal_root: bytes, l2_block_hash: bytes
-    ) -> bytes:
+    def encode_propose_output(state: StepState, withdrawal_root: bytes) -> bytes:
         """Calldata of proposeOutput for the final step state of block `state.block_number`
         (which must be nextBlockNumber(), phase BLOCK_START); send it with value = bond()."""
-        return PROPOSE_OUTPUT.encode(step_state_tuple(state), withdrawal_root, l2_block_hash)
+        return PROPOSE_OUTPUT.encode(step_state_tuple(state), withdrawal_root)
 
     @staticmethod
     def encode_set_genesis_machine_hash(genesis_machine_hash: bytes) -> bytes:
@@ -252,6 +252,14 @@ class OutputOracle(Contract):
     def bond(self) -> int:
         return int(self._view(BOND))
 
+    def can_propose(self, proposer: bytes, block: BlockId = "latest") -> bool:
+        """Whether `proposer` may propose now: the proposer always, anyone once proposalTimeout
+        seconds have passed since the latest output."""
+        return bool(self._view(CAN_PROPOSE, proposer, block=block))
+
+    def proposal_timeout(self) -> int:
+        return int(self._view(PROPOSAL_TIMEOUT))
+
     def submission_interval(self) -> int:
         return int(self._view(SUBMISSION_INTERVAL))
 
@@ -267,6 +275,8 @@ class OutputOracle(Contract):
 
 FUNCTIONS = (
     PROPOSE_OUTPUT,
+    CAN_PROPOSE,
+    PROPOSAL_TIMEOUT,
     GET_OUTPUT,
     GET_OUTPUT_ROOT,
     START_MACHINE_HASH,

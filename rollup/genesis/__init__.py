@@ -157,9 +157,14 @@ def _build_genesis(document: dict[str, Any]) -> Genesis:
         genesis_timestamp=parse_integer(document.get("timestamp", 0), "timestamp"),
         l1_origin_number=parse_integer(document.get("l1OriginNumber", 0), "l1OriginNumber"),
         l1_origin_hash=parse_hash(document.get("l1OriginHash", "0x" + "00" * 32), "l1OriginHash"),
+        sequencer_window=parse_integer(document.get("sequencerWindow", 120), "sequencerWindow"),
+        max_drift=parse_integer(document.get("maxDrift", 600), "maxDrift"),
+        max_lag=parse_integer(document.get("maxLag", 3_600), "maxLag"),
     )
     if config.chain_id == 0:
         raise InvalidGenesis("chainId must not be zero")
+    if config.sequencer_window == 0:
+        raise InvalidGenesis("sequencerWindow must be at least one L1 block")
     if config.block_gas_limit < TX_BASE_GAS:  # also keeps the EIP-1559 gas target above zero
         raise InvalidGenesis(f"gasLimit must be at least {TX_BASE_GAS}")
     now = config.genesis_timestamp

@@ -103,17 +103,22 @@ def run_network(
     directory: Path,
     sequencer_args: Sequence[str] = (),
     verifier_args: Sequence[str] = (),
+    genesis_overrides: dict[str, Any] | None = None,
     **devnet_options: Any,
 ) -> Iterator[Network]:
     """Start anvil + contracts + sequencer (0.5 s blocks) + verifier; stop them all afterwards.
-    `devnet_options` go to start_devnet_l1 (e.g. game_max_depth)."""
-    anvil, deployment = start_devnet_l1(L1_BLOCK_TIME, **devnet_options)
+    `devnet_options` go to start_devnet_l1 (e.g. game_max_depth); `genesis_overrides` change
+    the devnet genesis (e.g. sequencerWindow) for the contracts and the nodes alike."""
+    anvil, deployment = start_devnet_l1(
+        L1_BLOCK_TIME, genesis_overrides=genesis_overrides, **devnet_options
+    )
     roles: list[Role] = []
     try:
         deployment_path = directory / "deployment.json"
         deployment.write(deployment_path)
         genesis_path = directory / "genesis.json"
-        genesis_path.write_bytes(orjson.dumps(make_devnet_genesis(anvil.client, deployment)))
+        document = make_devnet_genesis(anvil.client, deployment, genesis_overrides)
+        genesis_path.write_bytes(orjson.dumps(document))
         common = ["--genesis", str(genesis_path), "--l1-rpc", anvil.url]
         common += ["--deployment", str(deployment_path)]
         roles.append(

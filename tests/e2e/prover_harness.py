@@ -245,6 +245,10 @@ class ProverRig:
     def head(self) -> int:
         return self.client.block_number()
 
+    def l1_timestamp(self) -> int:
+        """The timestamp of the newest L1 block."""
+        return int(self.client.get_block("latest").timestamp)
+
     def input_reader(self) -> L1InputReader:
         """The machine's L1 inputs as a dispute player reads them (logs + calldata)."""
         return L1InputReader(

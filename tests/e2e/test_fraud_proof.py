@@ -15,12 +15,9 @@ steps), so that each test stays under a minute with 1 s L1 blocks; the devnet's 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,28 +32,21 @@ from l1.contracts.bridge import Bridge, OutputRootProof, Withdrawal
 from l1.contracts.dispute_game import (
     DEFENDED_TOPIC,
     GAME_CREATED_TOPIC,
-    RESOLVE_WITH_PROOF,
     RESOLVED_TOPIC,
     RESPONDED_TOPIC,
     TIMED_OUT_TOPIC,
     WITHDRAWAL_ROOT_DISPROVEN_TOPIC,
-    DisputeGame,
     Game,
     GameStatus,
     Party,
-    decode_dispute_game_event,
 )
 from l1.contracts.output_oracle import (
     OUTPUT_PROPOSED_TOPIC,
     OUTPUTS_DELETED_TOPIC,
-    OutputOracle,
-    decode_output_proposed,
-    decode_outputs_deleted,
+    PROPOSE_OUTPUT,
 )
 from l1.games import L1GameChain
-from l1.rpc import L1Client, L1Log, L1RpcError
-from l1.sender import L1Sender
-from rollup.stepstate import PHASE_BLOCK_START, PHASE_MESSAGES, PHASE_TXS
+from l1.rpc import L1RpcError
 from tests.e2e.conftest import (
     DEV_KEYS,
     L2_BRIDGE,
@@ -68,7 +58,18 @@ from tests.e2e.conftest import (
     contract,
     load_abi,
 )
-from tests.e2e.l1_network import Network, rpc, run_network
+from tests.e2e.fraud_chain import (
+    Chain,
+    address_of,
+    cli_l1,
+    describe_proof,
+    early_in_a_range,
+    output_root_of,
+    report,
+    run_rollup,
+    send_l2,
+)
+from tests.e2e.l1_network import rpc, run_network
 from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -78,97 +79,7 @@ CHALLENGER_KEY = DEV_KEYS[3]  # the devnet's challenger (the verifier plays with
 MALLORY_KEY = DEV_KEYS[5]  # a challenger who disputes an honest output
 USER_KEY = DEV_KEYS[4]  # an L2 user whose transactions fill the disputed range
 SINK = Web3.to_checksum_address("0x000000000000000000000000000000000000dead")
-SUBMISSION_INTERVAL = 10
 STORY_TIMEOUT = 75.0
-EVENT_TOPICS = [
-    GAME_CREATED_TOPIC,
-    DEFENDED_TOPIC,
-    RESPONDED_TOPIC,
-    RESOLVED_TOPIC,
-    TIMED_OUT_TOPIC,
-    WITHDRAWAL_ROOT_DISPROVEN_TOPIC,
-    OUTPUT_PROPOSED_TOPIC,
-    OUTPUTS_DELETED_TOPIC,
-]
-
-
-def address_of(key: str) -> bytes:
-    return bytes.fromhex(Account.from_key(key).address[2:])
-
-
-@dataclass
-class Chain:
-    """The network plus the L1 views a test checks."""
-
-    network: Network
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def l1(self) -> L1Client:
-        return self.network.anvil.client
-
-    @property
-    def oracle(self) -> OutputOracle:
-        return OutputOracle(self.l1, self.network.deployment.output_oracle)
-
-    @property
-    def games(self) -> DisputeGame:
-        return DisputeGame(self.l1, self.network.deployment.dispute_game)
-
-    def logs(self) -> list[L1Log]:
-        deployment = self.network.deployment
-        return self.l1.get_logs(
-            [deployment.dispute_game, deployment.output_oracle],
-            [EVENT_TOPICS],
-            deployment.deploy_block_number,
-            "latest",
-        )
-
-    def events(self, topic: bytes) -> list[Any]:
-        decoded: list[Any] = []
-        for entry in self.logs():
-            if entry.topics[0] != topic:
-                continue
-            if topic == OUTPUT_PROPOSED_TOPIC:
-                decoded.append(decode_output_proposed(entry))
-            elif topic == OUTPUTS_DELETED_TOPIC:
-                decoded.append(decode_outputs_deleted(entry))
-            else:
-                decoded.append(decode_dispute_game_event(entry))
-        return decoded
-
-    def l1_sender(self, key: str) -> L1Sender:
-        return L1Sender(self.l1, bytes.fromhex(key[2:]))
-
-    def gas_of(self, entry: L1Log) -> int:
-        receipt = self.l1.get_receipt(entry.tx_hash)
-        assert receipt is not None
-        return int(receipt.gas_used)
-
-    def fee_of(self, entry: L1Log) -> int:
-        receipt = self.l1.get_receipt(entry.tx_hash)
-        assert receipt is not None
-        return int(receipt.gas_used * receipt.effective_gas_price)
-
-    def spent_in_block(self, address: bytes, number: int) -> int:
-        """Value and fees of the transactions `address` sent in L1 block `number`."""
-        block = self.l1.request("eth_getBlockByNumber", [hex(number), True])
-        spent = 0
-        for tx in block["transactions"]:
-            if bytes.fromhex(tx["from"][2:]) == address:
-                receipt = self.l1.get_receipt(bytes.fromhex(tx["hash"][2:]))
-                assert receipt is not None
-                spent += int(tx["value"], 16) + receipt.gas_used * receipt.effective_gas_price
-        return spent
-
-    def l1_now(self) -> int:
-        return int(self.l1.get_block("latest").timestamp)
-
-    def timestamp(self, entry: L1Log) -> int:
-        return int(self.l1.get_block(entry.block_number).timestamp)
-
-    def increase_time(self, seconds: int) -> None:
-        self.l1.request("evm_increaseTime", [seconds])
 
 
 @pytest.fixture
@@ -185,33 +96,6 @@ def chain_factory(tmp_path: Path) -> Iterator[Any]:
     yield start
     for context in reversed(stack):
         context.__exit__(None, None, None)
-
-
-def send_l2(w3: Web3, key: str, txs: list[Any]) -> list[str]:
-    """Sign and send `txs` back to back from `key` (consecutive nonces); return their hashes."""
-    account = Account.from_key(key)
-    nonce = w3.eth.get_transaction_count(account.address, "pending")
-    hashes = []
-    for offset, tx in enumerate(txs):
-        tx = {
-            "chainId": w3.eth.chain_id,
-            "maxFeePerGas": 10**10,
-            "maxPriorityFeePerGas": 10**6,
-            **tx,
-            "nonce": nonce + offset,
-        }
-        tx.pop("from", None)
-        signed = account.sign_transaction(tx)
-        hashes.append(w3.eth.send_raw_transaction(signed.raw_transaction).to_0x_hex())
-    return hashes
-
-
-def early_in_a_range(w3: Web3) -> None:
-    """Wait until the L2 head is early in an output range, so that transactions sent now land in
-    one range."""
-    wait_for(
-        lambda: 1 <= w3.eth.block_number % SUBMISSION_INTERVAL <= 5, 20, "an early block in a range"
-    )
 
 
 def fault_transactions(w3: Web3, kind: str) -> list[Any]:
@@ -235,34 +119,6 @@ def fault_transactions(w3: Web3, kind: str) -> list[Any]:
         lending.functions.supply(WETH, 10 * 10**18).build_transaction(fields),
         lending.functions.borrow(USDC, 1_000 * 10**6).build_transaction(fields),
     ]
-
-
-STEP_KINDS = {PHASE_BLOCK_START: "block start", PHASE_MESSAGES: "message", PHASE_TXS: "transaction"}
-
-
-def describe_proof(chain: Chain, entry: L1Log) -> tuple[str, int]:
-    """(kind of step, gas) of the resolveWithProof transaction that emitted `entry`."""
-    calldata = chain.l1.get_transaction_input(entry.tx_hash)
-    _, pre, _, _ = RESOLVE_WITH_PROOF.decode_arguments(calldata)
-    phase = int(pre[12])
-    kind = STEP_KINDS[phase]
-    if phase == PHASE_BLOCK_START:
-        kind = "open batch" if int(pre[10]) == 0 else "start block"
-    return kind, chain.gas_of(entry)
-
-
-def report(line: str) -> None:
-    """Figures for the record: printed (pytest -s) and appended to $FRAUD_PROOF_REPORT."""
-    print(line)
-    path = os.environ.get("FRAUD_PROOF_REPORT")
-    if path:
-        with open(path, "a") as out:
-            out.write(line + "\n")
-
-
-def output_root_of(chain: Chain, l2_block: int) -> bytes:
-    result = rpc(chain.network.verifier.url, "rollup_outputAtBlock", [hex(l2_block)])
-    return bytes.fromhex(result["outputRoot"][2:])
 
 
 # -- every kind of fault is disproven ---------------------------------------------------------
@@ -346,24 +202,6 @@ def test_a_wrong_output_is_disproven_and_proposed_again_correctly(
 
 
 # -- honest outputs survive --------------------------------------------------------------------
-
-
-def run_rollup(*args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "rollup_cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def cli_l1(chain: Chain) -> list[str]:
-    deployment_path = str(chain.network.sequencer.log_path.parent / "deployment.json")
-    return ["--l1-rpc", chain.network.anvil.url, "--deployment", deployment_path]
 
 
 def open_game_on_first_output(chain: Chain) -> int:
@@ -514,8 +352,13 @@ def test_a_withdrawal_proven_against_a_deleted_output_cannot_be_finalized(
         ["0x" + withdrawal.hash.hex(), hex(output.l2_block_number)],
     )
     assert proof["outputRoot"] != "0x" + output.output_root.hex()  # the output is wrong
-    block_hash = bytes.fromhex(proof["outputRootProof"]["blockHash"][2:])
     assert output.withdrawal_root.hex() == proof["outputRootProof"]["withdrawalRoot"][2:]
+    # The wrong output's block hash is in its proposal (the oracle stores its two roots only).
+    (proposed,) = [
+        p for p in chain.events(OUTPUT_PROPOSED_TOPIC) if p.output_root == output.output_root
+    ]
+    state, _ = PROPOSE_OUTPUT.decode_arguments(chain.l1.get_transaction_input(proposed.log.tx_hash))
+    block_hash = bytes(state[1])
     wrong_proof = OutputRootProof(bytes(32), output.state_root, output.withdrawal_root, block_hash)
     sender = chain.l1_sender(DEV_KEYS[6])
     bridge = chain.network.deployment.bridge

@@ -14,7 +14,6 @@ from l1.contracts.batch_inbox import BATCH_APPENDED_TOPIC, BatchInbox, decode_ba
 from l1.contracts.bridge import (
     L2_TRANSACTION_QUEUED_TOPIC,
     Bridge,
-    compute_message_hash,
     decode_l2_transaction_queued,
 )
 from l1.contracts.dispute_game import (
@@ -40,7 +39,8 @@ from l1.sender import L1Sender, L1TransactionFailed
 from rollup.abi import encode_arguments
 from rollup.config import ChainConfig
 from rollup.crypto import compute_private_key_address, keccak256
-from rollup.deposit import EthDeposit, TokenDeposit, decode_message
+from rollup.deposit import EthDeposit, TokenDeposit, compute_message_hash, decode_message
+from rollup.machine import compute_batch_record
 from rollup.output import OUTPUT_VERSION
 from rollup.stepstate import StepState
 
@@ -147,16 +147,15 @@ def test_eth_deposit_queues_its_exact_payload(anvil: Anvil, deployment: Deployme
         ["address", "address", "uint256"], [USER, L2_RECIPIENT, 2 * ETHER]
     )
     assert (log.block_number, log.tx_hash) == (receipt.block_number, receipt.tx_hash)
-    message = event.to_message()
-    assert (message.l1_block_number, message.l1_block_hash) == (
-        receipt.block_number,
-        receipt.block_hash,
-    )
+    carrier = anvil.client.get_block(receipt.block_number)
+    message = event.to_message(carrier.timestamp)
+    assert (message.l1_block_number, message.l1_timestamp) == (carrier.number, carrier.timestamp)
     assert decode_message(message) == EthDeposit(USER, L2_RECIPIENT, 2 * ETHER)
     assert anvil.client.get_balance(deployment.bridge) == 2 * ETHER
     assert Bridge(anvil.client, deployment.bridge).message_hash(0) == compute_message_hash(
-        1, receipt.block_number, event.payload
+        1, carrier.number, carrier.timestamp, event.payload
     )
+    assert message.hash == compute_message_hash(1, carrier.number, carrier.timestamp, event.payload)
 
 
 def test_erc20_deposit_queues_the_token_metadata(anvil: Anvil, deployment: Deployment) -> None:
@@ -173,7 +172,7 @@ def test_erc20_deposit_queues_the_token_metadata(anvil: Anvil, deployment: Deplo
         if log.topics[0] == (L2_TRANSACTION_QUEUED_TOPIC)
     ]
     assert (event.queue_index, event.kind) == (0, 2)
-    assert decode_message(event.to_message()) == TokenDeposit(
+    assert decode_message(event.to_message(0)) == TokenDeposit(
         USER, L2_RECIPIENT, token, 400, "Test Token", "TT", 18
     )
     assert TestERC20(anvil.client, token).balance_of(deployment.bridge) == 400
@@ -214,11 +213,19 @@ def test_batch_bytes_are_read_back_from_the_calldata(anvil: Anvil, deployment: D
     calldata = anvil.client.get_transaction_input(log.tx_hash)
     assert BatchInbox.decode_append_batch(calldata) == batch
     assert (event.index, event.batch_hash) == (0, keccak256(batch))
-    assert BatchInbox(anvil.client, deployment.batch_inbox).batch_hash(0) == keccak256(batch)
+    carrier = anvil.client.get_block(log.block_number)
+    assert BatchInbox(anvil.client, deployment.batch_inbox).batch_record(0) == (
+        compute_batch_record(keccak256(batch), carrier.number, carrier.timestamp)
+    )
 
 
 def final_state(l2_block_number: int, salt: bytes = b"") -> StepState:
-    return StepState(keccak256(b"state %d" % l2_block_number + salt), l2_block_number, 1_000)
+    return StepState(
+        keccak256(b"state %d" % l2_block_number + salt),
+        keccak256(b"block %d" % l2_block_number + salt),
+        l2_block_number,
+        1_000,
+    )
 
 
 def propose(
@@ -227,7 +234,7 @@ def propose(
     proposer = L1Sender(anvil.client, DEV_KEYS[2])
     receipt = proposer.send_and_wait(
         deployment.output_oracle,
-        OutputOracle.encode_propose_output(state, keccak256(b"withdrawals"), keccak256(b"block")),
+        OutputOracle.encode_propose_output(state, keccak256(b"withdrawals")),
         value=value,
         timeout=30,
     )
@@ -241,7 +248,7 @@ def test_proposed_output_is_stored_and_announced(anvil: Anvil, deployment: Deplo
     receipt = anvil.client.get_receipt(tx_hash)
     assert receipt is not None
     root = keccak256(
-        OUTPUT_VERSION + state.state_root + keccak256(b"withdrawals") + keccak256(b"block")
+        OUTPUT_VERSION + state.state_root + keccak256(b"withdrawals") + state.block_hash
     )
     block = anvil.client.get_block(receipt.block_number)
     (event,) = [
@@ -273,7 +280,7 @@ def test_proposal_with_a_wrong_bond_fails_with_incorrect_bond(
     with pytest.raises(L1TransactionFailed) as failure:
         proposer.send_and_wait(
             deployment.output_oracle,
-            OutputOracle.encode_propose_output(final_state(10), bytes(32), bytes(32)),
+            OutputOracle.encode_propose_output(final_state(10), bytes(32)),
             value=ETHER - 1,
             gas=200_000,
             timeout=30,

@@ -1,4 +1,5 @@
-"""Differential test: the Python step machine against the Solidity OneStepProver, on anvil.
+"""Differential test: the Python step machine against the Solidity OneStepProver, on anvil, and
+both against derivation.
 
 hypothesis draws random L2 chains over the lending genesis (tests/unit/helpers.lending_document):
 blocks with random time gaps (0 s to days) and L1 origin steps, transactions of every kind the
@@ -7,16 +8,23 @@ prices, leverage, oracle updates, bridge withdrawals, views and malformed calls)
 failing variants, transactions that break an inclusion rule or do not recover, and L1 messages
 (ETH and ERC-20 deposits, forced transactions, some malformed) queued on the real Bridge.
 
-Each example executes its blocks with rollup.block.execute_block, posts them as batches (with
-stale, future and garbage batches between) to the real BatchInbox, reads batches and messages back
-from anvil as a dispute player does, replays the whole range with rollup.machine.Machine and has
-the deployed OneStepProver re-execute every step with eth_call: its post-state hash must be the
-Python one. The gas of proveStep per step kind is collected and printed at the end (-s shows it;
-$PROVER_DIFF_REPORT also receives it).
+Each example executes its blocks with rollup.block.execute_block as a sequencer would and posts
+them to the real BatchInbox as it goes, with L1 time following L2 time, and with stale, future,
+garbage and wrong-parent batches between. Some examples break one derivation rule
+(docs/SETTLEMENT.md §5) on purpose: a block far ahead of L1 time, a batch carried long after its
+blocks, an origin after the L1 block carrying the batch, a corrupted or truncated batch tail, a
+batch on another parent, a sequencer window that lapses before a batch or by the L1 clock. The
+expected chain is rollup.derivation's over what anvil recorded (read back as a dispute player
+does); up to the first broken rule it must be exactly the sequencer's chain. The step machine
+replays it from genesis, its block ends must be the derived headers, and the deployed
+OneStepProver must re-execute every step (eth_call) to the same post-state hash. The gas of
+proveStep per step kind is collected and printed at the end (-s shows it; $PROVER_DIFF_REPORT
+also receives it).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import time
@@ -30,6 +38,7 @@ from eth_abi.abi import decode as abi_decode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from l1.inputs import L1InputReader
 from l1.rpc import L1RpcError
 from rollup import fastlz
 from rollup.abi import compute_selector, encode_call
@@ -41,9 +50,12 @@ from rollup.batch import (
     MAX_BATCH_TRANSACTIONS,
     Batch,
     BatchBlock,
+    InvalidBatch,
     decompress_batch,
     encode_batch,
+    encode_payload,
     read_payload_header,
+    read_transaction,
 )
 from rollup.block import BlockExecution, Header, SignedTransaction, execute_block
 from rollup.crypto import SECP256K1_HALF_N, SECP256K1_N, keccak256
@@ -51,10 +63,11 @@ from rollup.deposit import (
     QueuedMessage,
     compute_bridged_token_address,
 )
+from rollup.derivation import Deriver, L1BlockData
 from rollup.execution import compute_operation_gas
 from rollup.gas import compute_intrinsic_gas
 from rollup.genesis import build_genesis
-from rollup.machine import Machine, encode_batch_input, make_genesis_step_state
+from rollup.machine import Machine, make_genesis_step_state
 from rollup.state import Overlay, pool_key
 from rollup.stepstate import PHASE_BLOCK_START, PHASE_MESSAGES, PHASE_TXS, StepState
 from rollup.transaction import (
@@ -86,7 +99,7 @@ from tests.unit.helpers import (
 
 pytestmark = pytest.mark.e2e
 
-MAX_EXAMPLES = int(os.environ.get("PROVER_DIFF_EXAMPLES", "70"))
+MAX_EXAMPLES = int(os.environ.get("PROVER_DIFF_EXAMPLES", "150"))
 GAS_EXAMPLES = int(os.environ.get("PROVER_DIFF_GAS_EXAMPLES", "20"))
 """eth_estimateGas every step of the first GAS_EXAMPLES examples (it costs more than the proof
 itself), then only steps of kinds with fewer than GAS_MIN_SAMPLES estimates."""
@@ -106,6 +119,17 @@ ERC20_DEPOSITORS = (5, 6)
 
 PERCENT = range(100)
 BLOCK_GAS_LIMIT = 2_500_000
+SEQUENCER_WINDOW = 40
+"""L1 blocks: small, so that an example lapses it by mining that many, and larger than the dozen L1
+blocks the messages of a few L2 blocks take, so that it lapses only when an example means it to."""
+ORIGIN_CATCH_UP = 8
+"""A block's origin is at most this many L1 blocks behind the head (a sequencer keeps it fresh)."""
+POST_BEFORE_SPAN = 3_000
+"""Seconds of L2 time one batch spans at most when no rule is broken (maxLag is 3,600)."""
+RULE_RATE = 0.12
+"""The chance, at each block and each batch, that an example breaks its (first) rule there."""
+BLOCK_RULES = ("ahead", "future origin")
+BATCH_RULES = ("lag", "lapse", "corrupt tail", "truncated", "bad parent")
 FAULT_RATE = 0.25
 PRICE_MAX_AGE = 3_600  # lending_document's priceMaxAge
 OPERATIONS = (
@@ -128,7 +152,9 @@ Call = tuple[str, bytes, bytes, int, int | None]
 def make_document() -> dict[str, Any]:
     """The lending genesis with a block gas limit low enough that blocks move the base fee (and
     can fill up), and a base fee above the floor so that it can fall too."""
-    return lending_document(gasLimit=BLOCK_GAS_LIMIT, baseFee=5 * 10**6)
+    return lending_document(
+        gasLimit=BLOCK_GAS_LIMIT, baseFee=5 * 10**6, sequencerWindow=SEQUENCER_WINDOW
+    )
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -143,6 +169,8 @@ class Report:
     chains: set[bytes] = field(default_factory=set)
     messages: Counter[str] = field(default_factory=Counter)
     batches: Counter[str] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
+    """Examples by the derivation rule they broke first."""
     started: float = field(default_factory=time.monotonic)
 
     def count(self, label: str, outcome: str) -> None:
@@ -173,6 +201,10 @@ class Report:
         )
         lines.append(
             "batches posted: " + ", ".join(f"{k} {n}" for k, n in sorted(self.batches.items()))
+        )
+        lines.append(
+            "rules broken (examples): "
+            + ", ".join(f"{k} {n}" for k, n in sorted(self.rules.items()))
         )
         lines.append(f"{'transaction outcomes':<34}{'ok':>6}{'reverted':>10}{'skipped':>9}")
         for label in sorted(self.outcomes):
@@ -227,6 +259,7 @@ class World:
         self.rig = rig
         document = make_document()
         document["l1OriginNumber"] = genesis_origin
+        document["timestamp"] = rig.l1_timestamp()  # L2 time starts with L1's
         self.document = document
         self.chain = Chain(document)
         self.config = self.chain.config
@@ -246,10 +279,14 @@ class World:
         self.warmed_up = False
         self.batch_kinds: list[str] = []
         self.padded: dict[bytes, str] = {}
-        """Step inputs (abi-encoded batches) of the real batches given kilobytes of trailing
-        bytes, and a description for the gas report."""
-        self.batch_transactions: list[Labelled] = []
+        """The real batches given kilobytes of trailing bytes, with a description for the gas
+        report."""
         self.messages: list[Labelled | None] = []
+        self.pending_first = 1
+        """The first block not posted yet."""
+        self.posted: list[bytes] = []
+        self.broken: tuple[str, int] | None = None
+        """The first rule broken (if any) and the first block it may change."""
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -1009,12 +1046,21 @@ class World:
     def run_block(self) -> None:
         """Queue L1 messages, pick the block's L1 origin (consuming the messages up to it), time
         and transactions, and execute it as the sequencer would; the batch gets every drawn
-        transaction, those execute_block skipped included (the machine must skip them too)."""
+        transaction, those execute_block skipped included (the machine must skip them too). The
+        pending blocks are posted before it if it would make their batch span too long, and
+        with it by chance (or at once, after a block that breaks a rule)."""
         self.queue_messages()
         head = self.rig.head()
         origin = self.origin
         if head > origin and self.chance(0.6):
             origin = self.integer(origin + 1, head)
+        if head - origin > ORIGIN_CATCH_UP:
+            origin = head - self.integer(0, 1)
+        rule = None
+        if self.broken is None and self.chance(RULE_RATE):
+            rule = self.pick(BLOCK_RULES)
+        if rule == "future origin":  # after the L1 block that will carry the batch
+            origin = head + self.integer(2, 4)
         messages: list[QueuedMessage] = []
         if origin > self.origin:
             while True:
@@ -1031,7 +1077,14 @@ class World:
                 st.integers(3_601, 3 * 86_400),
             )
         )
+        if rule == "ahead":  # far past maxDrift after the L1 time it will be carried at
+            dt = self.config.max_drift + self.pick([200, 3_600, 30 * 86_400, 365 * 86_400])
+            self.post(may_break=False)  # the blocks before it go as usual
         timestamp = self.chain.head.timestamp + dt
+        if self.pending_first <= len(self.blocks):
+            first_timestamp = self.blocks[self.pending_first - 1].header.timestamp
+            if timestamp - first_timestamp > POST_BEFORE_SPAN:
+                self.post()
         transactions: list[Labelled] = []
         self.faulty = False
         for asset in (WETH, LENDING_USDC):  # prices about to go stale: the oracle refreshes them
@@ -1055,22 +1108,13 @@ class World:
         for t in transactions:
             if t.signed is not None:
                 self.labels_by_hash[t.signed.hash] = t.label
-        origin_hash = self.rig.client.get_block(origin).hash
         block = execute_block(
-            self.chain.state,
-            self.config,
-            self.chain.head,
-            candidates,
-            timestamp,
-            origin,
-            origin_hash,
-            messages,
+            self.chain.state, self.config, self.chain.head, candidates, timestamp, origin, messages
         )
         self.chain.head = block.header
         self.blocks.append(block)
         self.batch_blocks.append(BatchBlock(timestamp, origin, tuple(t.tx for t in transactions)))
         self.batch_labels.append([t.label for t in transactions])
-        self.batch_transactions += transactions
         self.consumed += len(messages)
         self.origin = origin
         self.nonces.clear()
@@ -1080,61 +1124,138 @@ class World:
                 REPORT.count(label, "ok" if receipt.status else "reverted")
         for skipped, _ in block.skipped:
             REPORT.count(self.labels_by_hash.get(skipped.hash, "?"), "skipped")
+        if rule is not None:
+            self.break_rule(rule, block.header.number)
+            self.post(rule)
+        elif self.chance(0.3):
+            self.post()
+
+    def break_rule(self, rule: str, first_block: int) -> None:
+        """Note the first rule broken: derivation may differ from the sequencer's chain from
+        block `first_block` on."""
+        if self.broken is None:
+            self.broken = (rule, first_block)
 
     # -- batches ---------------------------------------------------------------------------------
 
-    def batches(self) -> list[bytes]:
-        """The blocks cut into batches at random, with batches the machine must skip between."""
-        groups: list[tuple[int, int]] = []
-        first = 1
-        for number in range(1, len(self.blocks) + 1):
-            if number == len(self.blocks) or self.chance(0.3):
-                groups.append((first, number))
-                first = number + 1
-        real = [self.encode(first, last) for first, last in groups]
-        for index, batch in enumerate(real):
-            self.batch_kinds.append("real")
-            if self.chance(0.1):  # bytes after the last block: the cursor never reads them
-                self.batch_kinds.append("real with trailing bytes")
-                payload = decompress_batch(batch)
-                padding = self.pick(
-                    [self.binary(min_size=1, max_size=64), bytes(20_000), b"\xff" * 3_000]
+    def post(self, rule: str | None = None, may_break: bool = True) -> None:
+        """Post the pending blocks as one batch (a junk batch before it by chance), at an L1 time
+        just after its last block's, or breaking `rule` (or, if `may_break`, a rule drawn)."""
+        first, last = self.pending_first, len(self.blocks)
+        if first > last:
+            return
+        self.pending_first = last + 1
+        if rule is None and may_break and self.broken is None and self.chance(RULE_RATE):
+            rule = self.pick(BATCH_RULES)
+            self.break_rule(rule, first)
+        batch = self.batch_of(first, last)
+        data = encode_batch(batch)
+        self.batch_kinds.append("real" if rule is None else f"real, {rule}")
+        if rule is None and self.chance(0.1):  # bytes after the last block: never read
+            self.batch_kinds.append("real with trailing bytes")
+            payload = decompress_batch(data)
+            padding = self.pick(
+                [self.binary(min_size=1, max_size=64), bytes(20_000), b"\xff" * 3_000]
+            )
+            data = bytes([BATCH_VERSION]) + fastlz.compress(payload + padding)
+            if len(padding) > 64:
+                self.padded[data] = (
+                    f"any step, batch + {len(padding):,} bytes of 0x{padding[0]:02x}"
                 )
-                real[index] = bytes([BATCH_VERSION]) + fastlz.compress(payload + padding)
-                if len(padding) > 64:
-                    self.padded[encode_batch_input(real[index])] = (
-                        f"any step, batch + {len(padding):,} bytes of 0x{padding[0]:02x}"
-                    )
-        posted: list[bytes] = []
-        for index, batch in enumerate(real):
-            if self.chance(0.25):
-                kind, junk = self.junk(real, index)
-                if junk is not None:
-                    posted.append(junk)
-                    self.batch_kinds.append(kind)
-            posted.append(batch)
-        return posted
+        elif rule == "corrupt tail":
+            data = self.corrupt_tail(batch)
+        elif rule == "truncated":
+            payload = decompress_batch(data)
+            cut = self.integer(read_payload_header(payload).body_offset, len(payload) - 1)
+            data = bytes([BATCH_VERSION]) + fastlz.compress(payload[:cut])
+        elif rule == "bad parent":
+            data = encode_batch(replace(batch, parent_hash=keccak256(batch.parent_hash)))
+        last_timestamp = self.blocks[last - 1].header.timestamp
+        l1_timestamp = self.rig.l1_timestamp()
+        if rule == "lag":  # carried after maxLag has passed
+            lag = self.config.max_lag + self.pick([1, 600, 86_400])
+            self.rig.anvil.set_next_block_timestamp(max(l1_timestamp + 1, last_timestamp + lag))
+        elif rule != "ahead":  # L1 time follows L2 time
+            lag = self.pick([0, 1, 12, 60])
+            self.rig.anvil.set_next_block_timestamp(max(l1_timestamp + 1, last_timestamp + lag))
+        if rule == "lapse":
+            if self.chance(0.5):  # a deposit-only block then carries a deposit
+                self.rig.deposit_eth(ADDRESSES[3], ADDRESSES[4], 10**15)
+                self.messages.append(None)
+                self.message_labels.append("deposit_eth")
+            self.rig.mine(self.config.sequencer_window + self.integer(1, 4))
+        if self.chance(0.25):
+            kind, junk = self.junk(data, batch)
+            if junk is not None:
+                self.rig.append_batch(junk)
+                self.posted.append(junk)
+                self.batch_kinds.append(kind)
+        carrier = self.rig.head() + 1
+        parent_origin = (
+            self.blocks[first - 2].header.l1_origin_number
+            if first > 1
+            else (self.genesis_header.l1_origin_number)
+        )
+        if parent_origin + self.config.sequencer_window < carrier - 1:
+            self.break_rule("lapse", first)  # the sequencer was too slow
+        self.rig.append_batch(data)
+        self.posted.append(data)
 
-    def junk(self, real: list[bytes], index: int) -> tuple[str, bytes | None]:
-        """A batch the machine must skip before real batch `index`: undecodable, or whose header
-        breaks a rule while naming the expected first block, or stale, or from the future."""
-        batch = real[index]
+    def finish(self) -> None:
+        """Post what is pending; by chance let the sequencer window lapse by the L1 clock."""
+        self.post()
+        if self.chance(RULE_RATE):
+            self.batch_kinds.append("none, the window lapses")
+            self.rig.mine(self.config.sequencer_window + self.integer(1, 5))
+
+    def corrupt_tail(self, batch: Batch) -> bytes:
+        """The batch's L1 bytes with its last transaction's type byte made unknown, or (with no
+        transaction) its last byte cut."""
+        payload = encode_payload(batch)
+        last = next(
+            (i for i in range(len(batch.blocks) - 1, -1, -1) if batch.blocks[i].transactions), None
+        )
+        if last is None:
+            return bytes([BATCH_VERSION]) + fastlz.compress(payload[:-1])
+        block = batch.blocks[last]
+        before = replace(
+            batch,
+            blocks=(*batch.blocks[:last], replace(block, transactions=block.transactions[:-1])),
+        )
+        start = len(encode_payload(before))
+        # With the same dictionary, the last transaction starts at `start` and only its block
+        # changes; if it brought a new address, `start` is inside the dictionary, and the
+        # corrupted address may change any block of the batch.
+        if block.transactions[-1].to in {tx.to for b in before.blocks for tx in b.transactions}:
+            self.broken = ("corrupt tail", batch.first_block_number + last)
+        garbled = bytearray(payload)
+        garbled[start] = 0x07
+        return bytes([BATCH_VERSION]) + fastlz.compress(bytes(garbled))
+
+    def junk(self, real: bytes, batch: Batch) -> tuple[str, bytes | None]:
+        """A batch the machine must skip before the real one: undecodable, or whose header
+        breaks a rule while naming the expected first block, or stale, or from the future, or
+        on another parent."""
         kind = self.pick(
-            ["garbage", "version", "fastlz", "oversized", "stale", "future"] + ["header"] * 4
+            ["garbage", "version", "fastlz", "oversized", "stale", "future", "parent"]
+            + ["header"] * 4
         )
         if kind == "garbage":
             return kind, self.binary(min_size=1, max_size=64)
         if kind == "version":
-            return kind, bytes([self.pick([0, 2, 0xFF])]) + batch[1:]
+            return kind, bytes([self.pick([0, 2, 0xFF])]) + real[1:]
         if kind == "fastlz":
             return kind, b"\x01" + self.binary(min_size=1, max_size=48)
         if kind == "oversized":  # one byte over MAX_BATCH_BYTES
-            return kind, batch + bytes(MAX_BATCH_BYTES + 1 - len(batch))
+            return kind, real + bytes(MAX_BATCH_BYTES + 1 - len(real))
         if kind == "stale":
-            return kind, real[index - 1] if index > 0 else None
-        if kind == "future":
-            return kind, real[index + 1] if index + 1 < len(real) else None
-        payload = decompress_batch(batch)
+            return kind, self.posted[-1] if self.posted else None
+        if kind == "future":  # the next block, on a parent nobody has yet
+            future = replace(batch, first_block_number=batch.first_block_number + 1)
+            return kind, encode_batch(future)
+        if kind == "parent":
+            return kind, encode_batch(replace(batch, parent_hash=keccak256(batch.parent_hash)))
+        payload = decompress_batch(real)
         header = read_payload_header(payload)
         first = encode_varint(header.first_block_number)
         count = encode_varint(header.block_count)
@@ -1165,31 +1286,76 @@ class World:
         skipped = header_is_skipped(junk, header.first_block_number)
         return f"header {rule}", junk if skipped else None
 
-    def encode(self, first: int, last: int) -> bytes:
+    def batch_of(self, first: int, last: int) -> Batch:
         parent = self.genesis_header if first == 1 else self.blocks[first - 2].header
-        return encode_batch(
-            Batch(
-                first_block_number=first,
-                parent_hash=parent.hash,
-                parent_timestamp=parent.timestamp,
-                parent_l1_origin_number=parent.l1_origin_number,
-                blocks=tuple(self.batch_blocks[first - 1 : last]),
-            )
+        return Batch(
+            first_block_number=first,
+            parent_hash=parent.hash,
+            parent_timestamp=parent.timestamp,
+            parent_l1_origin_number=parent.l1_origin_number,
+            blocks=tuple(self.batch_blocks[first - 1 : last]),
         )
+
+    def transaction_label(self, pre: StepState, step_input: bytes) -> str:
+        """The label of the batch transaction a TXS step from `pre` reads."""
+        (data, _, _) = abi_decode(["bytes", "uint64", "uint64"], step_input)
+        payload = decompress_batch(data)
+        header = read_payload_header(payload)
+        try:
+            tx, _ = read_transaction(payload, pre.offset, header.dictionary, self.config.chain_id)
+        except InvalidBatch:
+            return "(unreadable)"
+        return self.labels_by_hash.get(keccak256(encode_transaction(tx)), "(not recovered)")
+
+
+def derive_expected(world: World, reader: L1InputReader) -> list[Header]:
+    """The chain derivation gives from what L1 recorded, up to the reader's L1 clock."""
+    genesis = build_genesis(world.document)
+    clock = reader.get_l1_clock()
+    batches: dict[int, list[bytes]] = defaultdict(list)
+    messages: dict[int, list[QueuedMessage]] = defaultdict(list)
+    timestamps: dict[int, int] = {}
+    index = 0
+    while (record := reader.get_batch(index)) is not None:
+        batches[record.l1_block_number].append(record.data)
+        timestamps[record.l1_block_number] = record.l1_timestamp
+        index += 1
+    queue_index = 0
+    while (message := reader.get_message(queue_index)) is not None:
+        messages[message.l1_block_number].append(message)
+        timestamps[message.l1_block_number] = message.l1_timestamp
+        queue_index += 1
+    history: dict[int, L1BlockData] = {}
+    deriver = Deriver(genesis.state, genesis.config, genesis.header)
+    headers: list[Header] = []
+    for number in range(genesis.config.l1_origin_number + 1, clock + 1):
+        # Derivation reads an L1 block's time only through the batches and messages it holds.
+        history[number] = L1BlockData(
+            number,
+            bytes(32),
+            bytes(32),
+            timestamps.get(number, 0),
+            tuple(batches[number]),
+            tuple(messages[number]),
+        )
+        headers += [e.header for e in deriver.process_l1_block(history[number], history)]
+    return headers
 
 
 # -- the test ---------------------------------------------------------------------------------
 
 
-def step_kind(
-    pre: StepState, post: StepState, target: int, world: World, tx_labels: Iterator[str]
-) -> str:
+def step_kind(pre: StepState, post: StepState, target: int, world: World, step_input: bytes) -> str:
     """What a step does, for the gas report."""
     if pre.is_final(target):
         return "final (no-op)"
     if pre.phase == PHASE_BLOCK_START:
         if pre.blocks_left == 0:
+            if post.block_number > pre.block_number:
+                return "deposit-only block"
             return "open batch" if post.blocks_left else "open batch (skipped)"
+        if post.block_number == pre.block_number:
+            return "batch ends (origin after its L1 block, or unreadable)"
         return "start block"
     included = post.tx_count > pre.tx_count
     if pre.phase == PHASE_MESSAGES:
@@ -1199,7 +1365,9 @@ def step_kind(
         if label.startswith("forced"):
             return base_label(label) if included else "forced (skipped)"
         return label
-    label = next(tx_labels)
+    if post.offset == pre.offset:
+        return "tx unreadable (block and batch end)"
+    label = world.transaction_label(pre, step_input)
     return f"tx {base_label(label)}" if included else "tx (skipped)"
 
 
@@ -1225,21 +1393,44 @@ def describe_mismatch(
     if result == skipped.hash:
         lines.append("Solidity skipped the transaction (no state change) where Python ran it")
     if pre.phase == PHASE_TXS:
-        transaction = world.batch_transactions[
-            sum(1 for p in steps[:index] if p[0].phase == PHASE_TXS)
-        ]
-        lines.append(f"transaction {transaction.label}: {transaction.tx}")
+        lines.append(f"transaction {world.transaction_label(pre, steps[index][2])}")
     elif pre.phase == PHASE_MESSAGES and pre.queue_index < len(world.messages):
         message = world.messages[pre.queue_index]
         lines.append(f"message {world.message_labels[pre.queue_index]}: {message}")
+    lines.append(f"rule broken: {world.broken}")
+    lines.append(f"batches: {world.batch_kinds}")
     lines.append(f"blocks: {world.batch_labels}")
     lines.append(f"messages: {world.message_labels}")
     return "\n".join(lines)
 
 
+def read_step_batch(pre: StepState, step_input: bytes) -> bytes:
+    """The batch bytes a step inside a batch reads (empty for other steps)."""
+    inside = pre.phase == PHASE_TXS or (pre.phase == PHASE_BLOCK_START and pre.blocks_left > 0)
+    if not inside or not step_input:
+        return b""
+    (data, _, _) = abi_decode(["bytes", "uint64", "uint64"], step_input)
+    return bytes(data)
+
+
 def base_label(label: str) -> str:
     """The operation of a label, without its faulty flag and envelope variant."""
     return label.split(" [")[0].removesuffix(" (faulty)")
+
+
+def list_block_ends(
+    steps: list[tuple[StepState, int, bytes, bytes]], final: StepState
+) -> list[StepState]:
+    """The state at which each block of a replay ends (the next block starts after it)."""
+    states = [pre for pre, *_ in steps] + [final]
+    ends = [
+        state
+        for state, after in itertools.pairwise(states)
+        if state.phase == PHASE_BLOCK_START
+        and state.block_number > 0
+        and after.block_number == state.block_number + 1
+    ]
+    return [*ends, final] if final.block_number > 0 else ends
 
 
 @settings(
@@ -1256,17 +1447,22 @@ def test_every_step_of_a_random_chain_proves_the_same_post_state_on_l1(
         world = World(data.draw, rig, rig.head())
         for _ in range(data.draw(st.integers(1, 6), label="blocks")):
             world.run_block()
-        posted = world.batches()
-        for batch in posted:
-            rig.append_batch(batch)
+        world.finish()
         reader = rig.input_reader()
-        assert reader.batches() == posted
+        recorded = [reader.get_batch(i) for i in range(len(world.posted) + 1)]
+        assert [r.data if r else None for r in recorded] == [*world.posted, None]
+        derived = derive_expected(world, reader)
+        # Up to the first rule broken, derivation gives exactly the sequencer's chain.
+        honest_through = world.broken[1] - 1 if world.broken else len(world.blocks)
+        assert [h.hash for h in derived[:honest_through]] == [
+            b.header.hash for b in world.blocks[:honest_through]
+        ], f"derivation departs from the sequencer's chain before {world.broken}"
         config = world.config
         genesis = build_genesis(world.document)
         machine = Machine(config, reader)
         state = genesis.state
-        step = make_genesis_step_state(config, genesis.header.state_root)
-        target = len(world.blocks)
+        step = make_genesis_step_state(config, genesis.header)
+        target = len(derived)
         steps: list[tuple[StepState, int, bytes, bytes]] = []
         posts: list[StepState] = []
         while True:
@@ -1277,19 +1473,21 @@ def test_every_step_of_a_random_chain_proves_the_same_post_state_on_l1(
                 break
             step = post
         final = posts[-1]
-        assert final.state_root == world.blocks[-1].header.state_root
-        assert final.block_number == target
-
+        ends = list_block_ends(steps, final)
+        assert [(e.block_number, e.block_hash, e.state_root) for e in ends] == [
+            (h.number, h.hash, h.state_root) for h in derived
+        ]
+        # The proofs run in later L1 blocks, as a game's would: the clock has not gone back.
+        rig.mine(1)
         results = rig.prove_steps(steps)
-        tx_labels = iter([label for block in world.batch_labels for label in block])
         kinds = [
-            step_kind(pre, post, target, world, tx_labels)
-            for (pre, *_), post in zip(steps, posts, strict=True)
+            step_kind(pre, post, target, world, step_input)
+            for (pre, _, step_input, _), post in zip(steps, posts, strict=True)
         ]
         # Gas grows with the batch each step decompresses: steps over a padded batch apart.
         gas_kinds = [
-            world.padded.get(step_input, kind)
-            for kind, (_, _, step_input, _) in zip(kinds, steps, strict=True)
+            world.padded.get(read_step_batch(pre, step_input), kind)
+            for kind, (pre, _, step_input, _) in zip(kinds, steps, strict=True)
         ]
         for index, (result, post) in enumerate(zip(results, posts, strict=True)):
             if result != post.hash:
@@ -1310,8 +1508,9 @@ def test_every_step_of_a_random_chain_proves_the_same_post_state_on_l1(
             for label in world.message_labels[: final.queue_index]
         )
         REPORT.batches.update(world.batch_kinds)
+        REPORT.rules[world.broken[0] if world.broken else "none"] += 1
         REPORT.examples += 1
-        REPORT.chains.add(keccak256(b"".join(keccak256(batch) for batch in posted)))
+        REPORT.chains.add(keccak256(b"".join(keccak256(batch) for batch in world.posted)))
         REPORT.steps += len(steps)
     finally:
         rig.revert(snapshot)

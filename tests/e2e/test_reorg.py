@@ -95,10 +95,12 @@ def test_l1_reorg_dropping_a_batch_is_rolled_back_and_reposted(network: Network)
         # read the batch's block too, so that both nodes must notice the reorg (not a race).
         network.anvil.mine(1)
         wait_for(
-            lambda: (rpc(network.sequencer.url, "rollup_syncStatus", []).get("head_l1") or {}).get(
-                "number", 0
-            )
-            >= head,
+            lambda: (
+                (rpc(network.sequencer.url, "rollup_syncStatus", []).get("head_l1") or {}).get(
+                    "number", 0
+                )
+                >= head
+            ),
             60,
             f"the sequencer to read L1 block {head}",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-import rlp
+from eth_abi.abi import encode as abi_encode
 
 from rollup.abi import encode_call
 from rollup.block import (
@@ -132,41 +132,46 @@ def test_a_block_header_links_to_its_parent_and_sums_its_gas() -> None:
     assert header.state_root == chain.state.root
 
 
-def test_the_block_hash_is_keccak_of_the_rlp_header_fields() -> None:
+def test_the_block_hash_is_keccak_of_the_abi_encoded_committed_fields() -> None:
     chain = Chain()
     header = chain.execute([chain.sign(ALICE_KEY, BOB, b"", 1)]).header
     expected = keccak256(
-        rlp.encode(
+        abi_encode(
+            [*("bytes32", "uint256", "uint256", "uint256", "bytes32", "bytes32"), *["uint256"] * 3],
             [
                 header.parent_hash,
                 header.number,
                 header.timestamp,
+                header.l1_origin_number,
                 header.state_root,
                 header.transactions_root,
-                header.receipts_root,
                 header.gas_limit,
                 header.gas_used,
                 header.base_fee,
-                header.l1_origin_number,
-                header.l1_origin_hash,
-                header.withdrawal_root,
-            ]
+            ],
         )
     )
     assert header.hash == expected
 
 
+def test_the_derived_header_fields_are_not_part_of_the_block_hash() -> None:
+    chain = Chain()
+    header = chain.execute([chain.sign(ALICE_KEY, BOB, b"", 1)]).header
+    other = replace(header, receipts_root=b"\x01" * 32, withdrawal_root=b"\x02" * 32)
+    assert other.hash == header.hash
+
+
 def test_a_header_decodes_back_to_itself() -> None:
     chain = Chain()
     header = chain.execute([chain.sign(ALICE_KEY, BOB, b"", 1)]).header
-    header = replace(header, l1_origin_number=77, l1_origin_hash=b"\x05" * 32)
+    header = replace(header, l1_origin_number=77, withdrawal_root=b"\x05" * 32)
     assert decode_header(header.encode()) == header
 
 
 def test_the_l1_origin_is_recorded_in_the_header() -> None:
     chain = Chain()
-    block = execute_block(chain.state, chain.config, chain.head, [], 1, 42, b"\x09" * 32)
-    assert (block.header.l1_origin_number, block.header.l1_origin_hash) == (42, b"\x09" * 32)
+    block = execute_block(chain.state, chain.config, chain.head, [], 1, 42)
+    assert block.header.l1_origin_number == 42
 
 
 def test_the_ordered_root_pairs_hashes_and_carries_an_odd_one_up() -> None:
@@ -177,13 +182,29 @@ def test_the_ordered_root_pairs_hashes_and_carries_an_odd_one_up() -> None:
     assert compute_ordered_root([a, b, c]) == keccak256(keccak256(a + b) + c)
 
 
-def test_the_transactions_root_is_the_ordered_root_of_transaction_hashes() -> None:
+def test_the_transactions_root_chains_hash_status_and_gas_of_each_transaction() -> None:
     chain = Chain()
-    signed = [chain.sign(ALICE_KEY, BOB, b"", value) for value in (1, 2, 3)]
+    signed = [
+        chain.sign(ALICE_KEY, BOB, b"", 1),
+        chain.sign(ALICE_KEY, USDC, encode_call("transfer(address,uint256)", BOB, 10**30)),
+    ]
     block = chain.execute(signed)
-    hashes = [keccak256(item.raw) for item in signed]
-    assert [item.hash for item in signed] == hashes
-    assert block.header.transactions_root == keccak256(keccak256(hashes[0] + hashes[1]) + hashes[2])
+    assert [receipt.status for receipt in block.receipts] == [1, 0]
+    root = ZERO_HASH
+    for item, receipt in zip(signed, block.receipts, strict=True):
+        assert item.hash == keccak256(item.raw)
+        root = keccak256(
+            abi_encode(
+                ["bytes32", "bytes32", "uint256", "uint256"],
+                [root, item.hash, receipt.status, receipt.gas_used],
+            )
+        )
+    assert block.header.transactions_root == root
+
+
+def test_a_block_without_transactions_has_a_zero_transactions_root() -> None:
+    chain = Chain()
+    assert chain.execute([]).header.transactions_root == ZERO_HASH
 
 
 def test_the_receipts_root_commits_to_status_cumulative_gas_and_logs() -> None:

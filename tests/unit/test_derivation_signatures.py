@@ -24,7 +24,7 @@ def signed_pair() -> tuple[Chain, list[BatchBlock]]:
 
 def test_recovery_leaves_out_only_the_transaction_with_a_bad_signature() -> None:
     _, blocks = signed_pair()
-    recovered = recover_batch_transactions(blocks[0])
+    recovered = recover_batch_transactions(blocks[0].transactions)
     assert [signed.tx for signed in recovered] == [blocks[0].transactions[1]]
     assert recovered[0].sender == ALICE
 

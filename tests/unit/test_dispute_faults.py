@@ -12,15 +12,16 @@ import pytest
 from faults.outputs import FaultyOutputs, FaultyTrace
 from faults.perturbation import FAULT_KINDS, LENDING_FAULTS, WRONG_WITHDRAWAL_ROOT
 from l1.inputs import L1InputSource
+from node.proposer import ProposedOutput
 from node.storage import Storage
 from prover.traces import NodeTraceProvider
 from rollup.crypto import keccak256
 from rollup.deposit import QueuedMessage
 from rollup.genesis import build_genesis
+from rollup.machine import BatchRecord
 from rollup.smt import decode_proof, verify_inclusion
 from rollup.state import WITHDRAWALS_KEY, compute_tree_key, encode_leaf
 from rollup.stepstate import PHASE_TXS
-from sequencer.proposer import ProposedOutput
 from tests.unit.test_machine import FakeL1, Scenario, build_defi_scenario, build_scenario
 
 SEQUENCER = b"\x5e" * 20
@@ -30,17 +31,17 @@ SEQUENCER = b"\x5e" * 20
 class Inputs(L1InputSource):
     l1: FakeL1
 
-    def get_batch(self, index: int) -> bytes | None:
+    def get_batch(self, index: int) -> BatchRecord | None:
         return self.l1.get_batch(index)
 
     def get_message(self, queue_index: int) -> QueuedMessage | None:
         return self.l1.get_message(queue_index)
 
-    def batches(self) -> list[bytes]:
-        return list(self.l1.batches)
+    def get_l1_clock(self) -> int:
+        return self.l1.get_l1_clock()
 
-    def message_l1_blocks(self) -> list[int]:
-        return [message.l1_block_number for message in self.l1.messages]
+    def count_messages_through(self, l1_block_number: int) -> int:
+        return self.l1.count_messages_through(l1_block_number)
 
 
 def store(tmp_path: Path, scenario: Scenario) -> Storage:

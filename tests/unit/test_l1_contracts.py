@@ -17,7 +17,6 @@ from l1.contracts.bridge import (
     Bridge,
     OutputRootProof,
     Withdrawal,
-    compute_message_hash,
     decode_l2_transaction_queued,
     decode_withdrawal_finalized,
     decode_withdrawal_proven,
@@ -57,6 +56,7 @@ from l1.contracts.output_oracle import (
 from l1.rpc import L1Log
 from rollup.abi import compute_selector, encode_arguments
 from rollup.crypto import keccak256
+from rollup.deposit import compute_message_hash
 from rollup.stepstate import StepState
 
 
@@ -155,9 +155,9 @@ def test_l2_transaction_queued_decodes_to_a_queued_message() -> None:
     log = make_log(
         [L2_TRANSACTION_QUEUED_TOPIC, word(4), word(1)], encode_arguments(["bytes"], [payload])
     )
-    message = decode_l2_transaction_queued(log).to_message()
+    message = decode_l2_transaction_queued(log).to_message(1_700_000_084)
     assert (message.queue_index, message.kind, message.payload) == (4, 1, payload)
-    assert (message.l1_block_number, message.l1_block_hash) == (7, b"\x07" * 32)
+    assert (message.l1_block_number, message.l1_timestamp) == (7, 1_700_000_084)
 
 
 def test_output_proposed_decodes_root_index_block_and_timestamp() -> None:
@@ -241,29 +241,48 @@ def test_prove_withdrawal_calldata_encodes_structs_as_tuples() -> None:
     assert calldata == selector + body
 
 
-STEP_STATE = StepState(b"\x5a" * 32, 10, 1_700_000_000, 7, 1_000_000, 21_000, 1, 2, 3, 4, 5, 6, 0)
-STEP_STATE_TYPE = "(bytes32," + ",".join(["uint256"] * 12) + ")"
+STEP_STATE = StepState(
+    b"\x5a" * 32,
+    b"\x5b" * 32,
+    10,
+    1_700_000_000,
+    7,
+    1_000_000,
+    21_000,
+    1,
+    b"\x5c" * 32,
+    2,
+    3,
+    4,
+    5,
+    6,
+    0,
+)
+STEP_STATE_TYPE = (
+    "(bytes32,bytes32,uint256,uint256,uint256,uint256,uint256,uint256,bytes32,"
+    "uint256,uint256,uint256,uint256,uint256,uint256)"
+)
 
 
 def test_propose_output_calldata_carries_the_step_state_as_a_struct() -> None:
-    calldata = OutputOracle.encode_propose_output(STEP_STATE, b"\x01" * 32, b"\x02" * 32)
-    assert calldata[:4] == compute_selector(f"proposeOutput({STEP_STATE_TYPE},bytes32,bytes32)")
-    # A static struct is encoded in place: its 13 words are abi.encode(StepState).
-    assert calldata[4 : 4 + 13 * 32] == STEP_STATE.encode()
-    assert calldata[4 + 13 * 32 :] == b"\x01" * 32 + b"\x02" * 32
+    calldata = OutputOracle.encode_propose_output(STEP_STATE, b"\x01" * 32)
+    assert calldata[:4] == compute_selector(f"proposeOutput({STEP_STATE_TYPE},bytes32)")
+    # A static struct is encoded in place: its 15 words are abi.encode(StepState).
+    assert calldata[4 : 4 + 15 * 32] == STEP_STATE.encode()
+    assert calldata[4 + 15 * 32 :] == b"\x01" * 32
 
 
 def test_resolve_with_proof_calldata_encodes_the_pre_state() -> None:
     calldata = DisputeGame.encode_resolve_with_proof(3, STEP_STATE, b"input", b"witness")
     expected = encode_arguments(
         ["uint256", STEP_STATE_TYPE, "bytes", "bytes"],
-        [3, (STEP_STATE.state_root, *STEP_STATE[1:]), b"input", b"witness"],
+        [3, tuple(STEP_STATE), b"input", b"witness"],
     )
     assert (
         calldata
         == compute_selector(f"resolveWithProof(uint256,{STEP_STATE_TYPE},bytes,bytes)") + expected
     )
-    assert calldata[4 + 32 : 4 + 14 * 32] == STEP_STATE.encode()
+    assert calldata[4 + 32 : 4 + 16 * 32] == STEP_STATE.encode()
 
 
 def test_disprove_withdrawal_root_calldata_has_a_fixed_array() -> None:
@@ -274,9 +293,11 @@ def test_disprove_withdrawal_root_calldata_has_a_fixed_array() -> None:
     )
 
 
-def test_message_hash_is_keccak_of_kind_block_and_payload() -> None:
-    expected = keccak256(word(3) + word(1234) + word(96) + word(2) + b"\xc0\xff" + bytes(30))
-    assert compute_message_hash(3, 1234, b"\xc0\xff") == expected
+def test_message_hash_is_keccak_of_kind_block_timestamp_and_payload() -> None:
+    expected = keccak256(
+        word(3) + word(1234) + word(1_700_000_000) + word(128) + word(2) + b"\xc0\xff" + bytes(30)
+    )
+    assert compute_message_hash(3, 1234, 1_700_000_000, b"\xc0\xff") == expected
 
 
 def test_output_decodes_every_field() -> None:

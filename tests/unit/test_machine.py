@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
+import pytest
 from eth_abi.abi import encode as abi_encode
 
 from rollup.abi import encode_call
 from rollup.addresses import AMM, L2_BRIDGE, LENDING, LEVERAGE, ORACLE
 from rollup.batch import Batch, BatchBlock, encode_batch
 from rollup.block import BlockExecution, Header, SignedTransaction, execute_block
+from rollup.crypto import keccak256
 from rollup.deposit import KIND_ETH_DEPOSIT, KIND_FORCED_TRANSACTION, QueuedMessage
+from rollup.derivation import Deriver, L1BlockData
 from rollup.genesis import build_genesis
 from rollup.machine import (
+    BatchRecord,
+    BoundaryLocator,
     L1Inputs,
     Machine,
+    MachineError,
     compute_boundary_state,
     make_genesis_step_state,
 )
@@ -36,21 +43,73 @@ ALICE_KEY, BOB_KEY = ANVIL_KEYS[0], ANVIL_KEYS[1]
 ALICE, BOB, CAROL = ADDRESSES[0], ADDRESSES[1], ADDRESSES[4]
 
 
+def l1_time(number: int) -> int:
+    """The timestamp of L1 block `number` in these scenarios: one block a second from genesis."""
+    return 1_000 + number
+
+
 @dataclass
 class FakeL1(L1Inputs):
-    batches: list[bytes] = field(default_factory=list)
-    messages: list[QueuedMessage] = field(default_factory=list)
+    """What L1 recorded: batches and queue messages with their L1 blocks, and how far it is read."""
 
-    def get_batch(self, index: int) -> bytes | None:
+    batches: list[BatchRecord] = field(default_factory=list)
+    messages: list[QueuedMessage] = field(default_factory=list)
+    clock: int = 0
+    time_of: Callable[[int], int] = l1_time
+    """The timestamp of each L1 block."""
+
+    def get_batch(self, index: int) -> BatchRecord | None:
         return self.batches[index] if index < len(self.batches) else None
 
     def get_message(self, queue_index: int) -> QueuedMessage | None:
         return self.messages[queue_index] if queue_index < len(self.messages) else None
 
+    def get_l1_clock(self) -> int:
+        return self.clock
 
-def deposit(queue_index: int, recipient: bytes, amount: int, l1_block: int) -> QueuedMessage:
+    def count_messages_through(self, l1_block_number: int) -> int:
+        return sum(1 for message in self.messages if message.l1_block_number <= l1_block_number)
+
+    def carry(self, data: bytes, l1_block_number: int) -> None:
+        """Append batch `data` in L1 block `l1_block_number`."""
+        self.batches.append(BatchRecord(data, l1_block_number, self.time_of(l1_block_number)))
+        self.clock = max(self.clock, l1_block_number)
+
+    def history(self) -> dict[int, L1BlockData]:
+        """Every L1 block from 0 to the clock, as a follower would hold them."""
+        history: dict[int, L1BlockData] = {}
+        for number in range(self.clock + 1):
+            assert all(
+                record.l1_timestamp == self.time_of(number)
+                for record in (*self.batches, *self.messages)
+                if record.l1_block_number == number
+            )
+            history[number] = L1BlockData(
+                number,
+                keccak256(b"l1 block %d" % number),
+                keccak256(b"l1 block %d" % (number - 1)),
+                self.time_of(number),
+                tuple(batch.data for batch in self.batches if batch.l1_block_number == number),
+                tuple(message for message in self.messages if message.l1_block_number == number),
+            )
+        return history
+
+
+def deposit(
+    queue_index: int,
+    recipient: bytes,
+    amount: int,
+    l1_block: int,
+    time_of: Callable[[int], int] = l1_time,
+) -> QueuedMessage:
     payload = abi_encode(["address", "address", "uint256"], [ALICE, recipient, amount])
-    return QueuedMessage(queue_index, KIND_ETH_DEPOSIT, payload, l1_block, bytes(32))
+    return QueuedMessage(queue_index, KIND_ETH_DEPOSIT, payload, l1_block, time_of(l1_block))
+
+
+def forced(
+    queue_index: int, raw: bytes, l1_block: int, time_of: Callable[[int], int] = l1_time
+) -> QueuedMessage:
+    return QueuedMessage(queue_index, KIND_FORCED_TRANSACTION, raw, l1_block, time_of(l1_block))
 
 
 @dataclass
@@ -61,17 +120,22 @@ class Scenario:
     document: dict[str, object]
     genesis_root: bytes
 
+    @property
+    def genesis_header(self) -> Header:
+        return build_genesis(self.document).header
+
 
 def build_scenario() -> Scenario:
     """Four blocks in two batches: transfers, a WETH wrap, a failing call, deposits and a forced
-    transaction arriving with an L1 origin step, an invalid (nonce too high) transaction."""
+    transaction arriving with an L1 origin step, an invalid (nonce too high) transaction; a stale
+    duplicate of the first batch between the two."""
     document = base_document()
     chain = Chain(document)
     l1 = FakeL1()
-    forced = chain.sign(BOB_KEY, CAROL, b"", 7, nonce=0)
+    forced_tx = chain.sign(BOB_KEY, CAROL, b"", 7, nonce=0)
     l1.messages = [
         deposit(0, CAROL, 5 * 10**18, 3),
-        QueuedMessage(1, KIND_FORCED_TRANSACTION, forced.raw, 3, bytes(32)),
+        forced(1, forced_tx.raw, 3),
         deposit(2, BOB, 10**18, 4),
         deposit(3, CAROL, 1, 9),  # after every origin below: never consumed
     ]
@@ -79,7 +143,14 @@ def build_scenario() -> Scenario:
     blocks: list[BlockExecution] = []
     _run_blocks(chain, blocks, l1)
     genesis = build_genesis(document)
-    l1.batches = _make_batches(genesis.header, blocks, stale_duplicate=True)
+    first, second = (
+        make_batch(genesis.header, blocks, 1, 2),
+        make_batch(genesis.header, blocks, 3, 4),
+    )
+    l1.carry(first, 5)
+    l1.carry(first, 5)  # a stale duplicate: the machine must skip it
+    l1.carry(second, 10)
+    l1.clock = 12
     return Scenario(chain, l1, blocks, document, genesis.header.state_root)
 
 
@@ -94,7 +165,6 @@ def _run_blocks(chain: Chain, blocks: list[BlockExecution], l1: FakeL1) -> None:
             candidates,
             chain.head.timestamp + dt,
             origin,
-            bytes(32),
             messages,
         )
         chain.head = block.header
@@ -110,39 +180,35 @@ def _run_blocks(chain: Chain, blocks: list[BlockExecution], l1: FakeL1) -> None:
     run([chain.sign(BOB_KEY, ALICE, b"", 5)], 3, 4, [])
 
 
-def _make_batches(
-    genesis_header: Header, blocks: list[BlockExecution], *, stale_duplicate: bool
-) -> list[bytes]:
-    def batch_of(first: int, last: int) -> bytes:
-        parent: Header = genesis_header if first == 1 else blocks[first - 2].header
-        return encode_batch(
-            Batch(
-                first_block_number=first,
-                parent_hash=parent.hash,
-                parent_timestamp=parent.timestamp,
-                parent_l1_origin_number=parent.l1_origin_number,
-                blocks=tuple(
-                    BatchBlock(
-                        blocks[n - 1].header.timestamp,
-                        blocks[n - 1].header.l1_origin_number,
-                        tuple(tx.tx for tx in blocks[n - 1].sequenced_transactions),
-                    )
-                    for n in range(first, last + 1)
-                ),
-            )
+def make_batch(
+    genesis_header: Header, blocks: list[BlockExecution], first: int, last: int
+) -> bytes:
+    """The batch of blocks first..last of `blocks` (block n at index n - 1), as a sequencer
+    posts them."""
+    parent: Header = genesis_header if first == 1 else blocks[first - 2].header
+    return encode_batch(
+        Batch(
+            first_block_number=first,
+            parent_hash=parent.hash,
+            parent_timestamp=parent.timestamp,
+            parent_l1_origin_number=parent.l1_origin_number,
+            blocks=tuple(
+                BatchBlock(
+                    blocks[n - 1].header.timestamp,
+                    blocks[n - 1].header.l1_origin_number,
+                    tuple(tx.tx for tx in blocks[n - 1].sequenced_transactions),
+                )
+                for n in range(first, last + 1)
+            ),
         )
-
-    half = len(blocks) // 2
-    first = batch_of(1, half)
-    # A stale duplicate of the first batch between the two: the machine must skip it.
-    middle = [first] if stale_duplicate else []
-    return [first, *middle, batch_of(half + 1, len(blocks))]
+    )
 
 
 def build_defi_scenario() -> Scenario:
     """Lending, leverage, a swap, an oracle move, interest over a day, a liquidation, a
     withdrawal to L1, a revert in each module: every DeFi module in whole steps."""
-    document = lending_document()
+    # No L2 block for a day between the second and third: a window that never lapses over it.
+    document = lending_document(sequencerWindow=1_000_000)
     chain = Chain(document)
     usdc, lending, leverage, amm = LENDING_USDC, LENDING, LEVERAGE, AMM
     bob_key, carol_key = ANVIL_KEYS[1], ANVIL_KEYS[2]
@@ -151,7 +217,7 @@ def build_defi_scenario() -> Scenario:
 
     def run(txs: list[SignedTransaction], dt: int) -> None:
         block = execute_block(
-            chain.state, chain.config, chain.head, txs, chain.head.timestamp + dt, 0, bytes(32)
+            chain.state, chain.config, chain.head, txs, chain.head.timestamp + dt, 0
         )
         assert not block.skipped, block.skipped
         chain.head = block.header
@@ -247,26 +313,34 @@ def build_defi_scenario() -> Scenario:
         600,
     )
     genesis = build_genesis(document)
-    batches = _make_batches(genesis.header, blocks, stale_duplicate=False)
-    return Scenario(chain, FakeL1(batches=batches), blocks, document, genesis.header.state_root)
+    l1 = FakeL1()
+    # Each batch a few seconds after its blocks: blocks 3 and 4 come a day after block 2.
+    l1.carry(make_batch(genesis.header, blocks, 1, 2), 5)
+    l1.carry(make_batch(genesis.header, blocks, 3, 4), blocks[3].header.timestamp - 1_000 + 5)
+    l1.clock += 1
+    return Scenario(chain, l1, blocks, document, genesis.header.state_root)
 
 
 def replay(scenario: Scenario, target: int) -> list[StepState]:
     machine = Machine(scenario.chain.config, scenario.l1)
-    start = make_genesis_step_state(scenario.chain.config, scenario.genesis_root)
+    start = make_genesis_step_state(scenario.chain.config, scenario.genesis_header)
     return machine.run_to(build_genesis(scenario.document).state, start, target)
 
 
-def test_the_final_step_state_has_the_head_block_state_root() -> None:
-    scenario = build_scenario()
-    trace = replay(scenario, 4)
-    assert trace[-1].state_root == scenario.chain.head.state_root
-    assert trace[-1].block_number == 4
+def derive(l1: FakeL1, document: dict[str, object]) -> list[Header]:
+    """Every block derivation gives from `l1`, from genesis."""
+    genesis = build_genesis(document)
+    deriver = Deriver(genesis.state, genesis.config, genesis.header)
+    history = l1.history()
+    headers: list[Header] = []
+    for number in sorted(history):
+        if number > genesis.config.l1_origin_number:
+            headers += [e.header for e in deriver.process_l1_block(history[number], history)]
+    return headers
 
 
-def test_every_block_end_matches_the_header_executed_by_the_node() -> None:
-    scenario = build_scenario()
-    trace = replay(scenario, 4)
+def block_ends(trace: list[StepState]) -> list[StepState]:
+    """The states at which each block of a trace has ended (the final state included)."""
     ends = [
         step
         for index, step in enumerate(trace)
@@ -274,7 +348,21 @@ def test_every_block_end_matches_the_header_executed_by_the_node() -> None:
         and step.block_number > 0
         and index + 1 < len(trace)
         and trace[index + 1].block_number == step.block_number + 1
-    ] + [trace[-1]]
+    ]
+    return [*ends, trace[-1]]
+
+
+def test_the_final_step_state_has_the_head_block_state_root_and_hash() -> None:
+    scenario = build_scenario()
+    trace = replay(scenario, 4)
+    assert trace[-1].state_root == scenario.chain.head.state_root
+    assert trace[-1].block_hash == scenario.chain.head.hash
+    assert trace[-1].block_number == 4
+
+
+def test_every_block_end_matches_the_header_executed_by_the_node() -> None:
+    scenario = build_scenario()
+    ends = block_ends(replay(scenario, 4))
     assert [step.block_number for step in ends] == [1, 2, 3, 4]
     for step, block in zip(ends, scenario.blocks, strict=True):
         header = block.header
@@ -288,6 +376,12 @@ def test_every_block_end_matches_the_header_executed_by_the_node() -> None:
             header.gas_used,
             len(block.transactions),
         )
+        assert (step.transactions_root, step.block_hash) == (header.transactions_root, header.hash)
+
+
+def test_derivation_gives_the_blocks_the_node_executed() -> None:
+    scenario = build_scenario()
+    assert derive(scenario.l1, scenario.document) == [block.header for block in scenario.blocks]
 
 
 def test_the_machine_walks_every_phase_and_skips_the_stale_batch() -> None:
@@ -301,23 +395,28 @@ def test_the_machine_walks_every_phase_and_skips_the_stale_batch() -> None:
 
 def test_the_boundary_state_equals_the_machine_state_at_each_block_end() -> None:
     scenario = build_scenario()
-    message_blocks = [message.l1_block_number for message in scenario.l1.messages]
+    headers = {0: scenario.genesis_header} | {b.header.number: b.header for b in scenario.blocks}
+    locator = BoundaryLocator(scenario.chain.config, scenario.genesis_header)
     for target in range(1, 5):
         trace = replay(scenario, target)
-        header = scenario.blocks[target - 1].header
+        header = headers[target]
+        cursor = locator.locate(target, scenario.l1, headers.get)
         boundary = compute_boundary_state(
-            state_root=header.state_root,
-            block_number=target,
-            timestamp=header.timestamp,
-            l1_origin_number=header.l1_origin_number,
-            base_fee=header.base_fee,
-            gas_used=header.gas_used,
-            tx_count=len(scenario.blocks[target - 1].transactions),
-            message_l1_blocks=message_blocks,
-            batches=scenario.l1.batches,
-            chain_id=scenario.chain.config.chain_id,
+            header,
+            len(scenario.blocks[target - 1].transactions),
+            cursor,
+            scenario.l1.count_messages_through(header.l1_origin_number),
         )
         assert boundary == trace[-1]
+
+
+def test_the_locator_refuses_a_stored_block_that_l1_does_not_derive() -> None:
+    scenario = build_scenario()
+    headers = {0: scenario.genesis_header} | {b.header.number: b.header for b in scenario.blocks}
+    headers[2] = replace(headers[2], l1_origin_number=headers[2].l1_origin_number + 1)
+    locator = BoundaryLocator(scenario.chain.config, scenario.genesis_header)
+    with pytest.raises(MachineError, match="not the block L1 derives"):
+        locator.locate(2, scenario.l1, headers.get)
 
 
 def test_the_defi_scenario_replays_to_the_head_state_root_with_every_call_included() -> None:
@@ -326,6 +425,8 @@ def test_the_defi_scenario_replays_to_the_head_state_root_with_every_call_includ
     assert statuses == [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1]
     trace = replay(scenario, len(scenario.blocks))
     assert trace[-1].state_root == scenario.chain.head.state_root
+    assert trace[-1].block_hash == scenario.chain.head.hash
+    assert derive(scenario.l1, scenario.document) == [b.header for b in scenario.blocks]
 
 
 def test_a_step_from_the_final_state_changes_nothing() -> None:

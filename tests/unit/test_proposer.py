@@ -8,20 +8,22 @@ import pytest
 
 from l1.contracts.output_oracle import (
     BOND,
+    CAN_PROPOSE,
     LATEST_BLOCK_NUMBER,
     NEXT_BLOCK_NUMBER,
     PROPOSE_OUTPUT,
     step_state_tuple,
 )
 from l1.sender import L1Sender
+from node.proposer import InconsistentStepState, NodeOutputs, Proposer, check_step_state
 from node.storage import Storage
 from rollup.block import Header
 from rollup.crypto import keccak256
 from rollup.output import compute_output_root
 from rollup.stepstate import PHASE_TXS, StepState
-from sequencer.proposer import InconsistentStepState, NodeOutputs, Proposer, check_step_state
 
 ORACLE = b"\x0a" * 20
+SENDER = b"\x5e" * 20
 BOND_WEI = 10**17
 
 
@@ -50,11 +52,16 @@ class FakeStorage:
 
 
 class FakeClient:
-    def __init__(self, next_block: int) -> None:
+    """The OutputOracle's views; `allowed` is what canPropose answers for the sender."""
+
+    def __init__(self, next_block: int, allowed: bool = True) -> None:
         self.next_block = next_block
+        self.allowed = allowed
 
     def call(self, to: bytes, data: bytes) -> bytes:
         assert to == ORACLE
+        if data == CAN_PROPOSE.encode(SENDER):
+            return int(self.allowed).to_bytes(32, "big")
         if data == NEXT_BLOCK_NUMBER.encode():
             return self.next_block.to_bytes(32, "big")
         if data == LATEST_BLOCK_NUMBER.encode():
@@ -65,6 +72,8 @@ class FakeClient:
 
 
 class FakeSender:
+    address = SENDER
+
     def __init__(self, client: FakeClient) -> None:
         self.client = client
         self.sent: list[tuple[bytes, bytes, int]] = []
@@ -74,8 +83,10 @@ class FakeSender:
         return b"\x99" * 32
 
 
-def make_proposer(headers: dict[int, Header], compute: Any) -> tuple[Proposer, FakeSender]:
-    sender = FakeSender(FakeClient(10))
+def make_proposer(
+    headers: dict[int, Header], compute: Any, allowed: bool = True
+) -> tuple[Proposer, FakeSender]:
+    sender = FakeSender(FakeClient(10, allowed))
     proposer = Proposer(
         cast(Storage, FakeStorage(headers)), cast(L1Sender, sender), ORACLE, NodeOutputs(compute)
     )
@@ -86,6 +97,7 @@ def make_step_state(header: Header, **cursors: int) -> StepState:
     """A final step state of `header`'s block, with the machine's cursors given."""
     return StepState(
         state_root=header.state_root,
+        block_hash=header.hash,
         block_number=header.number,
         timestamp=header.timestamp,
         l1_origin_number=header.l1_origin_number,
@@ -101,13 +113,27 @@ def test_proposal_carries_the_step_state_withdrawal_root_and_block_hash() -> Non
     proposer.tick(safe_through=10)
     ((to, data, value),) = sender.sent
     assert (to, value) == (ORACLE, BOND_WEI)
-    assert data == PROPOSE_OUTPUT.encode(
-        step_state_tuple(state), header.withdrawal_root, header.hash
-    )
+    assert data == PROPOSE_OUTPUT.encode(step_state_tuple(state), header.withdrawal_root)
     # The oracle derives the header's output root from it.
     assert keccak256(bytes(32) + state.state_root + header.withdrawal_root + header.hash) == (
         compute_output_root(header)
     )
+
+
+def test_nothing_is_proposed_while_the_oracle_does_not_let_the_sender_propose() -> None:
+    header = make_header(10)
+    proposer, sender = make_proposer({10: header}, lambda number: pytest.fail(), allowed=False)
+    proposer.tick(safe_through=10)
+    assert sender.sent == []
+
+
+def test_a_step_state_of_another_block_hash_is_never_proposed() -> None:
+    header = make_header(10)
+    wrong = make_step_state(header)._replace(block_hash=keccak256(b"other"))
+    proposer, sender = make_proposer({10: header}, lambda number: wrong)
+    with pytest.raises(InconsistentStepState, match="block hash"):
+        proposer.tick(safe_through=10)
+    assert sender.sent == []
 
 
 def test_nothing_is_proposed_before_the_block_is_safe() -> None:

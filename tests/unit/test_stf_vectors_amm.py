@@ -51,7 +51,9 @@ def fresh_text() -> str:
 def test_committed_vectors_are_current() -> None:
     path: Path = load_generator().VECTORS_PATH
     assert path.exists(), "run python -m scripts.gen_stf_vectors_amm"
-    assert path.read_text() == fresh_text(), f"{path} is stale: run python -m scripts.gen_stf_vectors_amm"
+    assert path.read_text() == fresh_text(), (
+        f"{path} is stale: run python -m scripts.gen_stf_vectors_amm"
+    )
 
 
 def test_generation_is_deterministic() -> None:

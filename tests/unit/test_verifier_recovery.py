@@ -192,7 +192,7 @@ def test_pool_recovery_gives_the_signed_transactions_of_in_process_recovery(
     _, blocks = six_blocks
     block = BatchBlock(blocks[1].timestamp, 0, blocks[0].transactions + blocks[1].transactions)
     recovered = attach_recovery(block.transactions, pool.start_recovering(block.transactions)())
-    assert recovered == recover_batch_transactions(block)
+    assert recovered == recover_batch_transactions(block.transactions)
 
 
 def test_pool_recovery_leaves_out_the_transaction_with_a_bad_signature(
@@ -246,7 +246,9 @@ def test_without_lookahead_only_the_batch_being_applied_is_recovered(
         return recover_in_process(batch_transactions)
 
     genesis = build_genesis(chain.document)
-    deriver = Deriver(genesis.state, genesis.config, genesis.header, DecodeInTurn(CHAIN_ID, recover))
+    deriver = Deriver(
+        genesis.state, genesis.config, genesis.header, DecodeInTurn(CHAIN_ID, recover)
+    )
     deriver.process_l1_block(history[1], history)
     assert started == [41]
 

@@ -75,10 +75,10 @@ contract Bridge {
     /// @notice The number of messages queued so far; the next one gets this queue index.
     uint256 public queueLength;
 
-    /// @notice keccak256(abi.encode(uint8 kind, uint64 l1BlockNumber, bytes payload)) of each
-    ///         queued message, by queue index (docs/FRAUD_PROOFS.md §1): what a one-step proof of
-    ///         a message step checks its input against. l1BlockNumber is the L1 block that queued
-    ///         it.
+    /// @notice keccak256(abi.encode(uint8 kind, uint64 l1BlockNumber, uint64 l1Timestamp, bytes
+    ///         payload)) of each queued message, by queue index (docs/FRAUD_PROOFS.md §1): what a
+    ///         one-step proof of a message step checks its input against. l1BlockNumber and
+    ///         l1Timestamp are those of the L1 block that queued it.
     mapping(uint256 => bytes32) public messageHashes;
 
     /// @notice Where each withdrawal hash was proven.
@@ -310,9 +310,11 @@ contract Bridge {
     function _queue(uint8 _kind, bytes memory _payload) internal {
         uint256 queueIndex = queueLength;
         queueLength = queueIndex + 1;
-        // L1 block numbers fit in 64 bits for the foreseeable future.
+        // L1 block numbers and timestamps fit in 64 bits for the foreseeable future.
         // forge-lint: disable-next-line(unsafe-typecast)
-        messageHashes[queueIndex] = keccak256(abi.encode(_kind, uint64(block.number), _payload));
+        messageHashes[queueIndex] = keccak256(
+            abi.encode(_kind, uint64(block.number), uint64(block.timestamp), _payload)
+        );
         emit L2TransactionQueued(queueIndex, _kind, _payload);
     }
 

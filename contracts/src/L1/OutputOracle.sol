@@ -4,12 +4,14 @@ pragma solidity ^0.8.20;
 import {StepState, StepStateLib} from "../libraries/StepStateLib.sol";
 
 /// @title OutputOracle
-/// @notice Holds the L2 outputs the proposer posts under a bond (docs/SETTLEMENT.md §1-§2,
-///         docs/FRAUD_PROOFS.md §3). A proposal carries the final StepState of its L2 block, the
-///         withdrawal root and the block hash; the oracle stores the output root
-///         keccak256(version ‖ stateRoot ‖ withdrawalRoot ‖ blockHash), the machine hash
+/// @notice Holds the L2 outputs proposed under a bond (docs/SETTLEMENT.md §1-§2,
+///         docs/FRAUD_PROOFS.md §3). A proposal carries the final StepState of its L2 block
+///         (whose blockHash is the block's) and the withdrawal root; the oracle stores the output
+///         root keccak256(version ‖ stateRoot ‖ withdrawalRoot ‖ blockHash), the machine hash
 ///         keccak256(abi.encode(StepState)) the dispute game bisects towards, and the state and
-///         withdrawal roots a withdrawal-root disproof checks.
+///         withdrawal roots a withdrawal-root disproof checks. The proposer proposes; once no
+///         output has been proposed for `proposalTimeout` seconds, anyone may, so that users can
+///         exit without the operator.
 ///         An output is finalized once its challenge window has passed while no dispute over it
 ///         is open; the Bridge pays withdrawals only against finalized outputs. The challenger
 ///         (the dispute game) counts the disputes open on each output and deletes a disproven
@@ -50,8 +52,15 @@ contract OutputOracle {
     /// @notice The output version hashed into every output root.
     bytes32 public constant OUTPUT_VERSION = bytes32(0);
 
-    /// @notice The only account allowed to propose outputs.
+    /// @notice The account allowed to propose outputs at any time.
     address public immutable proposer;
+
+    /// @notice Seconds without a new output (since the latest one, or since deployment) after
+    ///         which anyone may propose.
+    uint256 public immutable proposalTimeout;
+
+    /// @notice The L1 timestamp of the deployment (the start of the first proposal timeout).
+    uint256 public immutable deployedAt;
 
     /// @notice The account that deployed the contract; it may set the challenger and the genesis
     ///         machine hash once each if they were deployed as zero.
@@ -76,10 +85,10 @@ contract OutputOracle {
     ///         anchored at the deployment's L1 block, so it can only be known afterwards).
     bytes32 public genesisMachineHash;
 
-    /// @dev An output in five storage slots, all written by the proposal: four hashes and one
-    ///      slot of timestamp (40 bits: until the year 36812), L2 block number (48 bits), proposal
-    ///      id, open dispute count and whether the bond is still held. The proposer is the
-    ///      immutable `proposer` and the bond the immutable `bond`, so neither is stored.
+    /// @dev An output in six storage slots, all written by the proposal: four hashes, one slot of
+    ///      timestamp (40 bits: until the year 36812), L2 block number (48 bits), proposal id,
+    ///      open dispute count and whether the bond is still held, and the proposer when it is
+    ///      not the immutable `proposer` (zero when it is). The bond is the immutable `bond`.
     struct StoredOutput {
         bytes32 outputRoot;
         bytes32 machineHash;
@@ -90,6 +99,7 @@ contract OutputOracle {
         uint64 proposalId;
         uint64 challenges;
         bool bondHeld;
+        address otherProposer;
     }
 
     /// @dev The outputs, by index; entries at `_outputCount` and above are deleted (stale data a
@@ -139,7 +149,7 @@ contract OutputOracle {
     /// @param genesisMachineHash keccak256(abi.encode(genesis StepState)).
     event GenesisMachineHashSet(bytes32 genesisMachineHash);
 
-    /// @notice The caller is not the proposer.
+    /// @notice The caller is not the proposer, and the proposal timeout has not passed.
     error NotProposer();
 
     /// @notice The caller is not the challenger.
@@ -200,16 +210,20 @@ contract OutputOracle {
     /// @param _bond                      The ETH each proposal must carry.
     /// @param _genesisMachineHash        keccak256(abi.encode(genesis StepState)); zero to set it
     ///                                   later with setGenesisMachineHash.
+    /// @param _proposalTimeout           Seconds without an output after which anyone may propose.
     constructor(
         address _proposer,
         address _challenger,
         uint256 _submissionInterval,
         uint256 _finalizationPeriodSeconds,
         uint256 _bond,
-        bytes32 _genesisMachineHash
+        bytes32 _genesisMachineHash,
+        uint256 _proposalTimeout
     ) {
         if (_submissionInterval == 0) revert ZeroSubmissionInterval();
         proposer = _proposer;
+        proposalTimeout = _proposalTimeout;
+        deployedAt = block.timestamp;
         challenger = _challenger;
         deployer = msg.sender;
         submissionInterval = _submissionInterval;
@@ -227,15 +241,12 @@ contract OutputOracle {
     /// @notice Proposes the output of L2 block `_state.blockNumber`, which must be
     ///         nextBlockNumber(), with exactly `bond` wei. `_state` is the step machine's final
     ///         state at that block (phase BLOCK_START); the output root is computed from its
-    ///         state root, `_withdrawalRoot` and `_l2BlockHash`. Only the proposer.
+    ///         state root, `_withdrawalRoot` and its block hash. The proposer, or anyone once
+    ///         canPropose says so; the sender gets the bond back and defends the output.
     /// @param _state          The final StepState of the block (docs/FRAUD_PROOFS.md §1).
     /// @param _withdrawalRoot The root of the L2 withdrawal tree after the block.
-    /// @param _l2BlockHash    The L2 block hash.
-    function proposeOutput(StepState calldata _state, bytes32 _withdrawalRoot, bytes32 _l2BlockHash)
-        external
-        payable
-    {
-        if (msg.sender != proposer) revert NotProposer();
+    function proposeOutput(StepState calldata _state, bytes32 _withdrawalRoot) external payable {
+        if (!canPropose(msg.sender)) revert NotProposer();
         if (msg.value != bond) revert IncorrectBond();
         if (_state.phase != StepStateLib.PHASE_BLOCK_START) revert NotBlockStart();
         uint256 l2BlockNumber = _state.blockNumber;
@@ -244,8 +255,9 @@ contract OutputOracle {
         if (l2BlockNumber != latest + submissionInterval) revert UnexpectedBlockNumber();
         if (l2BlockNumber > type(uint48).max) revert UnexpectedBlockNumber();
         bytes32 stateRoot = _state.stateRoot;
-        bytes32 outputRoot =
-            keccak256(abi.encodePacked(OUTPUT_VERSION, stateRoot, _withdrawalRoot, _l2BlockHash));
+        bytes32 outputRoot = keccak256(
+            abi.encodePacked(OUTPUT_VERSION, stateRoot, _withdrawalRoot, _state.blockHash)
+        );
         uint256 proposalId = uint256(_proposalCount) + 1;
         // Both counters fit: a proposal costs a bond and gas, far fewer than 2^64 can ever happen.
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -267,7 +279,8 @@ contract OutputOracle {
             // forge-lint: disable-next-line(unsafe-typecast)
             proposalId: uint64(proposalId),
             challenges: 0,
-            bondHeld: true
+            bondHeld: true,
+            otherProposer: msg.sender == proposer ? address(0) : msg.sender
         });
         emit OutputProposed(outputRoot, outputIndex, l2BlockNumber, block.timestamp);
     }
@@ -279,8 +292,9 @@ contract OutputOracle {
         if (!_isFinalized(output)) revert OutputNotFinalized();
         if (!output.bondHeld) revert BondAlreadyReclaimed();
         output.bondHeld = false;
-        emit BondReclaimed(_outputIndex, proposer, bond);
-        _sendETH(proposer, bond);
+        address recipient = _proposerOf(output);
+        emit BondReclaimed(_outputIndex, recipient, bond);
+        _sendETH(recipient, bond);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -368,7 +382,7 @@ contract OutputOracle {
             outputRoot: output.outputRoot,
             timestamp: output.timestamp,
             l2BlockNumber: output.l2BlockNumber,
-            proposer: proposer,
+            proposer: _proposerOf(output),
             bond: output.bondHeld ? bond : 0,
             challenged: output.challenges != 0,
             challenges: output.challenges,
@@ -433,6 +447,20 @@ contract OutputOracle {
         return latestBlockNumber() + submissionInterval;
     }
 
+    /// @notice Whether `_account` may propose now: the proposer always; anyone once
+    ///         `proposalTimeout` seconds have passed since the latest output was proposed (or,
+    ///         with none, since deployment), so that users can exit when the proposer stops.
+    /// @param _account The would-be proposer.
+    /// @return Whether it may propose.
+    function canPropose(address _account) public view returns (bool) {
+        if (_account == proposer) return true;
+        uint256 count = _outputCount;
+        uint256 last = count == 0 ? deployedAt : _outputs[count - 1].timestamp;
+        // Proposal timeouts are hours or days long; seconds of timestamp leeway do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
+        return block.timestamp >= last + proposalTimeout;
+    }
+
     /// @notice Whether an output is finalized: its challenge window has passed
     ///         (block.timestamp >= timestamp + finalizationPeriodSeconds) and no dispute over it
     ///         is open.
@@ -444,6 +472,12 @@ contract OutputOracle {
 
     // ------------------------------------------------------------------------------------------
     // Internals
+
+    /// @dev Who proposed `_output` (and is repaid its bond).
+    function _proposerOf(StoredOutput storage _output) internal view returns (address) {
+        address other = _output.otherProposer;
+        return other == address(0) ? proposer : other;
+    }
 
     /// @dev The stored output `_outputIndex`, or revert OutputNotFound.
     function _getOutput(uint256 _outputIndex) internal view returns (StoredOutput storage) {

@@ -1,30 +1,34 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
-/// @notice The step machine's state between two steps (docs/FRAUD_PROOFS.md §1): 13 words, in
+/// @notice The step machine's state between two steps (docs/FRAUD_PROOFS.md §1): 15 words, in
 ///         this order. L1 commits to it as keccak256(abi.encode(state)) (StepStateLib.hash);
 ///         rollup/stepstate.py is the Python twin.
-/// @custom:field stateRoot      State root after every step so far.
-/// @custom:field blockNumber    The L2 block in progress, or the last one finished.
-/// @custom:field timestamp      Its timestamp.
-/// @custom:field l1OriginNumber Its L1 origin.
-/// @custom:field baseFee        Its base fee.
-/// @custom:field gasUsed        Gas used in it so far.
-/// @custom:field txCount        Transactions (deposits included) included in it so far.
-/// @custom:field queueIndex     The next Bridge queue message to apply.
-/// @custom:field batchesOpened  BatchInbox batches opened so far.
-/// @custom:field offset         Byte offset in the current batch's payload.
-/// @custom:field blocksLeft     Blocks of the current batch not started yet.
-/// @custom:field txsLeft        Transactions of the current block not read yet.
-/// @custom:field phase          0 BLOCK_START, 1 MESSAGES, 2 TXS.
+/// @custom:field stateRoot        State root after every step so far.
+/// @custom:field blockHash        Hash of the last block finished (in a block: of its parent).
+/// @custom:field blockNumber      The L2 block in progress, or the last one finished.
+/// @custom:field timestamp        Its timestamp.
+/// @custom:field l1OriginNumber   Its L1 origin.
+/// @custom:field baseFee          Its base fee.
+/// @custom:field gasUsed          Gas used in it so far.
+/// @custom:field txCount          Transactions (deposits included) included in it so far.
+/// @custom:field transactionsRoot Running commitment to them (docs/SETTLEMENT.md §2).
+/// @custom:field queueIndex       The next Bridge queue message to apply.
+/// @custom:field batchesOpened    BatchInbox batches opened so far.
+/// @custom:field offset           Byte offset in the current batch's payload.
+/// @custom:field blocksLeft       Blocks of the current batch not started yet.
+/// @custom:field txsLeft          Transactions of the current block not read yet.
+/// @custom:field phase            0 BLOCK_START, 1 MESSAGES, 2 TXS.
 struct StepState {
     bytes32 stateRoot;
+    bytes32 blockHash;
     uint256 blockNumber;
     uint256 timestamp;
     uint256 l1OriginNumber;
     uint256 baseFee;
     uint256 gasUsed;
     uint256 txCount;
+    bytes32 transactionsRoot;
     uint256 queueIndex;
     uint256 batchesOpened;
     uint256 offset;
@@ -45,8 +49,8 @@ library StepStateLib {
     /// @notice Phase of a state applying the sequenced transactions of a block.
     uint256 internal constant PHASE_TXS = 2;
 
-    /// @notice The size of abi.encode(StepState): 13 words.
-    uint256 internal constant ENCODED_SIZE = 13 * 32;
+    /// @notice The size of abi.encode(StepState): 15 words.
+    uint256 internal constant ENCODED_SIZE = 15 * 32;
 
     /// @notice keccak256(abi.encode(`_state`)), the state's commitment on L1.
     /// @param _state The state.
@@ -62,8 +66,8 @@ library StepStateLib {
     function hashCalldata(StepState calldata _state) internal pure returns (bytes32 hash_) {
         assembly ("memory-safe") {
             let pointer := mload(0x40)
-            calldatacopy(pointer, _state, 416)
-            hash_ := keccak256(pointer, 416)
+            calldatacopy(pointer, _state, 480)
+            hash_ := keccak256(pointer, 480)
         }
     }
 }

@@ -223,11 +223,24 @@ library BatchReader {
     ///         Reverts where Python raises: type above 2, two gas prices for type 0 or 1, a legacy
     ///         access list.
     function signingHash(L2Tx memory _tx) internal pure returns (bytes32 hash) {
+        hash = keccak256(_encode(_tx, false));
+    }
+
+    /// @notice The transaction's hash (rollup.transaction.compute_transaction_hash): keccak of
+    ///         its signed encoding, rlp([nonce, gasPrice, gasLimit, to, value, data, v, r, s])
+    ///         with v = chainId * 2 + 35 + yParity for legacy, type ‖ rlp([...the signed fields,
+    ///         accessList, yParity, r, s]) for types 1 and 2. Reverts as signingHash does.
+    function transactionHash(L2Tx memory _tx) internal pure returns (bytes32 hash) {
+        hash = keccak256(_encode(_tx, true));
+    }
+
+    /// @dev The transaction's RLP encoding, with its signature (`_signed`) or as signed.
+    function _encode(L2Tx memory _tx, bool _signed) private pure returns (bytes memory message) {
         _checkEncodable(_tx);
         uint256 txType = _tx.txType;
-        uint256 fieldsLength = _unsignedFieldsLength(_tx);
+        uint256 fieldsLength = _fieldsLength(_tx, _signed);
         // type byte (typed only) ‖ list prefix ‖ fields, written once into one buffer
-        bytes memory message = new bytes(
+        message = new bytes(
             (txType == TX_TYPE_LEGACY ? 0 : 1) + _prefixLength(fieldsLength) + fieldsLength
         );
         uint256 p;
@@ -250,13 +263,26 @@ library BatchReader {
         p = _writeUint(p, _tx.value);
         p = _writeBytes(p, _tx.data);
         if (txType == TX_TYPE_LEGACY) {
-            p = _writeUint(p, _tx.chainId);
-            p = _writeByte(p, 0x80);
-            _writeByte(p, 0x80);
+            if (_signed) {
+                p = _writeUint(p, _legacyV(_tx));
+            } else {
+                p = _writeUint(p, _tx.chainId);
+                p = _writeByte(p, 0x80);
+                _writeByte(p, 0x80);
+                return message;
+            }
         } else {
-            _writeAccessList(p, _tx.accessList);
+            p = _writeAccessList(p, _tx.accessList);
+            if (!_signed) return message;
+            p = _writeUint(p, _tx.yParity);
         }
-        hash = keccak256(message);
+        p = _writeUint(p, uint256(_tx.r));
+        _writeUint(p, uint256(_tx.s));
+    }
+
+    /// @dev EIP-155's v of a legacy transaction.
+    function _legacyV(L2Tx memory _tx) private pure returns (uint256) {
+        return _tx.chainId * 2 + EIP155_V_OFFSET + _tx.yParity;
     }
 
     /// @notice The signer of `_tx` (rollup.transaction.recover_sender): ok only for a transaction
@@ -763,15 +789,21 @@ library BatchReader {
         if (_tx.txType == TX_TYPE_LEGACY && _tx.accessList.length != 0) revert LegacyAccessList();
     }
 
-    /// @dev The length of the RLP list payload of the fields the sender signed.
-    function _unsignedFieldsLength(L2Tx memory _tx) private pure returns (uint256 length) {
+    /// @dev The length of the RLP list payload of the fields the sender signed, and of the
+    ///      signature with `_signed`.
+    function _fieldsLength(L2Tx memory _tx, bool _signed) private pure returns (uint256 length) {
         uint8 txType = _tx.txType;
         length = _uintLength(_tx.nonce) + _uintLength(_tx.maxFeePerGas) + _uintLength(_tx.gasLimit)
             + (_tx.isCreate ? 1 : 1 + ADDRESS_LENGTH) + _uintLength(_tx.value)
             + _bytesLength(_tx.data);
-        if (txType == TX_TYPE_LEGACY) return length + _uintLength(_tx.chainId) + 2;
+        uint256 signature = _signed ? _uintLength(uint256(_tx.r)) + _uintLength(uint256(_tx.s)) : 0;
+        if (txType == TX_TYPE_LEGACY) {
+            if (_signed) return length + _uintLength(_legacyV(_tx)) + signature;
+            return length + _uintLength(_tx.chainId) + 2;
+        }
         length += _uintLength(_tx.chainId) + _accessListLength(_tx.accessList);
         if (txType == TX_TYPE_DYNAMIC_FEE) length += _uintLength(_tx.maxPriorityFeePerGas);
+        if (_signed) length += _uintLength(_tx.yParity) + signature;
     }
 
     /// @dev RLP length of a uint256 as the shortest big-endian string (0 as the empty string).

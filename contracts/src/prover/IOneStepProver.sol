@@ -13,9 +13,9 @@ interface IOneStepProver {
     /// @param _pre         The state before the step.
     /// @param _targetBlock The L2 block of the disputed output: a BLOCK_START state at this block
     ///                     is final, and a step from it changes nothing.
-    /// @param _input       abi.encode(bytes batch) for batch steps; abi.encode(uint8 kind, uint64
-    ///                     l1BlockNumber, bytes payload) of the next queue message (or empty) for
-    ///                     message steps.
+    /// @param _input       What the step reads from L1 (docs/FRAUD_PROOFS.md §2): batch and
+    ///                     message records, each checked against what the BatchInbox and the
+    ///                     Bridge recorded.
     /// @param _witness     abi.encode(Witness): the leaves the step reads or writes, with proofs.
     /// @return postHash_ keccak256(abi.encode(post state)).
     function proveStep(

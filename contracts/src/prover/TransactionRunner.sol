@@ -3,6 +3,7 @@ pragma solidity ^0.8.20;
 
 import {L2State} from "./L2State.sol";
 import {Env, Call, ISystemModule} from "./stf/StfTypes.sol";
+import {DepositLib} from "./stf/DepositLib.sol";
 
 /// @notice The fields of a signed L2 transaction that execution reads, with its intrinsic gas.
 struct TxFields {
@@ -28,7 +29,10 @@ struct TxOutcome {
 /// @title TransactionRunner
 /// @notice rollup.execution.process_transaction on a one-step proof's state: the inclusion rules,
 ///         the fee (charged up front, unused gas refunded, all of it to the fee vault), the nonce,
-///         and the call in its own frame, whose failure drops only the call's writes.
+///         and the call in its own frame, whose failure drops only the call's writes; and
+///         rollup.deposit.apply_message for the ETH and ERC-20 deposits of the Bridge queue. It is
+///         the OneStepProver's executor, a separate contract so that each stays under EIP-170's
+///         code size limit.
 contract TransactionRunner {
     address internal constant FEE_VAULT = 0x4200000000000000000000000000000000000011;
     address internal constant WETH = 0x4200000000000000000000000000000000000006;
@@ -105,6 +109,21 @@ contract TransactionRunner {
         vault.balance += outcome_.gasUsed * price;
         L2State.setAccount(_db, FEE_VAULT, vault);
         return (_db, outcome_);
+    }
+
+    /// @notice Applies deposit message `_queueIndex` of kind `_kind` (1 ETH, 2 ERC-20) to `_db`
+    ///         (DepositLib.applyMessageDeposit).
+    /// @return db_      The Db after the deposit.
+    /// @return applied_ Whether it was applied (false: the payload does not decode, or the kind
+    ///                  is not a deposit; the Db is unchanged).
+    function applyDeposit(
+        L2State.Db memory _db,
+        uint8 _kind,
+        bytes memory _payload,
+        uint256 _queueIndex
+    ) external pure returns (L2State.Db memory db_, bool applied_) {
+        applied_ = DepositLib.applyMessageDeposit(_db, _kind, _payload, _queueIndex);
+        db_ = _db;
     }
 
     /// @notice rollup.execution.execute_call's frame: move the ETH, then run the system call.

@@ -58,7 +58,7 @@ contract DisputeGameHandler is Test {
         (, StepState memory state) = _newClaim(oracle.nextBlockNumber());
         vm.deal(address(this), address(this).balance + OUTPUT_BOND);
         ghostIn += OUTPUT_BOND;
-        oracle.proposeOutput{value: OUTPUT_BOND}(state, bytes32(0), bytes32(0));
+        oracle.proposeOutput{value: OUTPUT_BOND}(state, bytes32(0));
     }
 
     function createGame(uint256 _output, uint256 _who) external {
@@ -180,7 +180,7 @@ contract DisputeGameInvariantTest is Test {
         prover = new MockOneStepProver();
         // The handler (deployed third, nonce 4) is the proposer.
         address predicted = _predictAddress(address(this), 4);
-        oracle = new OutputOracle(predicted, address(0), 10, 1 days, 1 ether, bytes32(0));
+        oracle = new OutputOracle(predicted, address(0), 10, 1 days, 1 ether, bytes32(0), 7 days);
         game = new DisputeGame(address(oracle), address(prover), 0.25 ether, 3, 3600);
         handler = new DisputeGameHandler(oracle, game, prover);
         require(address(handler) == predicted, "handler address");

@@ -22,6 +22,7 @@ abstract contract DisputeGameFixture is Test {
     uint256 internal constant GAME_BOND = 0.25 ether;
     uint256 internal constant DEPTH = 4;
     uint256 internal constant CLOCK = 3600;
+    uint256 internal constant PROPOSAL_TIMEOUT = 7 days;
     uint256 internal constant START = 1_700_000_000;
     /// @dev Real steps per output; positions past it hold the final state.
     uint256 internal constant STEPS = 11;
@@ -45,7 +46,9 @@ abstract contract DisputeGameFixture is Test {
         internal
         returns (OutputOracle oracle_, DisputeGame game_)
     {
-        oracle_ = new OutputOracle(PROPOSER, address(0), INTERVAL, PERIOD, OUTPUT_BOND, _genesis);
+        oracle_ = new OutputOracle(
+            PROPOSER, address(0), INTERVAL, PERIOD, OUTPUT_BOND, _genesis, PROPOSAL_TIMEOUT
+        );
         game_ = new DisputeGame(address(oracle_), address(prover), GAME_BOND, _depth, CLOCK);
         oracle_.setChallenger(address(game_));
     }
@@ -95,9 +98,7 @@ abstract contract DisputeGameFixture is Test {
         index_ = _oracle.outputCount();
         StepState memory state = _honest ? _honestState(index_, STEPS) : _badState(index_, STEPS);
         vm.prank(PROPOSER);
-        _oracle.proposeOutput{value: OUTPUT_BOND}(
-            state, keccak256(abi.encode("w", index_)), keccak256(abi.encode("b", index_))
-        );
+        _oracle.proposeOutput{value: OUTPUT_BOND}(state, keccak256(abi.encode("w", index_)));
     }
 
     function _propose(bool _honest) internal returns (uint256) {
@@ -608,7 +609,7 @@ contract DisputeGameTest is DisputeGameFixture {
 
     function test_resolveWithProof_noProver_reverts() public {
         OutputOracle other = new OutputOracle(
-            PROPOSER, address(0), INTERVAL, PERIOD, OUTPUT_BOND, _honestClaim(0, 0)
+            PROPOSER, address(0), INTERVAL, PERIOD, OUTPUT_BOND, _honestClaim(0, 0), PROPOSAL_TIMEOUT
         );
         DisputeGame blind = new DisputeGame(address(other), address(0), GAME_BOND, 1, CLOCK);
         other.setChallenger(address(blind));
@@ -755,9 +756,7 @@ contract DisputeGameTest is DisputeGameFixture {
         game.claimTimeout(1);
         _propose(true);
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: OUTPUT_BOND}(
-            _honestState(1, STEPS), keccak256(abi.encode("w", 1)), keccak256(abi.encode("b", 1))
-        );
+        oracle.proposeOutput{value: OUTPUT_BOND}(_honestState(1, STEPS), keccak256(abi.encode("w", 1)));
         assertEq(oracle.getOutput(1).machineHash, game.getGame(0).claimHi);
         assertFalse(game.isOutputStored(0));
         game.cancelGame(0);
@@ -894,7 +893,7 @@ contract DisputeGameTest is DisputeGameFixture {
         state.stateRoot = _stateRoot;
         state.blockNumber = oracle.nextBlockNumber();
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: OUTPUT_BOND}(state, _withdrawalRoot, bytes32(0));
+        oracle.proposeOutput{value: OUTPUT_BOND}(state, _withdrawalRoot);
     }
 
     function test_disproveWithdrawalRoot_inclusionProof_succeeds() public {
@@ -998,11 +997,11 @@ contract DisputeGameGasTest is DisputeGameFixture {
             _deploy(DEVNET_DEPTH, _hash(_honestState(0, 0)));
         uint256 before = gasleft();
         vm.prank(PROPOSER);
-        devOracle.proposeOutput{value: OUTPUT_BOND}(_badState(0, STEPS), bytes32(0), bytes32(0));
+        devOracle.proposeOutput{value: OUTPUT_BOND}(_badState(0, STEPS), bytes32(0));
         emit log_named_uint("proposeOutput (first)", before - gasleft());
         before = gasleft();
         vm.prank(PROPOSER);
-        devOracle.proposeOutput{value: OUTPUT_BOND}(_honestState(1, STEPS), bytes32(0), bytes32(0));
+        devOracle.proposeOutput{value: OUTPUT_BOND}(_honestState(1, STEPS), bytes32(0));
         emit log_named_uint("proposeOutput (second)", before - gasleft());
 
         vm.prank(ALICE);
@@ -1061,7 +1060,7 @@ contract DisputeGameGasTest is DisputeGameFixture {
         (OutputOracle devOracle, DisputeGame devGame) =
             _deploy(DEVNET_DEPTH, _hash(_honestState(0, 0)));
         vm.prank(PROPOSER);
-        devOracle.proposeOutput{value: OUTPUT_BOND}(_honestState(0, STEPS), bytes32(0), bytes32(0));
+        devOracle.proposeOutput{value: OUTPUT_BOND}(_honestState(0, STEPS), bytes32(0));
         vm.prank(ALICE);
         uint256 first = devGame.createGame{value: GAME_BOND}(0);
         vm.prank(BOB);
@@ -1093,7 +1092,7 @@ contract DisputeGameGasTest is DisputeGameFixture {
         state.stateRoot = SmtBuilder.computeRoot(keys, values);
         state.blockNumber = INTERVAL;
         vm.prank(PROPOSER);
-        oracle.proposeOutput{value: OUTPUT_BOND}(state, keccak256("claimed"), bytes32(0));
+        oracle.proposeOutput{value: OUTPUT_BOND}(state, keccak256("claimed"));
         bytes memory proof = SmtBuilder.prove(keys, values, keys[2]);
         vm.prank(ANYONE);
         uint256 before = gasleft();

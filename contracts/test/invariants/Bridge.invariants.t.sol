@@ -110,7 +110,8 @@ contract BridgeHandler is Test {
         state.blockNumber = oracle.nextBlockNumber();
         uint256 bond = oracle.bond();
         vm.deal(address(this), address(this).balance + bond);
-        oracle.proposeOutput{value: bond}(state, withdrawalRoot, bytes32(_included.length));
+        state.blockHash = bytes32(_included.length);
+        oracle.proposeOutput{value: bond}(state, withdrawalRoot);
         _included.push(count);
         _stateRoots.push(stateRoot);
         _withdrawalRoots.push(withdrawalRoot);
@@ -288,7 +289,7 @@ contract BridgeInvariantTest is Test {
         vm.warp(1_700_000_000);
         // The handler (deployed fourth, nonce 4) is proposer and challenger.
         address predicted = _predictAddress(address(this), 4);
-        oracle = new OutputOracle(predicted, predicted, 10, 1 days, 1 ether, bytes32(0));
+        oracle = new OutputOracle(predicted, predicted, 10, 1 days, 1 ether, bytes32(0), 7 days);
         bridge = new Bridge(address(oracle));
         token = new TestERC20("Test USD", "TUSD", 6);
         handler = new BridgeHandler(oracle, bridge, token);

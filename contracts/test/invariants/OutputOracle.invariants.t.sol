@@ -34,7 +34,8 @@ contract OutputOracleHandler is Test {
         state.stateRoot = _root;
         state.blockNumber = oracle.nextBlockNumber();
         vm.deal(address(this), bond);
-        oracle.proposeOutput{value: bond}(state, _root, _root);
+        state.blockHash = _root;
+        oracle.proposeOutput{value: bond}(state, _root);
         ghostBondsIn += bond;
     }
 
@@ -116,7 +117,7 @@ contract OutputOracleInvariantTest is Test {
         vm.warp(1_700_000_000);
         // The handler is both proposer and challenger; its address is known before deployment.
         address predicted = _predictAddress(address(this), 2);
-        oracle = new OutputOracle(predicted, predicted, INTERVAL, PERIOD, 1 ether, bytes32(0));
+        oracle = new OutputOracle(predicted, predicted, INTERVAL, PERIOD, 1 ether, bytes32(0), 7 days);
         handler = new OutputOracleHandler(oracle);
         require(address(handler) == predicted, "handler address");
 

@@ -112,6 +112,7 @@ contract BatchReaderTest is Test {
         uint256[] txNexts;
         bytes[] txEncoded;
         bytes32[] signingHashes;
+        bytes32[] txHashes;
         bool[] recoverOk;
         address[] senders;
         uint256 block;
@@ -132,6 +133,7 @@ contract BatchReaderTest is Test {
         w.txNexts = json.parseJsonUintArray(doc, ".txs.nexts");
         w.txEncoded = vm.parseJsonBytesArray(doc, ".txs.encoded");
         w.signingHashes = vm.parseJsonBytes32Array(doc, ".txs.signingHashes");
+        w.txHashes = vm.parseJsonBytes32Array(doc, ".txs.txHashes");
         w.recoverOk = vm.parseJsonBoolArray(doc, ".txs.recoverOk");
         w.senders = json.parseJsonAddressArray(doc, ".txs.senders");
     }
@@ -197,6 +199,7 @@ contract BatchReaderTest is Test {
         assertEq(after_, _w.txNexts[i], "next offset");
         _assertEqBytes(abi.encode(l2tx), _w.txEncoded[i], "transaction");
         assertEq(BatchReader.signingHash(l2tx), _w.signingHashes[i], "signing hash");
+        assertEq(BatchReader.transactionHash(l2tx), _w.txHashes[i], "transaction hash");
         (bool recovered, address sender) = BatchReader.recoverSender(l2tx);
         assertEq(recovered, _w.recoverOk[i], "recoverSender ok");
         assertEq(sender, _w.senders[i], "sender");
@@ -308,6 +311,7 @@ contract BatchReaderTest is Test {
         bool[] ok;
         bytes32[] encodedHashes;
         bytes32[] signingHashes;
+        bytes32[] txHashes;
         bool[] recoverOk;
         address[] senders;
     }
@@ -327,6 +331,7 @@ contract BatchReaderTest is Test {
         c.ok = vm.parseJsonBoolArray(_doc, ".rawTxCases.ok");
         c.encodedHashes = vm.parseJsonBytes32Array(_doc, ".rawTxCases.encodedHashes");
         c.signingHashes = vm.parseJsonBytes32Array(_doc, ".rawTxCases.signingHashes");
+        c.txHashes = vm.parseJsonBytes32Array(_doc, ".rawTxCases.txHashes");
         c.recoverOk = vm.parseJsonBoolArray(_doc, ".rawTxCases.recoverOk");
         c.senders = json.parseJsonAddressArray(_doc, ".rawTxCases.senders");
         assertGe(c.labels.length, _minimum);
@@ -336,6 +341,7 @@ contract BatchReaderTest is Test {
             if (!ok) continue;
             assertEq(keccak256(abi.encode(l2tx)), c.encodedHashes[i], c.labels[i]);
             assertEq(BatchReader.signingHash(l2tx), c.signingHashes[i], c.labels[i]);
+            assertEq(BatchReader.transactionHash(l2tx), c.txHashes[i], c.labels[i]);
             (bool recovered, address sender) = BatchReader.recoverSender(l2tx);
             assertEq(recovered, c.recoverOk[i], c.labels[i]);
             assertEq(sender, c.senders[i], c.labels[i]);

@@ -5,7 +5,7 @@ import {Test} from "../utils/Test.sol";
 import {BatchInbox} from "../../src/L1/BatchInbox.sol";
 import {Bridge} from "../../src/L1/Bridge.sol";
 import {StepState} from "../../src/libraries/StepStateLib.sol";
-import {OneStepProver, IBatchHashes, IMessageQueue} from "../../src/prover/OneStepProver.sol";
+import {OneStepProver, IBatchRecords, IMessageQueue} from "../../src/prover/OneStepProver.sol";
 import {TransactionRunner} from "../../src/prover/TransactionRunner.sol";
 import {ISystemModule} from "../../src/prover/stf/StfTypes.sol";
 import {TokenModule} from "../../src/prover/stf/TokenModule.sol";
@@ -15,11 +15,19 @@ import {LeverageModule} from "../../src/prover/stf/LeverageModule.sol";
 
 /// @notice Every step of a chain replayed by rollup/machine.py (scripts/gen_machine_vectors.py)
 ///         gives the same post-state hash when the OneStepProver re-executes it, with the batches
-///         and queue messages recorded by the real BatchInbox and Bridge.
+///         and queue messages recorded by the real BatchInbox and Bridge in the L1 blocks (number
+///         and timestamp) the vectors give, and the L1 clock they were computed with.
 contract OneStepProverVectorsTest is Test {
+    struct Batch {
+        bytes data;
+        uint64 l1BlockNumber;
+        uint64 l1Timestamp;
+    }
+
     struct Message {
         uint8 kind;
         uint64 l1BlockNumber;
+        uint64 l1Timestamp;
         bytes payload;
         address sender;
     }
@@ -39,14 +47,17 @@ contract OneStepProverVectorsTest is Test {
         string memory json =
             vm.readFile(string.concat(vm.projectRoot(), "/test/vectors/", _vectorFile()));
         bytes memory data = vm.parseJsonBytes(json, ".data");
-        (uint256[6] memory params, bytes[] memory batches, Message[] memory messages, Step[] memory loaded) =
-            abi.decode(data, (uint256[6], bytes[], Message[], Step[]));
+        (
+            uint256[10] memory params,
+            Batch[] memory batches,
+            Message[] memory messages,
+            Step[] memory loaded
+        ) = abi.decode(data, (uint256[10], Batch[], Message[], Step[]));
         BatchInbox inbox = new BatchInbox(address(this));
         Bridge bridge = new Bridge(address(0xdead));
-        _queue(bridge, messages);
-        for (uint256 i = 0; i < batches.length; i++) {
-            inbox.appendBatch(batches[i]);
-        }
+        _record(inbox, bridge, batches, messages);
+        // The clock the vectors were computed with: every L1 block up to it is complete.
+        vm.roll(params[9] + 1);
         TransactionRunner runner = new TransactionRunner(
             ISystemModule(address(new TokenModule())),
             ISystemModule(address(new AmmModule())),
@@ -54,10 +65,20 @@ contract OneStepProverVectorsTest is Test {
             ISystemModule(address(new LeverageModule()))
         );
         prover = new OneStepProver(
-            IBatchHashes(address(inbox)),
+            IBatchRecords(address(inbox)),
             IMessageQueue(address(bridge)),
             runner,
-            OneStepProver.ChainParams(params[0], params[1], params[2], params[3], params[4], params[5])
+            OneStepProver.ChainParams(
+                params[0],
+                params[1],
+                params[2],
+                params[3],
+                params[4],
+                params[5],
+                params[6],
+                params[7],
+                params[8]
+            )
         );
         for (uint256 i = 0; i < loaded.length; i++) {
             steps.push(loaded[i]);
@@ -86,10 +107,27 @@ contract OneStepProverVectorsTest is Test {
 
     function test_proveStep_aBatchThatIsNotTheRecordedOne_reverts() public {
         Step memory s = _firstStepWithWitness();
-        bytes memory batch = abi.decode(s.input, (bytes));
+        (bytes memory batch, uint64 number, uint64 timestamp) =
+            abi.decode(s.input, (bytes, uint64, uint64));
         batch[batch.length - 1] = bytes1(uint8(batch[batch.length - 1]) ^ 1);
         vm.expectRevert(OneStepProver.InputMismatch.selector);
-        prover.proveStep(s.pre, s.target, abi.encode(batch), s.witness);
+        prover.proveStep(s.pre, s.target, abi.encode(batch, number, timestamp), s.witness);
+    }
+
+    function test_proveStep_aBatchWithAnotherL1BlockThanRecorded_reverts() public {
+        Step memory s = _firstStepWithWitness();
+        (bytes memory batch, uint64 number, uint64 timestamp) =
+            abi.decode(s.input, (bytes, uint64, uint64));
+        vm.expectRevert(OneStepProver.InputMismatch.selector);
+        prover.proveStep(s.pre, s.target, abi.encode(batch, number + 1, timestamp), s.witness);
+    }
+
+    function test_proveStep_aBatchWithAnotherL1TimestampThanRecorded_reverts() public {
+        Step memory s = _firstStepWithWitness();
+        (bytes memory batch, uint64 number, uint64 timestamp) =
+            abi.decode(s.input, (bytes, uint64, uint64));
+        vm.expectRevert(OneStepProver.InputMismatch.selector);
+        prover.proveStep(s.pre, s.target, abi.encode(batch, number, timestamp - 1), s.witness);
     }
 
     function _firstStepWithWitness() internal view returns (Step memory) {
@@ -99,21 +137,42 @@ contract OneStepProverVectorsTest is Test {
         revert("no transaction step");
     }
 
-    function _queue(Bridge _bridge, Message[] memory _messages) internal {
-        for (uint256 i = 0; i < _messages.length; i++) {
-            Message memory m = _messages[i];
-            vm.roll(m.l1BlockNumber);
-            if (m.kind == 1) {
-                (address sender, address recipient, uint256 amount) =
-                    abi.decode(m.payload, (address, address, uint256));
-                vm.deal(sender, amount);
-                vm.prank(sender);
-                _bridge.depositETH{value: amount}(recipient);
+    /// @dev Records the batches and messages in their L1 blocks, in L1 order.
+    function _record(
+        BatchInbox _inbox,
+        Bridge _bridge,
+        Batch[] memory _batches,
+        Message[] memory _messages
+    ) internal {
+        uint256 b;
+        uint256 m;
+        while (b < _batches.length || m < _messages.length) {
+            bool batchFirst = m == _messages.length
+                || (b < _batches.length && _batches[b].l1BlockNumber <= _messages[m].l1BlockNumber);
+            if (batchFirst) {
+                vm.roll(_batches[b].l1BlockNumber);
+                vm.warp(_batches[b].l1Timestamp);
+                _inbox.appendBatch(_batches[b].data);
+                b++;
             } else {
-                _bridge.forceTransaction(m.payload);
+                _queue(_bridge, _messages[m]);
+                m++;
             }
         }
-        vm.roll(100);
+    }
+
+    function _queue(Bridge _bridge, Message memory _message) internal {
+        vm.roll(_message.l1BlockNumber);
+        vm.warp(_message.l1Timestamp);
+        if (_message.kind == 1) {
+            (address sender, address recipient, uint256 amount) =
+                abi.decode(_message.payload, (address, address, uint256));
+            vm.deal(sender, amount);
+            vm.prank(sender);
+            _bridge.depositETH{value: amount}(recipient);
+        } else {
+            _bridge.forceTransaction(_message.payload);
+        }
     }
 }
 
@@ -121,5 +180,14 @@ contract OneStepProverVectorsTest is Test {
 contract OneStepProverDefiVectorsTest is OneStepProverVectorsTest {
     function _vectorFile() internal pure override returns (string memory) {
         return "machine_defi.json";
+    }
+}
+
+/// @notice The same over a chain that breaks every derivation rule of docs/SETTLEMENT.md §5 once:
+///         timestamps clamped both ways, an origin after the carrying L1 block, a batch on another
+///         parent, an unreadable transaction, deposit-only blocks before a batch and by the clock.
+contract OneStepProverRulesVectorsTest is OneStepProverVectorsTest {
+    function _vectorFile() internal pure override returns (string memory) {
+        return "machine_rules.json";
     }
 }

@@ -10,6 +10,13 @@ interface Vm {
     /// @param newTimestamp The new block timestamp.
     function warp(uint256 newTimestamp) external;
 
+    /// @notice The runtime bytecode of an artifact ("File.sol:Contract"), immutables unset.
+    /// @param artifactPath The artifact's path.
+    function getDeployedCode(string calldata artifactPath)
+        external
+        view
+        returns (bytes memory runtimeBytecode);
+
     /// @notice Sets block.number.
     /// @param newHeight The new block number.
     function roll(uint256 newHeight) external;

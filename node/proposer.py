@@ -1,19 +1,26 @@
 """The proposer: bonds an output on L1 for every submission interval of safe L2 blocks.
 
 A proposal carries the step machine's final StepState of the output's block (docs/FRAUD_PROOFS.md
-§3), the withdrawal root and the block hash; the OutputOracle derives the output root from them and
-stores the machine hash a dispute game bisects towards.
+§3), whose block hash is the block's, and the withdrawal root; the OutputOracle derives the output
+root from them and stores the machine hash a dispute game bisects towards.
+
+Both roles run one: the sequencer's, with the OutputOracle's proposer key; and a verifier's, with
+any funded key, which proposes only once the proposer has gone quiet for the oracle's proposal
+timeout (`canPropose`), so that users can exit without the operator (docs/SETTLEMENT.md §1).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from l1.contracts.output_oracle import (
     BOND,
+    CAN_PROPOSE,
     GET_OUTPUT,
     IS_FINALIZED,
     LATEST_BLOCK_NUMBER,
@@ -52,9 +59,9 @@ class OutputSource(ABC):
     """Where the proposer's outputs come from."""
 
     @abstractmethod
-    def get_output(self, start_block: int, header: Header) -> ProposedOutput:
+    def get_output(self, start_block: int, header: Header) -> ProposedOutput | None:
         """The output to bond for `header`'s block, the previous output being at `start_block`;
-        LookupError while it cannot be computed yet."""
+        None to bond nothing for it; LookupError while it cannot be computed yet."""
 
 
 class NodeOutputs(OutputSource):
@@ -123,13 +130,18 @@ class Proposer:
         header = self.storage.get_header(number)
         if header is None:
             return
+        (allowed,) = CAN_PROPOSE.decode_result(self.call(CAN_PROPOSE.encode(self.sender.address)))
+        if not allowed:
+            return  # not the proposer, and the proposer has not gone quiet for the timeout
         output = self.outputs.get_output(self.latest_block_number(), header)
+        if output is None:
+            return
         state = output.step_state
-        root = keccak256(OUTPUT_VERSION + state.state_root + output.withdrawal_root + header.hash)
-        (bond,) = BOND.decode_result(self.call(BOND.encode()))
-        calldata = PROPOSE_OUTPUT.encode(
-            step_state_tuple(state), output.withdrawal_root, header.hash
+        root = keccak256(
+            OUTPUT_VERSION + state.state_root + output.withdrawal_root + state.block_hash
         )
+        (bond,) = BOND.decode_result(self.call(BOND.encode()))
+        calldata = PROPOSE_OUTPUT.encode(step_state_tuple(state), output.withdrawal_root)
         self.in_flight = self.sender.send(self.output_oracle, calldata, value=int(bond))
         log.info(
             "proposed output 0x%s (machine hash 0x%s) for L2 block %d",
@@ -152,7 +164,7 @@ class Proposer:
 
 def check_step_state(state: StepState, header: Header) -> None:
     """Raise InconsistentStepState unless `state` is a final state of `header`'s block with its
-    state root (the oracle derives the output root from it)."""
+    state root and block hash (the oracle derives the output root from them)."""
     if state.block_number != header.number or state.phase != PHASE_BLOCK_START:
         raise InconsistentStepState(
             f"step state for L2 block {header.number} is at block {state.block_number}, "
@@ -163,3 +175,48 @@ def check_step_state(state: StepState, header: Header) -> None:
             f"step state for L2 block {header.number} has state root 0x{state.state_root.hex()}, "
             f"the header 0x{header.state_root.hex()}"
         )
+    if state.block_hash != header.hash:
+        raise InconsistentStepState(
+            f"step state for L2 block {header.number} has block hash 0x{state.block_hash.hex()}, "
+            f"the block 0x{header.hash.hex()}"
+        )
+
+
+class ProposerWorker:
+    """A proposer on a thread of its own, following the node's safe head (a verifier's, which
+    proposes only when the proposer has gone quiet: Proposer.tick asks canPropose)."""
+
+    def __init__(self, proposer: Proposer, safe_number: Callable[[], int], interval: float = 1.0):
+        self.proposer = proposer
+        self.safe_number = safe_number
+        self.interval = interval
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self.propose_forever, name="proposer", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)
+
+    def propose_forever(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                self.proposer.tick(self.safe_number())
+                self.last_error = None
+            except Exception as exc:  # L1 hiccups must not stop the node; retry next tick
+                if str(exc) != self.last_error:
+                    log.warning("proposer: %s", exc)
+                self.last_error = str(exc)
+            self.stop_event.wait(self.interval)
+
+    def get_stats(self) -> dict[str, Any]:
+        return {
+            "outputs_proposed": self.proposer.proposed,
+            "output_gas": self.proposer.gas_used,
+            "last_error": self.last_error,
+        }
