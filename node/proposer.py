@@ -41,6 +41,11 @@ ComputeStepState = Callable[[int], StepState]
 LookupError while it cannot be computed (the block's batch is not on L1 yet)."""
 
 
+AgreesWith = Callable[[int, bytes], bool]
+"""Whether this node's own output for an L2 block has this output root (False also while the node
+has not derived the block)."""
+
+
 class InconsistentStepState(RuntimeError):
     """The step state computed for a block does not fit its header; proposing it would be a
     wrong output."""
@@ -89,11 +94,14 @@ class Proposer:
         sender: L1Sender,
         output_oracle: bytes,
         outputs: OutputSource,
+        agrees: AgreesWith | None = None,
     ) -> None:
         self.storage = storage
         self.sender = sender
         self.output_oracle = output_oracle
         self.outputs = outputs
+        self.agrees = agrees
+        self.disagreeing_with: bytes | None = None  # the latest output's root, if it is not ours
         self.in_flight: bytes | None = None
         self.proposed = 0
         self.gas_used = 0
@@ -133,7 +141,10 @@ class Proposer:
         (allowed,) = CAN_PROPOSE.decode_result(self.call(CAN_PROPOSE.encode(self.sender.address)))
         if not allowed:
             return  # not the proposer, and the proposer has not gone quiet for the timeout
-        output = self.outputs.get_output(self.latest_block_number(), header)
+        latest = self.latest_block_number()
+        if self.agrees is not None and not self.agrees_with_latest(latest):
+            return
+        output = self.outputs.get_output(latest, header)
         if output is None:
             return
         state = output.step_state
@@ -149,6 +160,27 @@ class Proposer:
             state.hash.hex(),
             number,
         )
+
+    def agrees_with_latest(self, latest_block: int) -> bool:
+        """Whether the newest output on L1 is ours (none counts as ours). An output on top of a
+        wrong one would be deleted with it when a challenger wins: until then, wait."""
+        if latest_block == 0:
+            return True
+        assert self.agrees is not None
+        (count,) = OUTPUT_COUNT.decode_result(self.call(OUTPUT_COUNT.encode()))
+        (output,) = GET_OUTPUT.decode_result(self.call(GET_OUTPUT.encode(int(count) - 1)))
+        root = bytes(output[0])
+        if self.agrees(latest_block, root):
+            self.disagreeing_with = None
+            return True
+        if self.disagreeing_with != root:
+            log.warning(
+                "not proposing on top of output 0x%s for L2 block %d: it is not ours",
+                root.hex(),
+                latest_block,
+            )
+            self.disagreeing_with = root
+        return False
 
     def update_finalized(self) -> int:
         """The L2 block of the newest finalized output (0 if none)."""

@@ -113,6 +113,10 @@ class DisputePlayer:
                 self.play(game, now)
                 self._errors.pop(f"game {game.game_id}", None)
             except Exception as exc:
+                if not self.chain.get_game(game.game_id).is_open:
+                    # The other party ended it first (a proof or a timeout): nothing went wrong.
+                    log.info("%s: game %d ended before our move", self.name, game.game_id)
+                    continue
                 self._report(f"game {game.game_id}", exc)
         if self.challenge:
             self.check_outputs()

@@ -1,4 +1,5 @@
-"""User and operator commands that touch L1: deploy, deposit, withdraw (initiate/prove/finalize)."""
+"""User and operator commands that touch L1: deploy, deposit, withdraw (initiate or force, prove,
+finalize)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from rich.console import Console
 from l1.contracts.bridge import Bridge, OutputRootProof, Withdrawal
 from l1.contracts.erc20 import TestERC20
 from l1.contracts.output_oracle import OutputOracle
-from l1.deploy import Deployment
+from l1.deploy import DEFAULT_PROPOSAL_TIMEOUT, Deployment
 from l1.rpc import L1Client
 from l1.sender import L1Sender, L1TransactionFailed
 from rollup.abi import encode_call
 from rollup.addresses import L2_BRIDGE
-from rollup.crypto import compute_private_key_address
+from rollup.crypto import compute_private_key_address, keccak256
 from rollup.system.bridge import WITHDRAWAL_INITIATED_TOPIC
 from rollup.transaction import (
     TX_TYPE_DYNAMIC_FEE,
@@ -31,7 +32,8 @@ from rollup.transaction import (
 
 console = Console()
 withdraw_app = typer.Typer(
-    help="Withdraw ETH or bridged tokens from L2 to L1: initiate, prove, finalize.",
+    help="Withdraw ETH or bridged tokens from L2 to L1: initiate (or force through L1), prove, "
+    "finalize.",
     no_args_is_help=True,
 )
 
@@ -114,6 +116,23 @@ def deploy(
     submission_interval: Annotated[
         int, typer.Option(min=1, max=100_000, help="L2 blocks per output.")
     ] = 10,
+    proposal_timeout: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=365 * 86_400,
+            help="Seconds without an output after which anyone may propose one (default 7 days).",
+        ),
+    ] = DEFAULT_PROPOSAL_TIMEOUT,
+    l1_block_time: Annotated[
+        float,
+        typer.Option(
+            min=0.1,
+            max=600,
+            help="Seconds between L1 blocks (default 12): the finalization period must outlast "
+            "the sequencer window in L1 time.",
+        ),
+    ] = 12.0,
 ) -> None:
     """Deploy the rollup's L1 contracts with the devnet keys; write deployment and genesis files."""
     from l1.artifacts import build_artifacts, find_missing_artifacts
@@ -125,10 +144,17 @@ def deploy(
         L1_CHALLENGER_KEY,
         L1_DEPLOYER_KEY,
         L1_PROPOSER_KEY,
+        UnsafeFinalizationPeriod,
+        check_finalization_period,
         compute_genesis_machine_hash,
         make_devnet_genesis,
     )
 
+    window = build_genesis(load_default_genesis_document()).config.sequencer_window
+    try:
+        check_finalization_period(finalization_period, window, l1_block_time)
+    except UnsafeFinalizationPeriod as exc:
+        fail(str(exc))
     client = L1Client(l1_rpc)
     deployment_path, genesis_path = out_dir / "deployment.json", out_dir / "genesis.json"
     if deployment_path.exists() and genesis_path.exists():
@@ -148,6 +174,7 @@ def deploy(
             submission_interval=submission_interval,
             finalization_period_seconds=finalization_period,
             bond=DEVNET_BOND,
+            proposal_timeout=proposal_timeout,
             chain_config=build_genesis(load_default_genesis_document()).config,
             genesis_machine_hash=lambda deployed: compute_genesis_machine_hash(
                 make_devnet_genesis(client, deployed)
@@ -220,18 +247,19 @@ def deposit(
     )
 
 
-@withdraw_app.command("initiate")
-def withdraw_initiate(
-    rpc_url: L2RpcOption,
-    private_key: KeyOption,
-    amount: Annotated[
-        str, typer.Option(help="Amount in whole units (0.5) or base units (123wei).")
-    ],
-    token: Annotated[str | None, typer.Option(help="L2 bridged token (default: ETH).")] = None,
-    to: Annotated[str | None, typer.Option(help="L1 recipient (default: the sender).")] = None,
-) -> None:
-    """Start a withdrawal on L2 (burns the funds); prints the L2 transaction hash to prove with."""
-    key = parse_hex(private_key, 32, "--private-key")
+AmountOption = Annotated[
+    str, typer.Option(help="Amount in whole units (0.5) or base units (123wei).")
+]
+L2TokenOption = Annotated[str | None, typer.Option(help="L2 bridged token (default: ETH).")]
+L1RecipientOption = Annotated[str | None, typer.Option(help="L1 recipient (default: the sender).")]
+
+
+def sign_withdrawal(
+    rpc_url: str, key: bytes, amount: str, token: str | None, to: str | None
+) -> tuple[bytes, str]:
+    """The signed L2 transaction that starts a withdrawal (L2Bridge.withdrawETH or
+    withdrawToken), with the sender's next nonce and a fee above the base fee read from
+    `rpc_url`: (raw bytes, 0x-hash)."""
     sender = compute_private_key_address(key)
     recipient = parse_hex(to, 20, "--to") if to else sender
     chain_id = int(l2_rpc(rpc_url, "eth_chainId", []), 16)
@@ -265,18 +293,71 @@ def withdraw_initiate(
         (),
     )
     raw = encode_transaction(sign_transaction(tx, key))
+    return raw, "0x" + keccak256(raw).hex()
+
+
+def wait_for_receipt(rpc_url: str, tx_hash: str, seconds: float) -> dict[str, Any] | None:
+    deadline = time.monotonic() + seconds
+    while True:
+        receipt: dict[str, Any] | None = l2_rpc(rpc_url, "eth_getTransactionReceipt", [tx_hash])
+        if receipt is not None or time.monotonic() > deadline:
+            return receipt
+        time.sleep(0.2)
+
+
+@withdraw_app.command("initiate")
+def withdraw_initiate(
+    rpc_url: L2RpcOption,
+    private_key: KeyOption,
+    amount: AmountOption,
+    token: L2TokenOption = None,
+    to: L1RecipientOption = None,
+) -> None:
+    """Start a withdrawal on L2 (burns the funds); prints the L2 transaction hash to prove with."""
+    key = parse_hex(private_key, 32, "--private-key")
+    raw, _ = sign_withdrawal(rpc_url, key, amount, token, to)
     tx_hash = l2_rpc(rpc_url, "eth_sendRawTransaction", ["0x" + raw.hex()])
-    receipt = None
-    for _ in range(300):
-        receipt = l2_rpc(rpc_url, "eth_getTransactionReceipt", [tx_hash])
-        if receipt is not None:
-            break
-        time.sleep(0.1)
+    receipt = wait_for_receipt(rpc_url, tx_hash, 30)
     if receipt is None or receipt["status"] != "0x1":
         fail(f"the withdrawal transaction {tx_hash} did not succeed: {receipt}")
     console.print(
         f"withdrawal initiated in L2 block {int(receipt['blockNumber'], 16)}: tx {tx_hash}"
     )
+    console.print("prove it once an output covering that block is on L1: rollup withdraw prove ...")
+
+
+@withdraw_app.command("force")
+def withdraw_force(
+    rpc_url: Annotated[
+        str, typer.Option(help="An L2 node that derives from L1 (a verifier's JSON-RPC URL).")
+    ],
+    l1_rpc: L1RpcOption,
+    deployment: DeploymentOption,
+    private_key: KeyOption,
+    amount: AmountOption,
+    token: L2TokenOption = None,
+    to: L1RecipientOption = None,
+    wait: Annotated[
+        float,
+        typer.Option(min=0, max=86_400, help="Seconds to wait for the L2 node to include it."),
+    ] = 0,
+) -> None:
+    """Start a withdrawal without the sequencer: the signed L2 transaction goes into the Bridge
+    queue on L1 (Bridge.forceTransaction). Derivation includes it within the sequencer window
+    whether or not the sequencer does; prints the L2 transaction hash to prove with."""
+    contracts = read_deployment(deployment)
+    key = parse_hex(private_key, 32, "--private-key")
+    raw, tx_hash = sign_withdrawal(rpc_url, key, amount, token, to)
+    sender = L1Sender(L1Client(l1_rpc), key)
+    receipt = send_l1(sender, contracts.bridge, Bridge.encode_force_transaction(raw))
+    console.print(f"withdrawal forced through L1 block {receipt.block_number}: L2 tx {tx_hash}")
+    if wait:
+        included = wait_for_receipt(rpc_url, tx_hash, wait)
+        if included is None:
+            fail(f"{tx_hash} is not on L2 after {wait:g} s (the window may not have lapsed yet)")
+        if included["status"] != "0x1":
+            fail(f"the forced withdrawal {tx_hash} failed on L2: {included}")
+        console.print(f"included in L2 block {int(included['blockNumber'], 16)}")
     console.print("prove it once an output covering that block is on L1: rollup withdraw prove ...")
 
 

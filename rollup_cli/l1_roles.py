@@ -3,6 +3,7 @@ verifier's derivation, from command-line options."""
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,10 @@ L1_EXIT_PROPOSER_KEY = bytes.fromhex(
 )
 """The devnet verifier's key for outputs it proposes when the sequencer's proposer stops."""
 DEVNET_SUBMISSION_INTERVAL = 10
-DEVNET_FINALIZATION_PERIOD = 12
+DEVNET_FINALIZATION_PERIOD = 45
+"""The devnet's challenge window: its sequencer window (30 L1 blocks of 1 s) and a margin."""
+CHALLENGE_MARGIN = 15
+"""Seconds a challenger needs, once derivation gives a block, to open a game over its output."""
 DEVNET_BOND = 10**17
 DEVNET_GAME_MAX_DEPTH = 24
 DEVNET_GAME_CLOCK_DURATION = 3600
@@ -62,7 +66,13 @@ def start_devnet_l1(
     genesis_overrides: dict[str, Any] | None = None,
 ) -> tuple[Anvil, Deployment]:
     """Start anvil in interval mining and deploy the rollup's contracts on it, for the default
-    genesis with `genesis_overrides` (make_devnet_genesis must be given the same)."""
+    genesis with `genesis_overrides` (make_devnet_genesis must be given the same). Raises
+    UnsafeFinalizationPeriod if the challenge window could close before a verifier knows what
+    the blocks of an output are."""
+    document = {**load_default_genesis_document(), **(genesis_overrides or {})}
+    check_finalization_period(
+        finalization_period, build_genesis(document).config.sequencer_window, block_time
+    )
     if find_missing_artifacts():
         build_artifacts()
     anvil = Anvil(block_time=block_time, port=port)
@@ -81,9 +91,7 @@ def start_devnet_l1(
             game_max_depth=game_max_depth,
             game_clock_duration=game_clock_duration,
             proposal_timeout=proposal_timeout,
-            chain_config=build_genesis(
-                {**load_default_genesis_document(), **(genesis_overrides or {})}
-            ).config,
+            chain_config=build_genesis(document).config,
             genesis_machine_hash=lambda deployment: compute_genesis_machine_hash(
                 make_devnet_genesis(client, deployment, genesis_overrides)
             ),
@@ -92,6 +100,32 @@ def start_devnet_l1(
         anvil.stop()
         raise
     return anvil, deployment
+
+
+class UnsafeFinalizationPeriod(ValueError):
+    """The challenge window is shorter than the time derivation may wait for the sequencer
+    window: an output over blocks no verifier can derive yet would finalize unchallenged."""
+
+
+def compute_minimum_finalization_period(sequencer_window: int, l1_block_time: float) -> int:
+    """The shortest safe challenge window: the sequencer window in L1 time, plus a margin."""
+    return math.ceil(sequencer_window * l1_block_time) + CHALLENGE_MARGIN
+
+
+def check_finalization_period(
+    finalization_period: int, sequencer_window: int, l1_block_time: float
+) -> None:
+    """Raise UnsafeFinalizationPeriod unless the challenge window outlasts the sequencer window
+    (in L1 time) by CHALLENGE_MARGIN: a sequencer that breaks a derivation rule posts blocks that
+    derivation replaces only once the window has lapsed, and until then a verifier has no output
+    of its own to compare with (docs/SETTLEMENT.md §1)."""
+    minimum = compute_minimum_finalization_period(sequencer_window, l1_block_time)
+    if finalization_period < minimum:
+        raise UnsafeFinalizationPeriod(
+            f"a finalization period of {finalization_period} s is unsafe: the sequencer window "
+            f"({sequencer_window} L1 blocks of {l1_block_time:g} s) and {CHALLENGE_MARGIN} s to "
+            f"open a game need at least {minimum} s"
+        )
 
 
 def make_devnet_genesis(
@@ -235,11 +269,17 @@ def make_verifier(
     if proposer_key is not None:
         # One sender for the proposals and their defence: they share the key's nonces.
         proposer_sender = L1Sender(L1Client(l1_url), proposer_key)
+
+        def agrees(block_number: int, output_root: bytes) -> bool:
+            own = provider.own_output(block_number)
+            return own is not None and own.output_root == output_root
+
         exits = Proposer(
             node.storage,
             proposer_sender,
             deployment.output_oracle,
             NodeOutputs(provider.compute_step_state),
+            agrees,
         )
         proposer = ProposerWorker(exits, lambda: node.safe_number)
         defender = make_dispute_player(l1_url, deployment, proposer_sender, provider, defend=True)

@@ -327,8 +327,14 @@ def devnet(
     block_time: BlockTime = 1.0,
     l1_block_time: Annotated[int, typer.Option(min=1, max=60, help="Anvil block time (s).")] = 1,
     finalization_period: Annotated[
-        int, typer.Option(min=1, max=604_800, help="Output challenge window on the devnet (s).")
-    ] = 12,
+        int | None,
+        typer.Option(
+            min=1,
+            max=604_800,
+            help="Output challenge window (s); default and minimum: the sequencer window in L1 "
+            "time plus 15 s (45 s with 1 s L1 blocks).",
+        ),
+    ] = None,
     submission_interval: Annotated[
         int, typer.Option(min=1, max=100_000, help="L2 blocks between output proposals.")
     ] = 10,
@@ -372,11 +378,21 @@ def devnet(
             L1_CHALLENGER_KEY,
             L1_EXIT_PROPOSER_KEY,
             L1_PROPOSER_KEY,
+            UnsafeFinalizationPeriod,
+            check_finalization_period,
+            compute_minimum_finalization_period,
             make_devnet_genesis,
             start_devnet_l1,
         )
 
         console.print("starting anvil and deploying the rollup contracts...")
+        window = build_genesis(load_default_genesis_document()).config.sequencer_window
+        if finalization_period is None:
+            finalization_period = compute_minimum_finalization_period(window, l1_block_time)
+        try:
+            check_finalization_period(finalization_period, window, l1_block_time)
+        except UnsafeFinalizationPeriod as exc:
+            fail(f"--finalization-period: {exc}")
         anvil, deployment = start_devnet_l1(
             l1_block_time, l1_port, finalization_period, submission_interval
         )

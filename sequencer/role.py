@@ -161,6 +161,8 @@ class Sequencer(Role):
             origin_number, messages = self.select_l1_origin(timestamp)
             history = node.follower.history if node.follower is not None else {}
             origin = history.get(origin_number)
+        if origin is not None:
+            timestamp = max(timestamp, origin.timestamp)  # never before its origin
         timestamp = self.bound_timestamp(timestamp, origin)
         limit = min(node.config.max_transactions_per_block, MAX_BATCH_TRANSACTIONS)
         ready = self.mempool.select(node.get_state_nonce, limit + 1)
@@ -216,10 +218,13 @@ class Sequencer(Role):
         )
 
     def select_l1_origin(self, timestamp: int) -> tuple[int, list[QueuedMessage]]:
-        """The newest L1 block known, ORIGIN_LAG blocks behind the newest, that is not later than
-        `timestamp`, and its new messages.
+        """The newest L1 block known, ORIGIN_LAG blocks behind the newest, whose time is at most
+        max_drift after `timestamp`, and its new messages.
 
-        Without an L1 (a standalone node) the origin stays genesis's.
+        An L1 whose clock runs ahead of ours is followed (the block takes the origin's time:
+        execute_next_block), up to max_drift: falling behind instead would let the origin lapse
+        out of the sequencer window, and derivation would replace our blocks. Without an L1 (a
+        standalone node) the origin stays genesis's.
         """
         head = self.node.head
         follower = self.node.follower
@@ -227,9 +232,10 @@ class Sequencer(Role):
         if follower is None:
             return head_origin, []
         history = follower.history
+        latest = timestamp + self.node.config.max_drift
         number = follower.head_number - ORIGIN_LAG
         while number > head_origin and (
-            number not in history or history[number].timestamp > timestamp
+            number not in history or history[number].timestamp > latest
         ):
             number -= 1
         if number <= head_origin or number not in history:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,9 @@ from tests.e2e.conftest import DEV_KEYS, L2_BRIDGE, REPO_ROOT, contract, send
 from tests.polling import wait_for
 
 T = TypeVar("T")
-FINALIZATION_PERIOD = 6
+FINALIZATION_PERIOD = 45
+"""The devnet's (its 30-block sequencer window of 1 s L1 blocks, and 15 s to open a game); tests
+move L1 time past it rather than wait."""
 SUBMISSION_INTERVAL = 4
 
 
@@ -44,6 +45,13 @@ class Network:
 
     def l1_sender(self, index: int) -> L1Sender:
         return L1Sender(self.l1, bytes.fromhex(DEV_KEYS[index][2:]))
+
+    def pass_challenge_window(self) -> None:
+        """Move L1 time past the challenge window of everything proposed so far, and wait for an
+        L1 block that has it."""
+        target = self.l1.get_block("latest").timestamp + FINALIZATION_PERIOD + 1
+        self.l1.request("evm_increaseTime", [FINALIZATION_PERIOD + 1])
+        wait_for(lambda: self.l1.get_block("latest").timestamp >= target, 10, "a later L1 block")
 
 
 def rpc(url: str, method: str, params: list[Any]) -> Any:
@@ -253,11 +261,8 @@ def test_withdrawal_is_proven_and_finalized_once_after_the_window(network: Netwo
     if not oracle.is_finalized(output_index):
         with pytest.raises(L1TransactionFailed, match="NotFinalized"):
             user.send_and_wait(network.deployment.bridge, finalize, gas=200_000)
-    wait_for(
-        lambda: oracle.is_finalized(output_index),
-        FINALIZATION_PERIOD + 30,
-        "the output to finalize",
-    )
+    network.pass_challenge_window()
+    wait_for(lambda: oracle.is_finalized(output_index), 10, "the output to finalize")
     before = network.l1.get_balance(l1_recipient)
     assert user.send_and_wait(network.deployment.bridge, finalize, gas=200_000).succeeded
     assert network.l1.get_balance(l1_recipient) == before + 5 * 10**17
@@ -321,7 +326,7 @@ def test_user_round_trip_with_the_cli_deposit_then_withdraw(network: Network) ->
         tx_hash,
     )
     l1_before = network.l1.get_balance(bytes.fromhex(user.address[2:]))
-    time.sleep(FINALIZATION_PERIOD + 2)
+    network.pass_challenge_window()
     finalized = run_rollup(
         "withdraw",
         "finalize",

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
+from eth_abi.abi import encode as abi_encode
 
 from l1.contracts.output_oracle import (
     BOND,
     CAN_PROPOSE,
+    GET_OUTPUT,
     LATEST_BLOCK_NUMBER,
     NEXT_BLOCK_NUMBER,
+    OUTPUT_COUNT,
+    OUTPUT_TUPLE,
     PROPOSE_OUTPUT,
     step_state_tuple,
 )
@@ -54,9 +58,12 @@ class FakeStorage:
 class FakeClient:
     """The OutputOracle's views; `allowed` is what canPropose answers for the sender."""
 
-    def __init__(self, next_block: int, allowed: bool = True) -> None:
+    def __init__(
+        self, next_block: int, allowed: bool = True, latest_root: bytes = bytes(32)
+    ) -> None:
         self.next_block = next_block
         self.allowed = allowed
+        self.latest_root = latest_root
 
     def call(self, to: bytes, data: bytes) -> bytes:
         assert to == ORACLE
@@ -68,6 +75,12 @@ class FakeClient:
             return (self.next_block - 10).to_bytes(32, "big")
         if data == BOND.encode():
             return BOND_WEI.to_bytes(32, "big")
+        count = self.next_block // 10 - 1
+        if data == OUTPUT_COUNT.encode():
+            return count.to_bytes(32, "big")
+        if data == GET_OUTPUT.encode(count - 1):
+            output = (self.latest_root, 1, self.next_block - 10, ORACLE, 0, False, 0)
+            return abi_encode([OUTPUT_TUPLE], [(*output, *(bytes(32),) * 3, 1)])
         raise AssertionError(f"unexpected call {data.hex()}")
 
 
@@ -158,3 +171,38 @@ def test_a_step_state_that_is_not_the_block_end_is_refused(change: dict[str, int
     header = make_header(10)
     with pytest.raises(InconsistentStepState):
         check_step_state(make_step_state(header)._replace(**change), header)
+
+
+def make_exit_proposer(
+    headers: dict[int, Header], compute: Any, latest_root: bytes, ours: bytes
+) -> tuple[Proposer, FakeSender]:
+    """A verifier's proposer whose own output for block 10 has root `ours`, the oracle's newest
+    output (block 10) root `latest_root`, block 20 next."""
+    sender = FakeSender(FakeClient(20, True, latest_root))
+    proposer = Proposer(
+        cast(Storage, FakeStorage(headers)),
+        cast(L1Sender, sender),
+        ORACLE,
+        NodeOutputs(compute),
+        lambda number, root: number == 10 and root == ours,
+    )
+    return proposer, sender
+
+
+def test_a_verifier_proposes_on_top_of_an_output_it_agrees_with() -> None:
+    header = make_header(20)
+    ours = keccak256(b"our output 10")
+    proposer, sender = make_exit_proposer(
+        {20: header}, lambda number: make_step_state(header), ours, ours
+    )
+    proposer.tick(safe_through=20)
+    assert len(sender.sent) == 1
+
+
+def test_a_verifier_never_proposes_on_top_of_an_output_it_finds_wrong() -> None:
+    header = make_header(20)
+    proposer, sender = make_exit_proposer(
+        {20: header}, lambda number: pytest.fail(), keccak256(b"theirs"), keccak256(b"ours")
+    )
+    proposer.tick(safe_through=20)
+    assert sender.sent == []
