@@ -23,9 +23,7 @@ def open_sequencer(tmp_path: Path, l1_times: list[int]) -> Sequencer:
     sequencer = Sequencer(
         Node(Storage.open(f"sqlite:///{tmp_path}/node.db"), base_document()), block_time=None
     )
-    history = {
-        n: L1BlockData(n, bytes(32), bytes(32), t, (), ()) for n, t in enumerate(l1_times)
-    }
+    history = {n: L1BlockData(n, bytes(32), bytes(32), t, (), ()) for n, t in enumerate(l1_times)}
     follower: Any = SimpleNamespace(history=history, head_number=len(l1_times) - 1)
     sequencer.node.follower = follower
     return sequencer
