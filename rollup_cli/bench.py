@@ -350,6 +350,12 @@ def measure_verifier_replay(
                         done = now
                         break
                     time.sleep(0.02)
+                # A replay counts only if it derived the sequencer's own chain.
+                ours = rpc_call(client, url, "eth_getBlockByNumber", [hex(last_block), False])
+                theirs = rpc_call(
+                    client, node.url, "eth_getBlockByNumber", [hex(last_block), False]
+                )
+                agrees = ours is not None and theirs is not None and ours["hash"] == theirs["hash"]
             _rss, cpu = measure_process_tree(process.pid)
         finally:
             process.terminate()
@@ -360,11 +366,14 @@ def measure_verifier_replay(
                 process.wait()
     if first is None or done is None:
         return {"complete": False}
+    if not agrees:
+        return {"complete": True, "agrees": False, "blocks": last_block}
     replayed = sum(count for number, count in block_counts.items() if number > first[1])
     span = done - first[0]
     total = sum(block_counts.values())
     return {
         "complete": True,
+        "agrees": True,
         "blocks": last_block,
         "transactions": total,
         "timed_transactions": replayed,
@@ -682,6 +691,13 @@ def print_table(settings: BenchSettings, results: dict[str, Any], console: Conso
             f"{replay['replay_tps'] / burst['included_tps']:.2f}x sequencer"
             if burst["included_tps"]
             else "",
+        )
+    elif replay and replay.get("agrees") is False:
+        table.add_row(
+            "verifier replay tx/s",
+            f"– (it derived another block {replay['blocks']} than the sequencer)",
+            "",
+            "",
         )
     else:
         table.add_row(

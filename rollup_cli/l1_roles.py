@@ -43,8 +43,8 @@ L1_EXIT_PROPOSER_KEY = bytes.fromhex(
 )
 """The devnet verifier's key for outputs it proposes when the sequencer's proposer stops."""
 DEVNET_SUBMISSION_INTERVAL = 10
-DEVNET_FINALIZATION_PERIOD = 45
-"""The devnet's challenge window: its sequencer window (30 L1 blocks of 1 s) and a margin."""
+DEVNET_FINALIZATION_PERIOD = 135
+"""The devnet's challenge window: its sequencer window (120 L1 blocks of 1 s) and a margin."""
 CHALLENGE_MARGIN = 15
 """Seconds a challenger needs, once derivation gives a block, to open a game over its output."""
 DEVNET_BOND = 10**17

@@ -332,7 +332,7 @@ def devnet(
             min=1,
             max=604_800,
             help="Output challenge window (s); default and minimum: the sequencer window in L1 "
-            "time plus 15 s (45 s with 1 s L1 blocks).",
+            "time plus 15 s (135 s with 1 s L1 blocks).",
         ),
     ] = None,
     submission_interval: Annotated[

@@ -29,8 +29,8 @@ from tests.e2e.conftest import DEV_KEYS, L2_BRIDGE, REPO_ROOT, contract, send
 from tests.polling import wait_for
 
 T = TypeVar("T")
-FINALIZATION_PERIOD = 45
-"""The devnet's (its 30-block sequencer window of 1 s L1 blocks, and 15 s to open a game); tests
+FINALIZATION_PERIOD = 135
+"""The devnet's (its 120-block sequencer window of 1 s L1 blocks, and 15 s to open a game); tests
 move L1 time past it rather than wait."""
 SUBMISSION_INTERVAL = 4
 
