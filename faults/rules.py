@@ -33,7 +33,14 @@ from dataclasses import replace
 
 from node.chain import Node
 from node.proposer import OutputSource, ProposedOutput
-from prover.traces import NodeTraceProvider, OneStep, OwnOutput, Trace, TraceProvider
+from prover.traces import (
+    NodeTraceProvider,
+    OneStep,
+    OwnOutput,
+    Trace,
+    TraceProvider,
+    replay_one_step,
+)
 from rollup.batch import (
     BATCH_VERSION,
     Batch,
@@ -55,7 +62,6 @@ from rollup.machine import (
     BatchRecord,
     L1Inputs,
     Machine,
-    MachineError,
     StepProof,
     encode_batch_input,
 )
@@ -194,15 +200,23 @@ class StaleOriginSequencer(Sequencer):
 
 
 class OnceFaultyBatcher(Batcher):
-    """Posts the first batch holding a transaction broken by `break_batch`, the rest as is."""
+    """Posts the first batch holding a transaction broken by `break_batch` (which `breakage`
+    describes), the rest as is."""
 
     broken = False
+    breakage = ""
 
     def pack(self, batch: Batch) -> tuple[Batch, bytes]:
         packed, data = super().pack(batch)
         if self.broken or packed.transaction_count == 0:
             return packed, data
         self.broken = True
+        log.warning(
+            "FAULT: posting blocks %d-%d %s",
+            packed.first_block_number,
+            packed.first_block_number + len(packed.blocks) - 1,
+            self.breakage,
+        )
         return packed, self.break_batch(packed)
 
     def break_batch(self, batch: Batch) -> bytes:
@@ -212,12 +226,9 @@ class OnceFaultyBatcher(Batcher):
 class ParentForgingBatcher(OnceFaultyBatcher):
     """The broken batch names a parent hash that is not its first block's parent's."""
 
+    breakage = "with another parent hash"
+
     def break_batch(self, batch: Batch) -> bytes:
-        log.warning(
-            "FAULT: posting blocks %d-%d with another parent hash",
-            batch.first_block_number,
-            batch.first_block_number + len(batch.blocks) - 1,
-        )
         return forge_parent(batch)
 
 
@@ -230,12 +241,9 @@ def forge_parent(batch: Batch) -> bytes:
 class TailGarblingBatcher(OnceFaultyBatcher):
     """The broken batch ends with one more block, whose single transaction does not decode."""
 
+    breakage = "followed by a block that does not decode"
+
     def break_batch(self, batch: Batch) -> bytes:
-        log.warning(
-            "FAULT: posting blocks %d-%d followed by a block that does not decode",
-            batch.first_block_number,
-            batch.first_block_number + len(batch.blocks) - 1,
-        )
         return append_unreadable_block(batch)
 
 
@@ -337,14 +345,8 @@ class RuleBreakingOutputs(OutputSource, TraceProvider):
 
     def one_step(self, trace: Trace, position: int) -> OneStep:
         with self.lock:
-            state, pre = self.honest.start_of(trace.start_block)
-            position = min(position, trace.steps)
-            for _ in range(position):
-                pre, _ = self.machine.execute_step(state, pre, trace.target_block)
-            if pre != trace.state_at(position):
-                raise MachineError(f"replay does not reach the trace's state at {position}")
-            post, proof = self.machine.execute_step(state, pre, trace.target_block)
-            return OneStep(pre, proof, post)
+            state, start = self.honest.start_of(trace.start_block)
+            return replay_one_step(self.machine, state, start, trace, position)
 
     def withdrawals_proof(self, block_number: int) -> tuple[tuple[int, int], bytes]:
         return self.honest.withdrawals_proof(block_number)

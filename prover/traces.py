@@ -266,14 +266,8 @@ class NodeTraceProvider(TraceProvider):
 
     def one_step(self, trace: Trace, position: int) -> OneStep:
         with self.lock:
-            state, pre = self.start_of(trace.start_block)
-            position = min(position, trace.steps)
-            for _ in range(position):
-                pre, _ = self.machine.execute_step(state, pre, trace.target_block)
-            if pre != trace.state_at(position):
-                raise MachineError(f"replay does not reach the trace's state at {position}")
-            post, proof = self.machine.execute_step(state, pre, trace.target_block)
-            return OneStep(pre, proof, post)
+            state, start = self.start_of(trace.start_block)
+            return replay_one_step(self.machine, state, start, trace, position)
 
     def withdrawals_proof(self, block_number: int) -> tuple[tuple[int, int], bytes]:
         with self.lock:
@@ -281,3 +275,19 @@ class NodeTraceProvider(TraceProvider):
             count, root = state.get(WITHDRAWALS_KEY)
             proof = encode_proof(state.tree.prove(compute_tree_key(WITHDRAWALS_KEY)))
             return (int(count), int(root)), proof
+
+
+def replay_one_step(
+    machine: Machine, state: State, start: StepState, trace: Trace, position: int
+) -> OneStep:
+    """The step at `position` of `trace` (past its end: the final no-op), replayed by `machine`
+    from the range's start (`state`, mutated, and `start`); raises MachineError unless the replay
+    reaches the trace's own state there."""
+    position = min(position, trace.steps)
+    pre = start
+    for _ in range(position):
+        pre, _ = machine.execute_step(state, pre, trace.target_block)
+    if pre != trace.state_at(position):
+        raise MachineError(f"replay does not reach the trace's state at {position}")
+    post, proof = machine.execute_step(state, pre, trace.target_block)
+    return OneStep(pre, proof, post)
