@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from faults.perturbation import (
     WRONG_WITHDRAWAL_ROOT,
     FaultPlan,
-    TrustingMachine,
     plan_fault,
     run_faulty,
     wrong_withdrawal_root,
 )
+from faults.rules import ParentlessMachine
 from node.proposer import NodeOutputs, OutputSource, ProposedOutput
 from prover.traces import NodeTraceProvider, OneStep, OwnOutput, Trace, TraceProvider
 from rollup.block import Header
@@ -46,7 +46,9 @@ class FaultyOutputs(OutputSource, TraceProvider):
 
     def __init__(self, honest: NodeTraceProvider, fault: str, beneficiary: bytes) -> None:
         self.honest = honest
-        self.machine = TrustingMachine(honest.config, honest.inputs)
+        # After its perturbed step, the faulty trace's block hashes are not those the batches
+        # name as parents: it opens batches on their first block number alone.
+        self.machine = ParentlessMachine(honest.config, honest.inputs)
         self.fault = fault
         self.beneficiary = beneficiary
         self.pending = True  # the wrong output is still to be proposed

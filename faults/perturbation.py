@@ -34,7 +34,6 @@ from eth_abi.abi import decode as abi_decode
 
 from rollup.batch import (
     InvalidBatch,
-    PayloadHeader,
     decompress_batch,
     read_payload_header,
     read_transaction,
@@ -157,15 +156,6 @@ def plan_fault(
     return trace, FaultPlan(kind, chosen, sender, touched_at.get(chosen, ()), beneficiary)
 
 
-class TrustingMachine(Machine):
-    """The step machine of a party that believes its own chain: after its perturbed step, its
-    blocks' hashes are not those the sequencer's batches name as parents, so it opens a batch on
-    its first block number alone. Before the perturbation it steps as the honest machine does."""
-
-    def batch_follows(self, header: PayloadHeader, step: StepState) -> bool:
-        return header.first_block_number == step.block_number + 1
-
-
 def run_faulty(
     machine: Machine,
     state: State,
@@ -176,8 +166,9 @@ def run_faulty(
     until: int | None = None,
 ) -> list[StepState]:
     """The faulty trace from `start` over `state` (mutated): honest up to step `plan.step`, whose
-    post-state is perturbed, then steps of `machine` (a TrustingMachine) from the perturbed
-    state. With `until`, stop once the trace has position `until` (the state is then the one at
+    post-state is perturbed, then steps of `machine` from the perturbed state (a machine that
+    opens batches on their first block number alone, faults.rules.ParentlessMachine: after the
+    perturbation its blocks' hashes are not those the sequencer's batches name as parents). With `until`, stop once the trace has position `until` (the state is then the one at
     that position)."""
     trace = [start]
     step = start

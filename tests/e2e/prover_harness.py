@@ -59,6 +59,9 @@ PROVE_STEP = Function(
 )
 RECEIPT_TIMEOUT = 10.0
 RPC_CHUNK = 40
+"""Requests per JSON-RPC batch (keeps each HTTP body modest)."""
+RPC_BODY_BYTES = 1_000_000
+"""Call data per JSON-RPC batch: anvil refuses bodies of a few megabytes."""
 AWKWARD_TOKENS: tuple[tuple[bytes, bytes, int], ...] = (
     (b"A" * 31 + "é".encode(), "🚀".encode() * 9, 0),  # a 2-byte char across byte 32; 36 bytes
     (b"B" * 30 + "€".encode(), b"EUR" * 11, 255),  # a 3-byte char ending at byte 33
@@ -75,7 +78,6 @@ MOCK_TOKENS = (
     "Bytes32MetadataToken",
     "MalformedMetadataToken",
 )
-"""Requests per JSON-RPC batch (keeps each HTTP body modest)."""
 
 DEPLOYER_KEY = DEV_KEYS[0]
 SEQUENCER_KEY = DEV_KEYS[0]
@@ -272,17 +274,17 @@ class ProverRig:
         """proveStep(pre, target, input, witness) by eth_call for each step: the post hash, or the
         error of a reverted call."""
         results: list[bytes | L1RpcError] = []
-        for chunk in _chunks(steps, RPC_CHUNK):
-            calls = [("eth_call", [self._call_object(*step), "latest"]) for step in chunk]
-            results += [_decode_hash(reply) for reply in self._batch(calls)]
+        calls = [("eth_call", [self._call_object(*step), "latest"]) for step in steps]
+        for chunk in _chunks(calls):
+            results += [_decode_hash(reply) for reply in self._batch(chunk)]
         return results
 
     def estimate_steps(self, steps: Sequence[tuple[StepState, int, bytes, bytes]]) -> list[int]:
         """eth_estimateGas of proveStep for each step (as a transaction would cost)."""
         gas: list[int] = []
-        for chunk in _chunks(steps, RPC_CHUNK):
-            calls = [("eth_estimateGas", [self._call_object(*step)]) for step in chunk]
-            for reply in self._batch(calls):
+        calls = [("eth_estimateGas", [self._call_object(*step)]) for step in steps]
+        for chunk in _chunks(calls):
+            for reply in self._batch(chunk):
                 if isinstance(reply, L1RpcError):
                     raise reply
                 gas.append(decode_quantity(reply))
@@ -298,6 +300,9 @@ class ProverRig:
             for i, (method, params) in enumerate(calls)
         ]
         reply = client._post("batch", body)
+        if not isinstance(reply, list):  # the whole batch refused (e.g. a body over the limit)
+            error = reply.get("error", {}) if isinstance(reply, dict) else {}
+            raise L1RpcError("batch", error.get("code", 0), str(error.get("message", reply)))
         by_id = {item["id"]: item for item in reply}
         results: list[Any] = []
         for i, (method, _) in enumerate(calls):
@@ -321,8 +326,20 @@ def _decode_hash(reply: Any) -> bytes | L1RpcError:
     return bytes(value)
 
 
-def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _chunks(calls: list[tuple[str, list[Any]]]) -> list[list[tuple[str, list[Any]]]]:
+    """`calls` cut into JSON-RPC batches of at most RPC_CHUNK calls and RPC_BODY_BYTES of call
+    data (a step over a padded batch carries tens of kilobytes; anvil refuses a body of a few
+    megabytes as an invalid request). A single larger call goes alone."""
+    chunks: list[list[tuple[str, list[Any]]]] = []
+    size = 0
+    for call in calls:
+        call_size = len(call[1][0]["data"])
+        if not chunks or len(chunks[-1]) >= RPC_CHUNK or size + call_size > RPC_BODY_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(call)
+        size += call_size
+    return chunks
 
 
 # -- encodings a test breaks on purpose -------------------------------------------------------
