@@ -3,17 +3,24 @@
 Both roles use it: the sequencer for L1 origins and deposits, the verifier for derivation. Each
 poll checks that the newest known block is still canonical; if a reorg replaced it, the follower
 walks back to the last common block, forgets everything after it and reports that block, so the
-caller can roll back what it derived from the removed blocks.
+caller can roll back what it derived from the removed blocks. A reorg that would remove a block
+L1 had declared finalized is refused (L1ReorgPastFinality): nothing derived from L1 may then be
+trusted, and a person must look (docs/SETTLEMENT.md §5).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
-from l1.contracts.batch_inbox import APPEND_BATCH, BATCH_APPENDED_TOPIC, decode_batch_appended
+from l1.contracts.batch_inbox import (
+    BATCH_APPENDED_TOPIC,
+    decode_batch_appended,
+    decode_batch_calldata,
+)
 from l1.contracts.bridge import L2_TRANSACTION_QUEUED_TOPIC, decode_l2_transaction_queued
-from l1.rpc import L1Block, L1Client, L1Log, _parse_block
+from l1.rpc import L1Block, L1BlockNotFound, L1Client, L1Log, L1RpcError, _parse_block
 from rollup.crypto import keccak256
 from rollup.deposit import QueuedMessage
 from rollup.derivation import L1BlockData
@@ -21,6 +28,12 @@ from rollup.derivation import L1BlockData
 log = logging.getLogger("rollup.l1")
 
 MAX_BLOCKS_PER_POLL = 500
+FINALITY_REFRESH = 2.0
+"""Seconds between two reads of L1's finalized block (it moves once per epoch on Ethereum)."""
+
+
+class L1ReorgPastFinality(RuntimeError):
+    """L1 replaced a block it had declared finalized: the follower refuses to rewind past it."""
 
 
 @dataclass(slots=True)
@@ -49,6 +62,8 @@ class L1Follower:
         self.confirmations = confirmations
         self.history: dict[int, L1BlockData] = {}
         self.head_number = start_block - 1
+        self.finalized_number: int | None = None  # L1's finalized block, None if L1 has no tag
+        self._finality_read_at = -FINALITY_REFRESH
 
     @property
     def head(self) -> L1BlockData | None:
@@ -57,6 +72,7 @@ class L1Follower:
     def poll(self) -> PollResult:
         """Catch up with L1 (at most MAX_BLOCKS_PER_POLL blocks), handling a reorg first."""
         result = PollResult()
+        self.refresh_finalized()
         reorged_to = self.detect_reorg()
         if reorged_to is not None:
             result.reorged_to = reorged_to
@@ -124,7 +140,7 @@ class L1Follower:
                 continue
             calldata = bytes.fromhex(transaction.get("input", "0x")[2:])
             try:
-                (batch,) = APPEND_BATCH.decode_arguments(calldata)
+                batch = decode_batch_calldata(calldata)
             except ValueError:
                 continue  # not a direct appendBatch call; its bytes are not in this calldata
             if keccak256(batch) != event.batch_hash:
@@ -145,27 +161,49 @@ class L1Follower:
         messages.sort(key=lambda message: message.queue_index)
         return messages
 
+    def refresh_finalized(self) -> None:
+        """Read L1's finalized block number (at most every FINALITY_REFRESH seconds)."""
+        now = time.monotonic()
+        if now - self._finality_read_at < FINALITY_REFRESH:
+            return
+        self._finality_read_at = now
+        try:
+            finalized = self.client.get_block("finalized").number
+        except (L1RpcError, L1BlockNotFound):  # an L1 without the tag: no finality guard
+            return
+        self.finalized_number = max(finalized, self.finalized_number or 0)
+
     def detect_reorg(self) -> int | None:
-        """If our head is no longer canonical, rewind to the last common block and return it."""
+        """If our head is no longer canonical, rewind to the last common block and return it.
+
+        Raises L1ReorgPastFinality, forgetting nothing, if that block is below L1's finalized one.
+        """
         number = self.head_number
-        if number < self.start_block:
-            return None
-        rewound = False
         while number >= self.start_block:
-            known = self.history[number]
+            known = self.history.get(number)
+            if known is None:
+                raise L1ReorgPastFinality(
+                    f"L1 replaced every block back to {number + 1}, older than the blocks kept"
+                )
             try:
                 canonical = self.client.get_block(number)
-            except Exception:  # the block may not exist any more after a deep reorg
+            except L1BlockNotFound:  # the block may not exist any more after a deep reorg
                 canonical = None
             if canonical is not None and canonical.hash == known.hash:
                 break
-            del self.history[number]
             number -= 1
-            rewound = True
-        if not rewound:
+        if number == self.head_number:
             return None
+        finalized = self.finalized_number
+        if finalized is not None and number < finalized:
+            raise L1ReorgPastFinality(
+                f"L1 replaced block {number + 1}, below its finalized block {finalized}: "
+                "refusing to follow (what was derived from finalized L1 blocks cannot change)"
+            )
+        for removed in range(number + 1, self.head_number + 1):
+            del self.history[removed]
+        log.warning("L1 reorg of depth %d: rewound to block %d", self.head_number - number, number)
         self.head_number = number
-        log.warning("L1 reorg: rewound to block %d", number)
         return number
 
     def prune(self, keep_from: int) -> None:

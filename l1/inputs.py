@@ -19,7 +19,11 @@ import logging
 import threading
 from abc import abstractmethod
 
-from l1.contracts.batch_inbox import APPEND_BATCH, BATCH_APPENDED_TOPIC, decode_batch_appended
+from l1.contracts.batch_inbox import (
+    BATCH_APPENDED_TOPIC,
+    decode_batch_appended,
+    decode_batch_calldata,
+)
 from l1.contracts.bridge import L2_TRANSACTION_QUEUED_TOPIC, decode_l2_transaction_queued
 from l1.rpc import L1BlockNotFound, L1Client, L1Log, parse_block
 from rollup.crypto import keccak256
@@ -40,6 +44,11 @@ class L1InputSource(L1Inputs):
         """How many queue messages L1 blocks up to `l1_block_number` queued (the queue index of
         the first one after them)."""
 
+    def get_generation(self) -> int:
+        """Catch up with L1 and return how many times an L1 reorg has changed what this source
+        had read: boundary states and traces computed under another generation may be stale."""
+        return 0
+
 
 class L1InputReader(L1InputSource):
     """Batches and queue messages by index, read from L1 and cached (thread-safe)."""
@@ -52,6 +61,7 @@ class L1InputReader(L1InputSource):
         self.bridge = bridge
         self.start_block = start_block
         self._lock = threading.RLock()
+        self._generation = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -85,6 +95,11 @@ class L1InputReader(L1InputSource):
             self.refresh()
             return bisect.bisect_right(self._message_blocks, l1_block_number)
 
+    def get_generation(self) -> int:
+        with self._lock:
+            self.refresh()
+            return self._generation
+
     def batch_count(self) -> int:
         with self._lock:
             self.refresh()
@@ -100,6 +115,7 @@ class L1InputReader(L1InputSource):
                     "L1 reorg below block %d: re-reading batches and messages", self._scanned
                 )
                 self._reset()
+                self._generation += 1
             head = self.client.block_number()
             while self._scanned < head:
                 first = self._scanned + 1
@@ -155,7 +171,7 @@ class L1InputReader(L1InputSource):
                 if transaction is not None:
                     calldata = bytes.fromhex(transaction.get("input", "0x")[2:])
                     try:
-                        (decoded,) = APPEND_BATCH.decode_arguments(calldata)
+                        decoded = decode_batch_calldata(calldata)
                         if keccak256(decoded) == event.batch_hash:
                             number = event.log.block_number
                             batch = BatchRecord(bytes(decoded), number, timestamps[number])

@@ -144,6 +144,18 @@ class L1Sender:
             self._next_nonce = self.pending_nonce()
             return self._next_nonce
 
+    def rewind_nonce(self) -> int:
+        """Take the next nonce from the chain's count of *mined* transactions; return it.
+
+        After an L1 reorg dropped transactions of this key: signing with the local count (or the
+        pool's, which counts transactions queued behind the gap) would never be mined. If one of
+        ours is still pending at that nonce, the next send is refused as a replacement until it
+        is mined, and then send()'s 'nonce too low' retry takes over.
+        """
+        with self._lock:
+            self._next_nonce = self.client.get_transaction_count(self.address, "latest")
+            return self._next_nonce
+
     # -- fees ---------------------------------------------------------------------------------
 
     def suggest_fees(self) -> Fees:

@@ -74,6 +74,31 @@ class Node:
         log.info("resumed at block %d (state root 0x%s)", head_number, root.hex())
         return state, head
 
+    def rewind(self, number: int) -> None:
+        """Remove the blocks after `number` from storage and make block `number` the head, with
+        its state reloaded from storage (an L1 reorg removed what they were built or derived on).
+        The caller holds back everything that reads the head meanwhile (builder, deriver)."""
+        self.storage.rollback_to(number)
+        state = State()
+        root = self.storage.load_state(state)
+        header = self.get_stored_header(number)
+        if root != header.state_root:
+            raise RuntimeError(
+                f"state after rewinding to block {number} has root 0x{root.hex()}, the block "
+                f"0x{header.state_root.hex()}"
+            )
+        self.state = state
+        self.head = header
+        self._pending_environment = None
+        self.safe_number = min(self.safe_number, number)
+        self.finalized_number = min(self.finalized_number, number)
+
+    def get_stored_header(self, number: int) -> Header:
+        header = self.genesis.header if number == 0 else self.storage.get_header(number)
+        if header is None:
+            raise RuntimeError(f"storage lost the header of block {number}")
+        return header
+
     def close(self) -> None:
         if self.recovery is not None:
             self.recovery.close()

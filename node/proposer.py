@@ -182,6 +182,12 @@ class Proposer:
             self.disagreeing_with = root
         return False
 
+    def restart_from_l1(self) -> None:
+        """After an L1 reorg: forget the proposal in flight (it may be for a block the reorg
+        removed; what L1 still holds says what comes next) and take the nonce from L1."""
+        self.in_flight = None
+        self.sender.rewind_nonce()
+
     def update_finalized(self) -> int:
         """The L2 block of the newest finalized output (0 if none)."""
         (count,) = OUTPUT_COUNT.decode_result(self.call(OUTPUT_COUNT.encode()))

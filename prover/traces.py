@@ -134,6 +134,7 @@ class NodeTraceProvider(TraceProvider):
         self._genesis: StepState | None = None
         self._locator: BoundaryLocator | None = None
         self._own: dict[int, OwnOutput] = {}
+        self._generation = 0  # of the L1 inputs the caches above were computed from
 
     # -- own outputs -------------------------------------------------------------------------
 
@@ -166,8 +167,20 @@ class NodeTraceProvider(TraceProvider):
         queue_index = self.inputs.count_messages_through(header.l1_origin_number)
         return compute_boundary_state(header, tx_count, cursor, queue_index)
 
+    def forget_if_l1_changed(self) -> None:
+        """Drop every boundary state and trace if an L1 reorg changed the inputs since: a block
+        kept through a reorg can sit in another batch, at another cursor, than before."""
+        generation = self.inputs.get_generation()
+        if generation != self._generation:
+            self._generation = generation
+            self._own.clear()
+            self._traces.clear()
+            if self._locator is not None:
+                self._locator.reset()
+
     def own_output(self, block_number: int) -> OwnOutput | None:
         with self.lock:
+            self.forget_if_l1_changed()
             header = self.storage.get_header(block_number)
             if header is None:
                 return None
@@ -238,6 +251,7 @@ class NodeTraceProvider(TraceProvider):
     def honest_trace(self, start_block: int, target_block: int) -> Trace:
         """The node's own trace of the range (cached)."""
         with self.lock:
+            self.forget_if_l1_changed()
             key = (start_block, target_block)
             cached = self._traces.get(key)
             if cached is not None:

@@ -183,14 +183,8 @@ class Verifier(Replica):
             return
         keep = min(removed) - 1
         log.warning("%s: rolling L2 back to block %d", reason, keep)
-        self.node.storage.rollback_to(keep)
-        state = State()
-        self.node.storage.load_state(state)
-        header = self.node.storage.get_header(keep) if keep > 0 else self.node.genesis.header
-        assert header is not None
-        self.node.state = state
-        self.node.head = header
-        self.deriver = self.make_deriver(state, header)
+        self.node.rewind(keep)
+        self.deriver = self.make_deriver(self.node.state, self.node.head)
         for number in removed:
             del self.carriers[number]
 

@@ -5,7 +5,9 @@ It posts every block once and in order. What is already on L1 is read back from 
 twice nor leaves a gap. A batch in flight is resubmitted with higher fees when it waits too long;
 a block is *safe* once the batch holding it is mined in a block the L1 follower holds (past its
 confirmations). A receipt alone is not enough: the head block that mined a batch can be reorged
-away before the follower ever sees it, and then the batch must be posted again.
+away before the follower ever sees it, and then the batch must be posted again. Each batch names
+the newest L1 origin of its blocks and that block's hash as the follower read it: the BatchInbox
+refuses the batch if a reorg has replaced that block since (docs/SETTLEMENT.md §5).
 """
 
 from __future__ import annotations
@@ -171,9 +173,15 @@ class Batcher:
             if built is None:
                 return
             batch, data = built
+            origin = batch.blocks[-1].l1_origin_number
+            built_on = self.follower.history.get(origin)
+            if built_on is None:
+                log.warning("batcher: L1 origin %d of the next batch is not known", origin)
+                return
             if self.nonce_stale:
                 self.rewind_nonce()
-            calldata = APPEND_BATCH.encode(data)
+            # The append reverts if a reorg replaced the origin meanwhile (docs/SETTLEMENT.md §5).
+            calldata = APPEND_BATCH.encode(data, origin, built_on.hash)
             gas = compute_batch_gas_limit(calldata)
             tx_hash = self.sender.send(self.batch_inbox, calldata, gas=gas)
             last = batch.first_block_number + len(batch.blocks) - 1
@@ -245,17 +253,13 @@ class Batcher:
         log.info("batcher: posting again from L2 block %d", self.posted_through + 1)
 
     def rewind_nonce(self) -> None:
-        """Take the next nonce from the chain's count of mined transactions.
+        """Take the next nonce from L1's count of mined transactions (L1Sender.rewind_nonce).
 
         A reorg may have dropped batch transactions of ours: one signed with the local count (or
         with the 'pending' count, which includes transactions queued behind the gap) would never
-        be mined. If a transaction of ours is still pending at that nonce, the send is refused
-        as a replacement until it is mined, and then L1Sender's 'nonce too low' retry takes over.
+        be mined.
         """
-        sender = self.sender
-        latest = sender.client.get_transaction_count(sender.address, "latest")
-        with sender._lock:  # L1Sender has no public way to rewind its nonce
-            sender._next_nonce = latest
+        self.sender.rewind_nonce()
         self.nonce_stale = False
 
     def wait_until_safe(self, number: int, timeout: float) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rollup.block import SignedTransaction
@@ -39,6 +39,7 @@ class Mempool:
     by_sender: dict[bytes, dict[int, PooledTransaction]] = field(default_factory=dict)
     by_hash: dict[bytes, PooledTransaction] = field(default_factory=dict)
     _arrivals: Iterable[int] = field(default_factory=itertools.count)
+    _first_arrival: int = 0  # the lowest arrival given (restored transactions go before it)
 
     def __len__(self) -> int:
         return len(self.by_hash)
@@ -73,6 +74,29 @@ class Mempool:
             queue = self.by_sender[signed.sender] = {}
         queue[nonce] = pooled
         self.by_hash[signed.hash] = pooled
+
+    def restore(self, transactions: Sequence[SignedTransaction]) -> int:
+        """Put back transactions a rewound chain had included, ahead of everything pooled and in
+        their order; return how many. One whose sender already pools its nonce again is not
+        restored (the newer one stays), nor are those past the pool's bounds."""
+        first = self._first_arrival - len(transactions)
+        restored = 0
+        for position, signed in enumerate(transactions):
+            queue = self.by_sender.get(signed.sender)
+            if signed.hash in self.by_hash or (queue is not None and signed.tx.nonce in queue):
+                continue
+            if len(self.by_hash) >= self.max_size:
+                break
+            if queue is not None and len(queue) >= self.max_per_sender:
+                continue
+            pooled = PooledTransaction(signed, first + position)
+            if queue is None:
+                queue = self.by_sender[signed.sender] = {}
+            queue[signed.tx.nonce] = pooled
+            self.by_hash[signed.hash] = pooled
+            restored += 1
+        self._first_arrival = first
+        return restored
 
     def get_pending_nonce(self, sender: bytes, state_nonce: int) -> int:
         """The nonce of a sender's next transaction (eth_getTransactionCount 'pending')."""

@@ -6,12 +6,19 @@ then forgets what it included (and what the protocol refused, with the reason ke
 to look up). A block is built between two requests, so RPC readers always see the state of a
 whole block, never half of one. With an L1 it builds on L1 origins from the node's follower, and
 its settlement worker (sequencer.settlement) posts batches and proposes outputs.
+
+When an L1 reorg replaces L1 blocks that its blocks were built on, the settlement worker asks for a
+rewind (request_rewind): before its next block the builder removes every block whose L1 origin is
+gone, puts their transactions back at the front of the mempool and builds again on the new L1
+chain (docs/SETTLEMENT.md §5). Blocks whose origins remain are kept, even if their batch was lost:
+the batcher posts them again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -20,10 +27,11 @@ from node.chain import Node
 from node.role import Background, Role, TransactionRejected
 from rollup.batch import MAX_BATCH_TRANSACTIONS, count_fitting_transactions, fits_alone_in_batch
 from rollup.block import BlockExecution, SignedTransaction, execute_block
-from rollup.deposit import QueuedMessage
+from rollup.deposit import DEPOSIT_TX_TYPE, QueuedMessage
 from rollup.derivation import L1BlockData, collect_messages
 from rollup.execution import validate_transaction
 from rollup.state import Overlay, account_key
+from rollup.transaction import decode_transaction
 from sequencer.mempool import Mempool, MempoolError
 from sequencer.settlement import Settlement
 
@@ -56,6 +64,11 @@ class Sequencer(Role):
         # builder then seals the next block at once instead of a block time later.
         self.more_ready = False
         self.settlement: Settlement | None = None
+        # The oldest L1 block a reorg rewound to since the last rewind (set by the settlement
+        # thread, applied by the builder).
+        self.pending_rewind: int | None = None
+        self.rewind_lock = threading.Lock()
+        self.halted: str | None = None  # why the builder refuses to go on (a person must look)
 
     # ---------------------------------------------------------------------------------------
     # The role
@@ -63,12 +76,16 @@ class Sequencer(Role):
     def attach_settlement(self, settlement: Settlement) -> None:
         """Settle on L1 with `settlement` (batcher, proposer, defender) while building."""
         self.settlement = settlement
+        settlement.chain = self
 
     def workers(self) -> Sequence[Background]:
         return (self.settlement,) if self.settlement is not None else ()
 
     def get_l1_stats(self) -> dict[str, object] | None:
         return self.settlement.get_stats() if self.settlement is not None else None
+
+    def get_sync_status(self) -> dict[str, object]:
+        return {**super().get_sync_status(), "halted": self.halted}
 
     def get_pending_transaction(self, tx_hash: bytes) -> SignedTransaction | None:
         return self.mempool.get(tx_hash)
@@ -146,6 +163,7 @@ class Sequencer(Role):
 
     def build_block(self, timestamp: int | None = None) -> BlockExecution:
         """Produce, store and return the next block from the ready mempool transactions."""
+        self.apply_pending_rewind()
         execution = self.execute_next_block(timestamp)
         self.store_block(execution)
         self.finish_block(execution)
@@ -242,6 +260,73 @@ class Sequencer(Role):
             return head_origin, []
         return number, collect_messages(history, head_origin, number)
 
+    # ---------------------------------------------------------------------------------------
+    # L1 reorgs
+
+    def request_rewind(self, l1_block: int) -> None:
+        """Rewind, before the next block, every block built on an L1 origin after `l1_block`
+        (thread-safe: the settlement thread asks, the builder applies)."""
+        with self.rewind_lock:
+            if self.pending_rewind is None or l1_block < self.pending_rewind:
+                self.pending_rewind = l1_block
+
+    @property
+    def rewind_pending(self) -> bool:
+        return self.pending_rewind is not None
+
+    def halt(self, reason: str) -> None:
+        """Stop building blocks for good (reads go on being served): `reason` is what broke."""
+        if self.halted is None:
+            log.critical("block production halted: %s", reason)
+        self.halted = reason
+
+    def apply_pending_rewind(self) -> None:
+        with self.rewind_lock:
+            target = self.pending_rewind
+        if target is None:
+            return
+        self.rewind_onto_l1(target)
+        with self.rewind_lock:
+            if self.pending_rewind == target:
+                self.pending_rewind = None
+
+    def rewind_onto_l1(self, l1_block: int) -> int:
+        """Remove the blocks whose L1 origin is after `l1_block` and put their transactions back
+        at the front of the mempool, in their order; return how many blocks were removed.
+
+        Deposits are not put back: derivation brings in again those of the new L1 blocks.
+        """
+        node = self.node
+        head = node.head.number
+        keep = head
+        while keep > 0 and node.get_stored_header(keep).l1_origin_number > l1_block:
+            keep -= 1
+        if keep == head:
+            return 0
+        dropped: list[SignedTransaction] = []
+        for number in range(keep + 1, head + 1):
+            for tx_hash, sender, raw in node.storage.get_block_transactions(number):
+                if raw[0] != DEPOSIT_TX_TYPE:
+                    dropped.append(SignedTransaction(decode_transaction(raw), sender, tx_hash, raw))
+        settlement = self.settlement
+        if settlement is not None:
+            with settlement.batcher.lock:  # no batch is read from blocks being removed
+                node.rewind(keep)
+        else:
+            node.rewind(keep)
+        restored = self.mempool.restore(dropped)
+        log.warning(
+            "L1 reorg to block %d removed the origins of L2 blocks %d-%d: rewound to block %d, "
+            "%d of their %d transactions back in the mempool",
+            l1_block,
+            keep + 1,
+            head,
+            keep,
+            restored,
+            len(dropped),
+        )
+        return head - keep
+
     def remember_rejection(self, tx_hash: bytes, reason: str) -> None:
         self.rejected[tx_hash] = reason
         while len(self.rejected) > self.rejected_cache_size:
@@ -258,6 +343,10 @@ class Sequencer(Role):
                     break
                 except TimeoutError:
                     pass
+            if self.halted is not None:
+                await asyncio.sleep(0)
+                next_tick = time.monotonic() + block_time
+                continue
             started = time.monotonic()
             execution = self.build_block()
             elapsed = time.monotonic() - started

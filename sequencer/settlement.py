@@ -3,6 +3,11 @@ the defender of its outputs (a dispute player, given by whoever wires the node) 
 
 Block production stays on the event loop; this thread only reads what the loop has stored and
 shares the L1 history under `node.l1_lock`, so a block is never built from a half-updated history.
+
+An L1 reorg (docs/SETTLEMENT.md §5): the chain is asked to rewind the blocks built on removed L1
+origins, the batcher re-reads what L1 still holds and the proposer forgets a proposal the reorg
+dropped; batches and outputs wait until the rewind is done, so none is made from removed blocks.
+A reorg below L1's finalized block halts the chain instead.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
-from l1.follower import L1Follower
+from l1.follower import L1Follower, L1ReorgPastFinality
 from node.chain import Node
 from node.proposer import Proposer
 from node.role import ReportingWorker
@@ -22,6 +28,17 @@ log = logging.getLogger("rollup.settlement")
 
 POLL_INTERVAL = 0.25
 FINALITY_CHECK_INTERVAL = 5.0
+
+
+class RewindableChain(Protocol):
+    """What settlement needs of the chain it settles (the sequencer role)."""
+
+    def request_rewind(self, l1_block: int) -> None: ...
+
+    @property
+    def rewind_pending(self) -> bool: ...
+
+    def halt(self, reason: str) -> None: ...
 
 
 @dataclass(slots=True)
@@ -36,6 +53,7 @@ class Settlement:
     thread: threading.Thread | None = None
     last_error: str | None = None
     dispute: ReportingWorker | None = None  # the defender of the proposer's outputs
+    chain: RewindableChain | None = None  # the chain to rewind on a reorg
 
     def get_stats(self) -> dict[str, object]:
         """What settling has cost so far (rollup_syncStatus reports it; `rollup status` shows it)."""
@@ -81,22 +99,36 @@ class Settlement:
                 with self.node.l1_lock:
                     result = self.follower.poll()
                 if result.reorged_to is not None:
-                    # Batches in the removed L1 blocks are gone: post again from what L1 holds.
-                    log.warning(
-                        "L1 reorg back to block %d: re-reading posted batches", result.reorged_to
-                    )
-                    with self.batcher.lock:
-                        self.batcher.restart_from_l1()
-                self.batcher.tick(self.node.head.number)
-                self.node.safe_number = self.batcher.safe_through
-                if self.proposer is not None:
-                    self.proposer.tick(self.batcher.safe_through)
-                    if time.monotonic() - last_finality_check > FINALITY_CHECK_INTERVAL:
-                        self.node.finalized_number = self.proposer.update_finalized()
-                        last_finality_check = time.monotonic()
+                    self.handle_reorg(result.reorged_to)
+                if self.chain is None or not self.chain.rewind_pending:
+                    self.batcher.tick(self.node.head.number)
+                    self.node.safe_number = self.batcher.safe_through
+                    if self.proposer is not None:
+                        self.proposer.tick(self.batcher.safe_through)
+                        if time.monotonic() - last_finality_check > FINALITY_CHECK_INTERVAL:
+                            self.node.finalized_number = self.proposer.update_finalized()
+                            last_finality_check = time.monotonic()
                 self.last_error = None
+            except L1ReorgPastFinality as exc:
+                self.last_error = str(exc)
+                if self.chain is not None:
+                    self.chain.halt(str(exc))
+                log.critical("settlement stopped: %s", exc)
+                return
             except Exception as exc:  # L1 hiccups must not stop the sequencer; retry next tick
                 if str(exc) != self.last_error:
                     log.warning("settlement: %s", exc)
                 self.last_error = str(exc)
             self.stop_event.wait(POLL_INTERVAL)
+
+    def handle_reorg(self, l1_block: int) -> None:
+        """L1 blocks after `l1_block` were replaced: rewind the chain's blocks built on them, and
+        make the batcher and the proposer start again from what L1 holds now."""
+        log.warning("L1 reorg back to block %d: re-reading posted batches", l1_block)
+        if self.chain is not None:
+            self.chain.request_rewind(l1_block)
+        with self.batcher.lock:
+            self.batcher.restart_from_l1()
+        self.node.safe_number = min(self.node.safe_number, self.batcher.safe_through)
+        if self.proposer is not None:
+            self.proposer.restart_from_l1()

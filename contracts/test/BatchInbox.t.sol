@@ -13,6 +13,12 @@ contract BatchInboxTest is Test {
 
     function setUp() public {
         inbox = new BatchInbox(SEQUENCER);
+        vm.roll(1000);
+    }
+
+    /// @dev Appends `_batch` built on the previous L1 block (with its real hash).
+    function _append(bytes memory _batch) internal {
+        inbox.appendBatch(_batch, block.number - 1, blockhash(block.number - 1));
     }
 
     function test_constructor_setsSequencer_succeeds() public view {
@@ -38,7 +44,7 @@ contract BatchInboxTest is Test {
         vm.expectEmit(address(inbox));
         emit BatchAppended(0, keccak256(batch));
         vm.prank(SEQUENCER);
-        inbox.appendBatch(batch);
+        _append(batch);
         assertEq(inbox.batchCount(), 1);
         assertEq(inbox.batchRecords(0), _record(hex"01deadbeef", 1234, 1_700_000_000));
     }
@@ -47,12 +53,12 @@ contract BatchInboxTest is Test {
         vm.startPrank(SEQUENCER);
         vm.roll(10);
         vm.warp(100);
-        inbox.appendBatch(hex"01aa");
+        _append(hex"01aa");
         vm.roll(11);
         vm.warp(112);
         vm.expectEmit(address(inbox));
         emit BatchAppended(1, keccak256(hex"01bb"));
-        inbox.appendBatch(hex"01bb");
+        _append(hex"01bb");
         vm.stopPrank();
         assertEq(inbox.batchCount(), 2);
         assertEq(inbox.batchRecords(0), _record(hex"01aa", 10, 100));
@@ -62,20 +68,53 @@ contract BatchInboxTest is Test {
     function test_appendBatch_anyBytes_succeeds(bytes calldata _batch) public {
         vm.assume(_batch.length > 0);
         vm.prank(SEQUENCER);
-        inbox.appendBatch(_batch);
+        _append(_batch);
         assertEq(inbox.batchRecords(0), _record(_batch, block.number, block.timestamp));
     }
 
     function test_appendBatch_notSequencer_reverts() public {
         vm.expectRevert(BatchInbox.NotSequencer.selector);
         vm.prank(address(0xBAD));
-        inbox.appendBatch(hex"01aa");
+        _append(hex"01aa");
     }
 
     function test_appendBatch_emptyBatch_reverts() public {
         vm.expectRevert(BatchInbox.EmptyBatch.selector);
         vm.prank(SEQUENCER);
-        inbox.appendBatch("");
+        _append("");
+    }
+
+    function test_appendBatch_blockHashOf256BlocksBack_succeeds() public {
+        vm.roll(1000);
+        vm.setBlockhash(744, keccak256("block 744"));
+        vm.prank(SEQUENCER);
+        inbox.appendBatch(hex"01aa", 744, keccak256("block 744"));
+        assertEq(inbox.batchCount(), 1);
+    }
+
+    function test_appendBatch_replacedBlockHash_reverts() public {
+        vm.setBlockhash(999, keccak256("block 999, new chain"));
+        bytes32 seen = keccak256("block 999, replaced");
+        vm.expectRevert(abi.encodeWithSelector(BatchInbox.L1BlockReplaced.selector, 999, seen));
+        vm.prank(SEQUENCER);
+        inbox.appendBatch(hex"01aa", 999, seen);
+    }
+
+    function test_appendBatch_blockMoreThan256Back_reverts() public {
+        vm.setBlockhash(743, keccak256("block 743"));
+        bytes32 seen = keccak256("block 743");
+        vm.expectRevert(abi.encodeWithSelector(BatchInbox.L1BlockReplaced.selector, 743, seen));
+        vm.prank(SEQUENCER);
+        inbox.appendBatch(hex"01aa", 743, seen);
+    }
+
+    function test_appendBatch_currentBlockWithZeroHash_reverts() public {
+        // blockhash(block.number) is 0: a zero hash must not pass for "unknown".
+        vm.expectRevert(
+            abi.encodeWithSelector(BatchInbox.L1BlockReplaced.selector, 1000, bytes32(0))
+        );
+        vm.prank(SEQUENCER);
+        inbox.appendBatch(hex"01aa", 1000, bytes32(0));
     }
 
     function test_batchRecords_outOfRange_reverts() public {

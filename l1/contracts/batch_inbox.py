@@ -1,5 +1,6 @@
-"""BatchInbox bindings (docs/SETTLEMENT.md §1): the sequencer appends batches; derivation reads
-their bytes from the calldata of the transactions that emitted BatchAppended."""
+"""BatchInbox bindings (docs/SETTLEMENT.md §1): the sequencer appends batches, each with the L1
+block it was built on (the append reverts if a reorg replaced it); derivation reads their bytes
+from the calldata of the transactions that emitted BatchAppended."""
 
 from __future__ import annotations
 
@@ -10,17 +11,23 @@ from l1.revert import register_errors
 from l1.rpc import BlockId, L1Log
 from rollup.abi import compute_event_topic
 
-APPEND_BATCH = function("appendBatch", ["bytes"])
+APPEND_BATCH = function("appendBatch", ["bytes", "uint256", "bytes32"])
 BATCH_COUNT = function("batchCount", returns=["uint256"])
 BATCH_RECORDS = function("batchRecords", ["uint256"], ["bytes32"])
 SEQUENCER = function("sequencer", returns=["address"])
 
-BATCH_INBOX_ERRORS = ("NotSequencer()", "EmptyBatch()")
+BATCH_INBOX_ERRORS = ("NotSequencer()", "EmptyBatch()", "L1BlockReplaced(uint256,bytes32)")
 
 register_errors(BATCH_INBOX_ERRORS)
 
 BATCH_APPENDED_SIGNATURE = "BatchAppended(uint256,bytes32)"
 BATCH_APPENDED_TOPIC = compute_event_topic(BATCH_APPENDED_SIGNATURE)
+
+
+def decode_batch_calldata(calldata: bytes) -> bytes:
+    """The batch bytes of appendBatch calldata; ValueError if it is not an appendBatch call."""
+    batch, _number, _hash = APPEND_BATCH.decode_arguments(calldata)
+    return bytes(batch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +46,15 @@ def decode_batch_appended(log: L1Log) -> BatchAppended:
 
 class BatchInbox(Contract):
     @staticmethod
-    def encode_append_batch(batch: bytes) -> bytes:
-        return APPEND_BATCH.encode(batch)
+    def encode_append_batch(batch: bytes, l1_block_number: int, l1_block_hash: bytes) -> bytes:
+        """appendBatch calldata: the batch, built on L1 block `l1_block_number` with this hash."""
+        return APPEND_BATCH.encode(batch, l1_block_number, l1_block_hash)
 
     @staticmethod
     def decode_append_batch(calldata: bytes) -> bytes:
-        """The batch bytes from the calldata of an appendBatch transaction (derivation)."""
-        (batch,) = APPEND_BATCH.decode_arguments(calldata)
-        return bytes(batch)
+        """The batch bytes from the calldata of an appendBatch transaction (derivation); raises
+        ValueError if it is not one."""
+        return decode_batch_calldata(calldata)
 
     def batch_count(self, block: BlockId = "latest") -> int:
         return int(self._view(BATCH_COUNT, block=block))

@@ -234,10 +234,11 @@ class ProverRig:
         return self.transact(sender, self.deployment.bridge, Bridge.encode_force_transaction(raw))
 
     def append_batch(self, batch: bytes) -> int:
+        built_on = self.client.get_block("latest")  # the block before the one that mines it
         return self.transact(
             address_of(SEQUENCER_KEY),
             self.deployment.batch_inbox,
-            BatchInbox.encode_append_batch(batch),
+            BatchInbox.encode_append_batch(batch, built_on.number, built_on.hash),
         )
 
     def mine(self, blocks: int) -> None:

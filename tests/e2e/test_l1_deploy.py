@@ -35,6 +35,7 @@ from l1.deploy import (
     Deployment,
     deploy_rollup_contracts,
 )
+from l1.rpc import L1RpcError
 from l1.sender import L1Sender, L1TransactionFailed
 from rollup.abi import encode_arguments
 from rollup.config import ChainConfig
@@ -203,8 +204,11 @@ def test_deposits_take_consecutive_queue_indexes(anvil: Anvil, deployment: Deplo
 def test_batch_bytes_are_read_back_from_the_calldata(anvil: Anvil, deployment: Deployment) -> None:
     sequencer = L1Sender(anvil.client, DEV_KEYS[1])
     batch = b"\x01" + bytes(range(200))
+    origin = anvil.client.get_block("latest")
     sequencer.send_and_wait(
-        deployment.batch_inbox, BatchInbox.encode_append_batch(batch), timeout=30
+        deployment.batch_inbox,
+        BatchInbox.encode_append_batch(batch, origin.number, origin.hash),
+        timeout=30,
     )
     (log,) = anvil.client.get_logs(
         [deployment.batch_inbox], [BATCH_APPENDED_TOPIC], deployment.deploy_block_number, "latest"
@@ -397,3 +401,17 @@ def test_one_step_prover_is_deployed_from_its_artifact(anvil: Anvil) -> None:
     assert client.get_code(deployment.one_step_prover) != b""
     oracle = OutputOracle(client, deployment.output_oracle)
     assert oracle.genesis_machine_hash() == keccak256(deployment.deploy_block_hash)
+
+
+def test_a_batch_built_on_a_replaced_l1_block_is_refused(
+    anvil: Anvil, deployment: Deployment
+) -> None:
+    sequencer = L1Sender(anvil.client, DEV_KEYS[1])
+    origin = anvil.client.get_block("latest")
+    replaced = bytes(a ^ 0xFF for a in origin.hash)
+    with pytest.raises(L1RpcError) as refused:
+        sequencer.send(
+            deployment.batch_inbox,
+            BatchInbox.encode_append_batch(b"\x01batch", origin.number, replaced),
+        )
+    assert refused.value.reason == f"L1BlockReplaced({origin.number}, 0x{replaced.hex()})"

@@ -112,7 +112,9 @@ def test_reverted_transaction_raises_with_the_replayed_reason(automine_anvil: An
     inbox = deploy(deployer, "BatchInbox", ["address"], [deployer.address])
     outsider = L1Sender(automine_anvil.client, DEV_KEYS[1], 31337)
     with pytest.raises(L1TransactionFailed) as failure:
-        outsider.send_and_wait(inbox, BatchInbox.encode_append_batch(b"\x01"), gas=100_000)
+        outsider.send_and_wait(
+            inbox, BatchInbox.encode_append_batch(b"\x01", 0, bytes(32)), gas=100_000
+        )
     assert failure.value.reason == "NotSequencer()"
     assert failure.value.receipt.status == 0
 
@@ -121,7 +123,7 @@ def test_a_call_that_would_revert_is_refused_before_using_a_nonce(automine_anvil
     deployer = L1Sender(automine_anvil.client, DEV_KEYS[0], 31337)
     inbox = deploy(deployer, "BatchInbox", ["address"], [deployer.address])
     with pytest.raises(L1RpcError) as error:
-        deployer.send(inbox, BatchInbox.encode_append_batch(b""))
+        deployer.send(inbox, BatchInbox.encode_append_batch(b"", 0, bytes(32)))
     assert error.value.reason == "EmptyBatch()"
     assert deployer.next_nonce == deployer.pending_nonce() == 1
 

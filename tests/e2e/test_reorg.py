@@ -1,4 +1,7 @@
-"""An L1 reorg that drops a batch: the verifier rolls back, the batcher posts again, both agree.
+"""L1 reorgs: one that drops a batch (the verifier rolls back, the batcher posts again, both
+agree), and deeper ones, of 3, 6 and 12 blocks, that also remove the L1 origins of the sequencer's
+unsafe blocks and a deposit those blocks included (the sequencer rewinds onto the new L1 chain and
+re-includes its users' transactions: docs/SETTLEMENT.md §5).
 
 Real processes end to end: anvil with the rollup's contracts (started here with the devnet's own
 helpers), `rollup sequencer` with its batcher and proposer, and `rollup verifier`, all on
@@ -20,8 +23,10 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from l1.contracts.batch_inbox import APPEND_BATCH, BATCH_APPENDED_TOPIC
+from l1.contracts.batch_inbox import BATCH_APPENDED_TOPIC, decode_batch_calldata
+from l1.contracts.bridge import Bridge
 from l1.rpc import L1Log
+from l1.sender import L1Sender
 from rollup.batch import decode_batch
 from tests.e2e.conftest import DEV_KEYS, send
 from tests.e2e.l1_network import L1_BLOCK_TIME, Network, rpc, run_network
@@ -34,6 +39,8 @@ L2_CHAIN_ID = 901
 RECOVERY_TIMEOUT = 120.0
 WALLET_KEY = DEV_KEYS[6]
 RECIPIENT = Web3.to_checksum_address("0x00000000000000000000000000000000000e0e61")
+DEPOSITOR_KEY = DEV_KEYS[7]
+DEEP_WALLET_KEYS = {3: DEV_KEYS[3], 6: DEV_KEYS[4], 12: DEV_KEYS[5]}
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +52,9 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
 def last_l2_block_of(network: Network, batch_log: L1Log) -> int:
     """The last L2 block of the batch a BatchAppended log announced (read from its calldata)."""
     calldata = network.anvil.client.get_transaction_input(batch_log.tx_hash)
-    (data,) = APPEND_BATCH.decode_arguments(calldata)
-    batch = decode_batch(bytes(data), L2_CHAIN_ID, 0, 0)  # only the block numbers are needed
+    batch = decode_batch(
+        decode_batch_calldata(calldata), L2_CHAIN_ID, 0, 0
+    )  # only the block numbers are needed
     return batch.first_block_number + len(batch.blocks) - 1
 
 
@@ -141,5 +149,112 @@ def test_l1_reorg_dropping_a_batch_is_rolled_back_and_reposted(network: Network)
     print(
         f"reorg of L1 block {head} (L2 blocks up to {last}); verifier rolled back to "
         f"{rollback.group(1)}; setup-to-reorg {reorged_at - started:.1f} s, reorg-to-converged "
+        f"{converged - reorged_at:.1f} s at L2 block {target}"
+    )
+
+
+def l1_head_read_by(network: Network) -> int:
+    status = rpc(network.sequencer.url, "rollup_syncStatus", [])
+    return int((status.get("head_l1") or {}).get("number", 0))
+
+
+def outputs_proposed(network: Network) -> int:
+    status = rpc(network.sequencer.url, "rollup_syncStatus", [])
+    return int(status["l1"]["outputs_proposed"])
+
+
+@pytest.mark.parametrize("depth", [3, 6, 12])
+def test_a_deep_l1_reorg_rewinds_the_sequencer_onto_the_new_l1_chain(
+    network: Network, depth: int
+) -> None:
+    """L1 blocks up to the head are replaced, `depth` of them: H carried the batch of an L2
+    transfer (replaced too from depth 4), H+1 a deposit, and the sequencer built blocks on origins
+    up to the head but one, with the deposit and a second transfer. The deposit is gone with its L1
+    transaction; both transfers are in both nodes' chains, which are identical, and the sequencer
+    goes on posting batches and proposing outputs."""
+    seq, ver = network.seq, network.ver
+    client = network.anvil.client
+    wallet = Account.from_key(DEEP_WALLET_KEYS[depth])
+    beneficiary = Web3.to_checksum_address(f"0x{depth:040x}")
+    depositor = L1Sender(client, bytes.fromhex(DEPOSITOR_KEY[2:]))
+    wait_for(lambda: ver.eth.block_number >= 3, 90, "the verifier to derive blocks from L1")
+    network.anvil.rpc("evm_setIntervalMining", [0])
+    try:
+        first = send(seq, wallet, to=beneficiary, value=1, gas=21_000)
+        batch_block, batch_log, _ = mine_until_head_batch_covers(network, first["blockNumber"])
+        deposit = depositor.send(
+            network.deployment.bridge,
+            Bridge.encode_deposit_eth(bytes.fromhex(beneficiary[2:])),
+            value=10**18,
+        )
+        # Enough blocks that the sequencer (one confirmation deep, origins one behind that)
+        # builds on H+1, and that the reorg reaches back to H from depth 4.
+        for _ in range(max(depth - 1, 3)):
+            network.anvil.mine(1)
+            time.sleep(L1_BLOCK_TIME)  # one a second, as interval mining would
+        head = client.block_number()
+        common = head - depth  # the last L1 block the reorg keeps
+        deposit_receipt = client.get_receipt(deposit)
+        assert deposit_receipt is not None and deposit_receipt.block_number == batch_block + 1
+        wait_for(
+            lambda: seq.eth.get_balance(beneficiary) == 10**18 + 1,
+            60,
+            "the sequencer to include the deposit",
+        )
+        second = send(seq, wallet, to=beneficiary, value=2, gas=21_000)
+        second_origin = rpc(
+            network.sequencer.url, "eth_getBlockByNumber", [hex(second["blockNumber"]), False]
+        )["l1OriginNumber"]
+        assert int(second_origin, 16) > common  # built on an origin the reorg removes
+        wait_for(lambda: l1_head_read_by(network) >= head - 1, 60, "the sequencer to read L1")
+        proposed_before = outputs_proposed(network)
+        network.anvil.reorg(depth)
+        assert client.get_receipt(deposit) is None  # the deposit is gone from L1 ...
+        if common < batch_block:
+            assert client.get_receipt(batch_log.tx_hash) is None  # ... and so is the batch
+    finally:
+        network.anvil.rpc("evm_setIntervalMining", [L1_BLOCK_TIME])
+    reorged_at = time.monotonic()
+
+    rewind = wait_for(
+        lambda: re.search(
+            rf"L1 reorg to block {common} removed the origins of L2 blocks (\d+)-(\d+)",
+            network.sequencer.log(),
+        ),
+        RECOVERY_TIMEOUT,
+        "the sequencer to rewind",
+    )
+    assert int(rewind.group(1)) <= second["blockNumber"]
+    wait_for(
+        lambda: (
+            seq.eth.get_transaction_receipt(second["transactionHash"]) is not None
+            and seq.eth.get_transaction_receipt(second["transactionHash"])["blockNumber"] > 0
+        ),
+        RECOVERY_TIMEOUT,
+        "the second transfer to be included again",
+    )
+    send(seq, wallet, to=beneficiary, value=4, gas=21_000)  # the chain goes on after the reorg
+    target = seq.eth.block_number
+    wait_for(
+        lambda: ver.eth.block_number >= target, RECOVERY_TIMEOUT, f"the verifier to reach {target}"
+    )
+    converged = time.monotonic()
+    for number in range(1, target + 1):
+        ours, theirs = seq.eth.get_block(number), ver.eth.get_block(number)
+        assert (theirs["hash"], theirs["stateRoot"]) == (ours["hash"], ours["stateRoot"]), number
+    for transfer in (first, second):
+        mine = seq.eth.get_transaction_receipt(transfer["transactionHash"])
+        theirs = ver.eth.get_transaction_receipt(transfer["transactionHash"])
+        assert (theirs["blockHash"], theirs["status"]) == (mine["blockHash"], 1)
+    assert seq.eth.get_balance(beneficiary) == ver.eth.get_balance(beneficiary) == 1 + 2 + 4
+    wait_for(
+        lambda: outputs_proposed(network) > proposed_before,
+        RECOVERY_TIMEOUT,
+        "an output proposed after the reorg",
+    )
+    assert "WRONG" not in network.verifier.log()
+    print(
+        f"reorg of depth {depth} back to L1 block {common}: sequencer rewound L2 blocks "
+        f"{rewind.group(1)}-{rewind.group(2)}; reorg-to-converged "
         f"{converged - reorged_at:.1f} s at L2 block {target}"
     )

@@ -71,7 +71,11 @@ class FakeClient:
         self, index: int, batch: bytes, number: int, calldata: bytes | None = None
     ) -> None:
         tx_hash = keccak256(b"batch" + word(index) + word(number))
-        self.calldata[tx_hash] = APPEND_BATCH.encode(batch) if calldata is None else calldata
+        self.calldata[tx_hash] = (
+            APPEND_BATCH.encode(batch, number - 1, self.block_hash(number - 1))
+            if calldata is None
+            else calldata
+        )
         topics = (BATCH_APPENDED_TOPIC, word(index), keccak256(batch))
         self.logs.append(L1Log(INBOX, topics, b"", number, self.block_hash(number), tx_hash, 0, 0))
         self.head = max(self.head, number)

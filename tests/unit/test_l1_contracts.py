@@ -200,8 +200,8 @@ def test_log_with_a_missing_topic_is_refused() -> None:
 
 
 def test_append_batch_calldata_round_trips() -> None:
-    calldata = BatchInbox.encode_append_batch(b"\x01batch")
-    assert calldata[:4] == compute_selector("appendBatch(bytes)")
+    calldata = BatchInbox.encode_append_batch(b"\x01batch", 7, b"\x07" * 32)
+    assert calldata[:4] == compute_selector("appendBatch(bytes,uint256,bytes32)")
     assert BatchInbox.decode_append_batch(calldata) == b"\x01batch"
 
 

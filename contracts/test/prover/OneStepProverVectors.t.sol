@@ -152,7 +152,9 @@ contract OneStepProverVectorsTest is Test {
             if (batchFirst) {
                 vm.roll(_batches[b].l1BlockNumber);
                 vm.warp(_batches[b].l1Timestamp);
-                _inbox.appendBatch(_batches[b].data);
+                _inbox.appendBatch(
+                    _batches[b].data, block.number - 1, blockhash(block.number - 1)
+                );
                 b++;
             } else {
                 _queue(_bridge, _messages[m]);

@@ -21,6 +21,11 @@ interface Vm {
     /// @param newHeight The new block number.
     function roll(uint256 newHeight) external;
 
+    /// @notice Sets what blockhash(blockNumber) returns.
+    /// @param blockNumber The block.
+    /// @param blockHash   Its hash.
+    function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;
+
     /// @notice Makes the next call's msg.sender `msgSender`.
     /// @param msgSender The sender of the next call.
     function prank(address msgSender) external;
