@@ -8,14 +8,17 @@ changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from eth_abi.abi import decode as abi_decode
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.middleware.cors import CORSMiddleware
 
 from node import rpc_format as fmt
 from node.recovery import Recovered, recover_raw_transactions
@@ -59,7 +62,11 @@ log = logging.getLogger("rollup.rpc")
 
 CLIENT_VERSION = "defi-rollup/v0.1.0/python3.11"
 MAX_BATCH_SIZE = 1_000
-MAX_BODY_BYTES = 32 * 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024  # geth's limit
+DEFAULT_MAX_CONNECTIONS = 1_000
+BATCH_YIELD_EVERY = 50
+"""Requests of a batch answered between two turns of the event loop: a client's 1,000-request
+batch does not hold up everyone else's requests (nor the block builder) until it is done."""
 MAX_LOG_BLOCK_RANGE = 10_000
 MAX_FEE_HISTORY_BLOCKS = 1_024
 CALL_GAS_CAP = 50_000_000
@@ -77,11 +84,11 @@ class RpcHandler:
             "web3_clientVersion": self.web3_client_version,
             "web3_sha3": self.web3_sha3,
             "net_version": self.net_version,
-            "net_listening": lambda params: True,
-            "net_peerCount": lambda params: "0x0",
+            "net_listening": self.answer_without_params(True),
+            "net_peerCount": self.answer_without_params("0x0"),
             "eth_chainId": self.eth_chain_id,
-            "eth_syncing": lambda params: False,
-            "eth_accounts": lambda params: [],
+            "eth_syncing": self.answer_without_params(False),
+            "eth_accounts": self.answer_without_params([]),
             "eth_blockNumber": self.eth_block_number,
             "eth_gasPrice": self.eth_gas_price,
             "eth_maxPriorityFeePerGas": self.eth_max_priority_fee_per_gas,
@@ -107,6 +114,16 @@ class RpcHandler:
             "rollup_getWithdrawalProof": self.rollup_get_withdrawal_proof,
         }
 
+    @staticmethod
+    def answer_without_params(value: Any) -> Callable[[Any], Any]:
+        """A method that takes no params and always answers `value`."""
+
+        def answer(params: Any) -> Any:
+            parse_params(params, 0, 0)
+            return value
+
+        return answer
+
     # ---------------------------------------------------------------------------------------
     # Dispatch
 
@@ -124,7 +141,11 @@ class RpcHandler:
                     make_error(None, InvalidRequest(f"batch too large: at most {MAX_BATCH_SIZE}"))
                 )
             recovered = await self.recover_batch(request)
-            responses = [self.handle_one(item, recovered) for item in request]
+            responses = []
+            for position, item in enumerate(request, start=1):
+                responses.append(self.handle_one(item, recovered))
+                if position % BATCH_YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
             answered = [response for response in responses if response is not None]
             return orjson.dumps(answered) if answered else None
         response = self.handle_one(request, await self.recover_batch([request]))
@@ -232,18 +253,23 @@ class RpcHandler:
         return fmt.data(keccak256(parse_hex_bytes(params[0], "data")))
 
     def net_version(self, params: Any) -> str:
+        parse_params(params, 0, 0)
         return str(self.node.config.chain_id)
 
     def eth_chain_id(self, params: Any) -> str:
+        parse_params(params, 0, 0)
         return fmt.quantity(self.node.config.chain_id)
 
     def eth_block_number(self, params: Any) -> str:
+        parse_params(params, 0, 0)
         return fmt.quantity(self.node.head.number)
 
     def eth_gas_price(self, params: Any) -> str:
+        parse_params(params, 0, 0)
         return fmt.quantity(self.node.get_next_base_fee() + SUGGESTED_PRIORITY_FEE)
 
     def eth_max_priority_fee_per_gas(self, params: Any) -> str:
+        parse_params(params, 0, 0)
         return fmt.quantity(SUGGESTED_PRIORITY_FEE)
 
     def eth_fee_history(self, params: Any) -> dict[str, Any]:
@@ -697,6 +723,7 @@ class RpcHandler:
 
     def txpool_status(self, params: Any) -> dict[str, str]:
         """geth's txpool_status: ready (pending) and nonce-gapped (queued) transactions."""
+        parse_params(params, 0, 0)
         pending, queued = self.role.count_waiting()
         return {"pending": fmt.quantity(pending), "queued": fmt.quantity(queued)}
 
@@ -756,19 +783,55 @@ def make_error(request_id: Any, error: RpcError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": body}
 
 
-def create_app(role: Role) -> FastAPI:
+@dataclass(frozen=True, slots=True)
+class HttpLimits:
+    """What the HTTP endpoint accepts from clients (flags of `rollup sequencer` and `verifier`).
+
+    uvicorn serves the requests of one HTTP/1.1 connection one after another, so a connection
+    never has more than one in progress; `max_connections` bounds the requests in progress over
+    all connections (more are answered 503 at once).
+    """
+
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    allow_origins: tuple[str, ...] = ()  # CORS: "*" for any; none: no CORS headers at all
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+
+
+def make_body_too_large(limit: int, size: int | None) -> Response:
+    seen = f"{size} bytes" if size is not None else "more"
+    error = InvalidRequest(f"request body too large: {seen}, at most {limit} bytes")
+    return Response(
+        orjson.dumps(make_error(None, error)), status_code=413, media_type="application/json"
+    )
+
+
+def create_app(role: Role, limits: HttpLimits | None = None) -> FastAPI:
     """The HTTP app: POST / answers JSON-RPC; GET /health answers liveness for compose."""
+    limits = limits if limits is not None else HttpLimits()
     handler = RpcHandler(role)
     node = role.node
     app = FastAPI(title="defi-rollup node", docs_url=None, redoc_url=None, openapi_url=None)
+    if limits.allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(limits.allow_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            max_age=600,
+        )
 
     @app.post("/")
     async def rpc(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            payload = orjson.dumps(make_error(None, InvalidRequest("request body too large")))
-            return Response(payload, status_code=413, media_type="application/json")
-        answer = await handler.handle_body(body)
+        limit = limits.max_body_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return make_body_too_large(limit, int(declared))  # refused before reading it
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                return make_body_too_large(limit, None)
+        answer = await handler.handle_body(bytes(body))
         return Response(answer or b"", media_type="application/json")
 
     @app.get("/health")

@@ -16,7 +16,7 @@ from collections.abc import Generator
 import uvicorn
 
 from node.role import Role
-from node.rpc import create_app
+from node.rpc import HttpLimits, create_app
 
 
 class GracefulServer(uvicorn.Server):
@@ -43,12 +43,19 @@ class GracefulServer(uvicorn.Server):
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-async def serve(role: Role, host: str, port: int) -> None:
+async def serve(role: Role, host: str, port: int, limits: HttpLimits | None = None) -> None:
     """Serve the role's node over JSON-RPC on host:port and run the role (its task and workers)
     until interrupted."""
-    app = create_app(role)
+    limits = limits if limits is not None else HttpLimits()
+    app = create_app(role, limits)
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        limit_concurrency=limits.max_connections,
     )
     server = GracefulServer(config)
     stop = asyncio.Event()

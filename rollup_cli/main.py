@@ -98,6 +98,36 @@ RecoveryWorkers = Annotated[
     typer.Option(min=0, max=64, help="Processes that recover signatures of batched transactions."),
 ]
 VERIFIER_RECOVERY_WORKERS = min(os.cpu_count() or 1, 64)
+MaxRequestBytes = Annotated[
+    int,
+    typer.Option(
+        min=1_024, max=1_073_741_824, help="Largest JSON-RPC request body accepted (bytes)."
+    ),
+]
+AllowOrigin = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Origin whose web pages may call the JSON-RPC (CORS), repeatable; '*' for any. "
+        "Default: none (devnet: any)."
+    ),
+]
+MaxConnections = Annotated[
+    int, typer.Option(min=1, max=100_000, help="JSON-RPC requests served at once (503 beyond).")
+]
+
+
+def make_http_limits(
+    max_request_bytes: int, allow_origin: list[str] | None, max_connections: int
+) -> Any:
+    from node.rpc import HttpLimits
+
+    origins = tuple(allow_origin or ())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            fail(f"--allow-origin: {origin!r} is not '*' nor an http(s):// origin")
+    return HttpLimits(max_request_bytes, origins, max_connections)
+
+
 """A verifier's default: one recovery process per core (replaying from L1 is its only work)."""
 
 
@@ -201,6 +231,9 @@ def sequencer(
             "ignores it (future-timestamp, stale-origin, bad-parent, garbage-tail)."
         ),
     ] = None,
+    max_request_bytes: MaxRequestBytes = 5 * 1024 * 1024,
+    allow_origin: AllowOrigin = None,
+    max_connections: MaxConnections = 1_000,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start a sequencer: JSON-RPC endpoint, mempool and block builder, resuming from disk.
@@ -209,6 +242,7 @@ def sequencer(
     posts batches with --batcher-key and proposes outputs with --proposer-key.
     """
     configure_logging(verbose)
+    limits = make_http_limits(max_request_bytes, allow_origin, max_connections)
     if (l1_rpc is None) != (deployment is None):
         fail("--l1-rpc and --deployment go together")
     if l1_rpc is not None and batcher_key is None:
@@ -241,7 +275,7 @@ def sequencer(
         f"sequencer: chain {node.config.chain_id}, head block {node.head.number}, "
         f"JSON-RPC http://{host}:{port}" + (f", L1 {l1_rpc}" if l1_rpc else "")
     )
-    asyncio.run(serve(role, host, port))
+    asyncio.run(serve(role, host, port, limits))
 
 
 def make_sequencer(
@@ -288,6 +322,9 @@ def verifier(
         ),
     ] = None,
     recovery_workers: RecoveryWorkers = VERIFIER_RECOVERY_WORKERS,
+    max_request_bytes: MaxRequestBytes = 5 * 1024 * 1024,
+    allow_origin: AllowOrigin = None,
+    max_connections: MaxConnections = 1_000,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start a verifier: derive the L2 chain from L1 alone, check output roots, serve reads; with
@@ -295,6 +332,7 @@ def verifier(
     --proposer-key, propose outputs when the operator's proposer stops.
     Senders are recovered in --recovery-workers processes (default: one per core; 0: none)."""
     configure_logging(verbose)
+    limits = make_http_limits(max_request_bytes, allow_origin, max_connections)
     document = read_genesis_file(genesis)
     contracts = read_deployment(deployment)
     key = parse_key(challenger_key, "--challenger-key") if challenger_key is not None else None
@@ -311,7 +349,7 @@ def verifier(
         + (", challenging wrong outputs" if role.challenger is not None else "")
         + (", proposing when the proposer stops" if role.proposer is not None else "")
     )
-    asyncio.run(serve(role, host, port))
+    asyncio.run(serve(role, host, port, limits))
 
 
 @app.command()
@@ -346,6 +384,7 @@ def devnet(
         str | None,
         typer.Option(help="TESTING ONLY: the sequencer proposes one wrong output (see sequencer)."),
     ] = None,
+    allow_origin: AllowOrigin = None,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start the local network: anvil (L1) with the rollup's contracts, the sequencer with its
@@ -361,6 +400,8 @@ def devnet(
     from rollup_cli.devkeys import LIQUIDITY_ACCOUNT_INDEX, ORACLE_ACCOUNT_INDEX, derive_dev_keys
 
     configure_logging(verbose)
+    origins = allow_origin if allow_origin else ["*"]  # a devnet serves any dApp page, as anvil
+    limits = make_http_limits(5 * 1024 * 1024, origins, 1_000)
     loaded = check_fault(fault, not standalone) if fault is not None else None
     if data_dir.exists():
         shutil.rmtree(data_dir)
@@ -431,6 +472,7 @@ def devnet(
                     "0x" + L1_EXIT_PROPOSER_KEY.hex(),
                     "--recovery-workers",
                     str(recovery_workers),
+                    *(arg for origin in origins for arg in ("--allow-origin", origin)),
                 ],
                 stdout=verifier_log,
                 stderr=subprocess.STDOUT,
@@ -484,7 +526,7 @@ def devnet(
             console.print(line)
         from node.server import serve
 
-        asyncio.run(serve(sequencer_role, LOCALHOST, port))
+        asyncio.run(serve(sequencer_role, LOCALHOST, port, limits))
     finally:
         if verifier_process is not None:
             verifier_process.terminate()

@@ -75,6 +75,7 @@ class NodeProcess:
     genesis_path: Path
     process: subprocess.Popen[bytes]
     log_path: Path
+    extra_args: tuple[str, ...] = ()
 
     def rpc(self, method: str, params: list[Any]) -> Any:
         return httpx.post(
@@ -108,6 +109,7 @@ class NodeProcess:
                 str(self.port),
                 "--block-time",
                 str(BLOCK_TIME),
+                *self.extra_args,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -135,7 +137,10 @@ def write_genesis(directory: Path, **overrides: Any) -> Path:
     return path
 
 
-def start_node(directory: Path, **genesis_overrides: Any) -> NodeProcess:
+def start_node(
+    directory: Path, extra_args: tuple[str, ...] = (), **genesis_overrides: Any
+) -> NodeProcess:
+    """A `rollup sequencer` with `extra_args` (flags) on a genesis with `genesis_overrides`."""
     port = find_free_port()
     node = NodeProcess(
         url=f"http://127.0.0.1:{port}",
@@ -144,6 +149,7 @@ def start_node(directory: Path, **genesis_overrides: Any) -> NodeProcess:
         genesis_path=write_genesis(directory, **genesis_overrides),
         process=None,  # type: ignore[arg-type]
         log_path=directory / "node.log",
+        extra_args=extra_args,
     )
     node.start()
     return node

@@ -1,13 +1,64 @@
-"""Bad input gets the right JSON-RPC error and changes nothing."""
+"""Bad input gets the right JSON-RPC error and changes nothing; the HTTP endpoint bounds what a
+client may send (body size, params) and lets only the origins it was told serve web pages (CORS).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
+import pytest
 from eth_account import Account
 
-from tests.e2e.conftest import NodeProcess, account
+from tests.e2e.conftest import NodeProcess, account, start_node
+
+BODY_LIMIT = 5 * 1024 * 1024  # the default, geth's
+DAPP_ORIGIN = "https://app.example"
+METHOD_ARITY = {
+    "web3_clientVersion": 0,
+    "web3_sha3": 1,
+    "net_version": 0,
+    "net_listening": 0,
+    "net_peerCount": 0,
+    "eth_chainId": 0,
+    "eth_syncing": 0,
+    "eth_accounts": 0,
+    "eth_blockNumber": 0,
+    "eth_gasPrice": 0,
+    "eth_maxPriorityFeePerGas": 0,
+    "eth_feeHistory": 3,
+    "eth_getBalance": 2,
+    "eth_getTransactionCount": 2,
+    "eth_getCode": 2,
+    "eth_getStorageAt": 3,
+    "eth_call": 3,
+    "eth_estimateGas": 3,
+    "eth_sendRawTransaction": 1,
+    "eth_getTransactionByHash": 1,
+    "eth_getTransactionReceipt": 1,
+    "eth_getBlockByNumber": 2,
+    "eth_getBlockByHash": 2,
+    "eth_getBlockReceipts": 1,
+    "eth_getBlockTransactionCountByNumber": 1,
+    "eth_getLogs": 1,
+    "eth_getProof": 3,
+    "txpool_status": 0,
+    "rollup_syncStatus": 0,
+    "rollup_outputAtBlock": 1,
+    "rollup_getWithdrawalProof": 2,
+}
+"""Every method the node serves and the most params it takes (execution-apis; geth's eth_call
+third param is a state override set)."""
+
+
+@pytest.fixture(scope="module")
+def dapp_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+    """A sequencer that lets one dApp origin call it from web pages."""
+    running = start_node(tmp_path_factory.mktemp("cors"), ("--allow-origin", DAPP_ORIGIN))
+    yield running
+    running.stop()
 
 
 def post(node: NodeProcess, body: bytes | str) -> Any:
@@ -165,3 +216,102 @@ def test_historical_state_is_refused_clearly(node: NodeProcess) -> None:
     if head > 0:
         assert answer["error"]["code"] == -32000
         assert "not an archive node" in answer["error"]["message"]
+
+
+def padded_request(size: int) -> bytes:
+    """An eth_chainId request padded with spaces (valid JSON) to exactly `size` bytes."""
+    request = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
+    return request + b" " * (size - len(request))
+
+
+def test_a_body_of_exactly_the_limit_is_answered(node: NodeProcess) -> None:
+    answer = post(node, padded_request(BODY_LIMIT))
+    assert answer["result"] == node.rpc("eth_chainId", [])["result"]
+
+
+def test_a_body_one_byte_over_the_limit_is_refused_with_413(node: NodeProcess) -> None:
+    response = httpx.post(
+        node.url,
+        content=padded_request(BODY_LIMIT + 1),
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == {
+        "code": -32600,
+        "message": f"request body too large: {BODY_LIMIT + 1} bytes, at most {BODY_LIMIT} bytes",
+    }
+
+
+def test_an_oversized_body_without_a_length_is_cut_off_while_read(node: NodeProcess) -> None:
+    def chunks() -> Iterator[bytes]:  # chunked transfer: the size is not declared
+        for _ in range(40):
+            yield b" " * (1024 * 1024)
+
+    response = httpx.post(
+        node.url, content=chunks(), headers={"content-type": "application/json"}, timeout=30
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == (
+        f"request body too large: more, at most {BODY_LIMIT} bytes"
+    )
+    assert "result" in node.rpc("eth_chainId", [])  # and the node serves on
+
+
+@pytest.mark.parametrize("method", sorted(METHOD_ARITY))
+def test_params_beyond_a_methods_arity_are_invalid_params(node: NodeProcess, method: str) -> None:
+    params: list[Any] = ["0x1"] * (METHOD_ARITY[method] + 1)
+    answer = node.rpc(method, params)
+    assert answer["error"] == {
+        "code": -32602,
+        "message": f"too many arguments, want at most {METHOD_ARITY[method]}",
+    }
+
+
+def test_params_given_as_an_object_are_invalid_params(node: NodeProcess) -> None:
+    answer = post(node, '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":{}}')
+    assert answer["error"] == {"code": -32602, "message": "params must be an array"}
+
+
+def test_without_allowed_origins_a_page_gets_no_cors_headers(node: NodeProcess) -> None:
+    response = httpx.post(
+        node.url,
+        content=orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}),
+        headers={"content-type": "application/json", "origin": DAPP_ORIGIN},
+        timeout=30,
+    )
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_an_allowed_origin_passes_the_preflight_and_reads_the_answer(
+    dapp_node: NodeProcess,
+) -> None:
+    preflight = httpx.options(
+        dapp_node.url,
+        headers={
+            "origin": DAPP_ORIGIN,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
+        timeout=30,
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == DAPP_ORIGIN
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    answer = httpx.post(
+        dapp_node.url,
+        content=orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}),
+        headers={"content-type": "application/json", "origin": DAPP_ORIGIN},
+        timeout=30,
+    )
+    assert answer.headers["access-control-allow-origin"] == DAPP_ORIGIN
+
+
+def test_another_origin_is_not_allowed(dapp_node: NodeProcess) -> None:
+    preflight = httpx.options(
+        dapp_node.url,
+        headers={"origin": "https://evil.example", "access-control-request-method": "POST"},
+        timeout=30,
+    )
+    assert preflight.status_code == 400
+    assert "access-control-allow-origin" not in preflight.headers

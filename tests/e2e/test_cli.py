@@ -112,6 +112,13 @@ def test_devnet_prints_dev_accounts_and_status_reads_it(tmp_path: Path) -> None:
         assert "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80" in printed
         assert "0x4200000000000000000000000000000000000200" in printed
         assert f"http://127.0.0.1:{port}" in printed
+        from_a_dapp = httpx.post(
+            url,
+            json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+            headers={"origin": "http://localhost:5173"},  # any dApp page, as anvil allows
+            timeout=5,
+        )
+        assert from_a_dapp.headers["access-control-allow-origin"] == "*"
         time.sleep(0.5)
         status = run_cli("status", "--rpc-url", url)
         assert status.returncode == 0, status.stdout + status.stderr
