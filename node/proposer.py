@@ -135,6 +135,10 @@ class Proposer:
         number = self.next_block_number()
         if number > safe_through:
             return
+        if self.sender.has_pending():
+            # A proposal we lost track of (sent before a restart, or cut midway) may be about to
+            # land: proposing again now would only revert. Wait until L1 has mined it.
+            return
         header = self.storage.get_header(number)
         if header is None:
             return

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from l1.backoff import compute_retry_interval
 from l1.contracts.output_oracle import (
     IS_FINALIZED,
     OUTPUT_PROPOSED_TOPIC,
@@ -28,7 +29,7 @@ from l1.contracts.output_oracle import (
     decode_output_proposed,
     decode_outputs_deleted,
 )
-from l1.follower import L1Follower
+from l1.follower import L1Follower, L1ReorgPastFinality
 from l1.rpc import L1RpcError
 from node.chain import Node
 from node.role import Background, Replica, ReportingWorker
@@ -230,15 +231,23 @@ class Verifier(Replica):
     def derive_forever(self) -> None:
         """Poll L1 and derive until stopped (the verifier's thread)."""
         last_error = None
+        failures = 0
         while not self.stop_event.is_set():
             try:
                 self.step()
                 last_error = None
-            except Exception as exc:  # keep following L1 through transient failures
+                failures = 0
+            except L1ReorgPastFinality as exc:
+                if str(exc) != last_error:
+                    log.critical("derivation stopped: %s", exc)
+                last_error = str(exc)
+                failures += 1
+            except Exception as exc:  # keep following L1 through outages, backing off
                 if str(exc) != last_error:
                     log.exception("verifier step failed")
                 last_error = str(exc)
-            self.stop_event.wait(POLL_INTERVAL)
+                failures += 1
+            self.stop_event.wait(compute_retry_interval(failures, POLL_INTERVAL))
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -8,6 +8,12 @@ confirmations). A receipt alone is not enough: the head block that mined a batch
 away before the follower ever sees it, and then the batch must be posted again. Each batch names
 the newest L1 origin of its blocks and that block's hash as the follower read it: the BatchInbox
 refuses the batch if a reorg has replaced that block since (docs/SETTLEMENT.md §5).
+
+Whenever it cannot know what L1 holds of its own (at start, after a crash with a batch in flight;
+after a send whose outcome is unknown, as when L1 went away mid-request), it resynchronises before
+posting again: it waits until no transaction of its key is pending on L1 and the follower has read
+the block that mined the last one, then re-reads the posted batches. So a batch is neither posted
+twice nor skipped.
 """
 
 from __future__ import annotations
@@ -108,6 +114,10 @@ class Batcher:
         self.in_flight: tuple[bytes, int] | None = None  # (tx hash, last block of the batch)
         self.in_flight_mined_in: int | None = None  # L1 block whose receipt we saw for it
         self.nonce_stale = False  # a reorg may have dropped our transactions: ask L1 first
+        # What L1 holds of ours is unknown until resync() (a restart, a send that failed midway).
+        self.needs_resync = True
+        self.resync_at_l1_block: int | None = None
+        self.waiting_logged = False
         self.last_post = 0.0
         self.batches_posted = 0
         self.bytes_posted = 0
@@ -161,9 +171,40 @@ class Batcher:
         """As many of `batch`'s blocks as one batch holds, and their L1 bytes (pack_batch)."""
         return pack_batch(batch)
 
+    def resync(self) -> bool:
+        """Catch up with what L1 holds of ours; True once done (the caller holds `lock`).
+
+        Waits while a transaction of our key is pending, then until the follower has read the L1
+        block the chain was at when nothing was pending any more (which holds whatever of ours
+        was mined), then re-reads the posted batches and takes the nonce from L1.
+        """
+        client = self.sender.client
+        if self.resync_at_l1_block is None:
+            mined = client.get_transaction_count(self.sender.address, "latest")
+            pending = client.get_transaction_count(self.sender.address, "pending")
+            if pending > mined:
+                if not self.waiting_logged:
+                    log.info("batcher: waiting for %d pending L1 transaction(s)", pending - mined)
+                    self.waiting_logged = True
+                return False
+            self.resync_at_l1_block = client.block_number()
+        if self.follower.head_number < self.resync_at_l1_block:
+            return False
+        self.in_flight = None
+        self.in_flight_mined_in = None
+        self.recover_progress()
+        self.sender.rewind_nonce()
+        self.nonce_stale = False
+        self.needs_resync = False
+        self.resync_at_l1_block = None
+        self.waiting_logged = False
+        return True
+
     def tick(self, head_number: int) -> None:
         """Advance: confirm the batch in flight, or post the next one when it is time."""
         with self.lock:
+            if self.needs_resync and not self.resync():
+                return
             if self.in_flight is not None:
                 self.check_in_flight()
                 return
@@ -183,7 +224,11 @@ class Batcher:
             # The append reverts if a reorg replaced the origin meanwhile (docs/SETTLEMENT.md §5).
             calldata = APPEND_BATCH.encode(data, origin, built_on.hash)
             gas = compute_batch_gas_limit(calldata)
-            tx_hash = self.sender.send(self.batch_inbox, calldata, gas=gas)
+            try:
+                tx_hash = self.sender.send(self.batch_inbox, calldata, gas=gas)
+            except Exception:
+                self.needs_resync = True  # it may have reached L1 all the same
+                raise
             last = batch.first_block_number + len(batch.blocks) - 1
             self.in_flight = (tx_hash, last)
             self.posted_through = last
@@ -249,6 +294,7 @@ class Batcher:
         self.in_flight = None
         self.in_flight_mined_in = None
         self.nonce_stale = True
+        self.needs_resync = True  # a transaction of ours the reorg dropped may come back
         self.recover_progress()
         log.info("batcher: posting again from L2 block %d", self.posted_through + 1)
 

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from l1.backoff import compute_retry_interval
 from l1.follower import L1Follower, L1ReorgPastFinality
 from node.chain import Node
 from node.proposer import Proposer
@@ -94,6 +95,7 @@ class Settlement:
 
     def run(self) -> None:
         last_finality_check = 0.0
+        failures = 0
         while not self.stop_event.is_set():
             try:
                 with self.node.l1_lock:
@@ -109,17 +111,19 @@ class Settlement:
                             self.node.finalized_number = self.proposer.update_finalized()
                             last_finality_check = time.monotonic()
                 self.last_error = None
+                failures = 0
             except L1ReorgPastFinality as exc:
                 self.last_error = str(exc)
                 if self.chain is not None:
                     self.chain.halt(str(exc))
                 log.critical("settlement stopped: %s", exc)
                 return
-            except Exception as exc:  # L1 hiccups must not stop the sequencer; retry next tick
+            except Exception as exc:  # L1 hiccups must not stop the sequencer: retry, backing off
                 if str(exc) != self.last_error:
                     log.warning("settlement: %s", exc)
                 self.last_error = str(exc)
-            self.stop_event.wait(POLL_INTERVAL)
+                failures += 1
+            self.stop_event.wait(compute_retry_interval(failures, POLL_INTERVAL))
 
     def handle_reorg(self, l1_block: int) -> None:
         """L1 blocks after `l1_block` were replaced: rewind the chain's blocks built on them, and

@@ -21,6 +21,7 @@ from l1.deploy import Deployment
 from l1.processes import find_free_port
 from rollup_cli.l1_roles import make_devnet_genesis, start_devnet_l1
 from tests.e2e.conftest import DEV_KEYS, REPO_ROOT
+from tests.e2e.tcp_proxy import TcpProxy
 from tests.polling import wait_for
 
 T = TypeVar("T")
@@ -63,6 +64,7 @@ class Network:
     deployment: Deployment
     sequencer: Role
     verifier: Role
+    proxy: TcpProxy | None = None  # between the roles and anvil, if asked for
 
     @property
     def seq(self) -> Web3:
@@ -104,22 +106,26 @@ def run_network(
     sequencer_args: Sequence[str] = (),
     verifier_args: Sequence[str] = (),
     genesis_overrides: dict[str, Any] | None = None,
+    l1_proxy: bool = False,
     **devnet_options: Any,
 ) -> Iterator[Network]:
     """Start anvil + contracts + sequencer (0.5 s blocks) + verifier; stop them all afterwards.
     `devnet_options` go to start_devnet_l1 (e.g. game_max_depth); `genesis_overrides` change
-    the devnet genesis (e.g. sequencerWindow) for the contracts and the nodes alike."""
+    the devnet genesis (e.g. sequencerWindow) for the contracts and the nodes alike; with
+    `l1_proxy` the roles reach anvil through a TcpProxy the test can cut."""
     anvil, deployment = start_devnet_l1(
         L1_BLOCK_TIME, genesis_overrides=genesis_overrides, **devnet_options
     )
     roles: list[Role] = []
+    proxy = TcpProxy(anvil.port).__enter__() if l1_proxy else None
     try:
         deployment_path = directory / "deployment.json"
         deployment.write(deployment_path)
         genesis_path = directory / "genesis.json"
         document = make_devnet_genesis(anvil.client, deployment, genesis_overrides)
         genesis_path.write_bytes(orjson.dumps(document))
-        common = ["--genesis", str(genesis_path), "--l1-rpc", anvil.url]
+        l1_url = proxy.url if proxy is not None else anvil.url
+        common = ["--genesis", str(genesis_path), "--l1-rpc", l1_url]
         common += ["--deployment", str(deployment_path)]
         roles.append(
             start_role(
@@ -148,8 +154,10 @@ def run_network(
         )
         for role in roles:
             wait_until_up(role)
-        yield Network(anvil, deployment, roles[0], roles[1])
+        yield Network(anvil, deployment, roles[0], roles[1], proxy)
     finally:
         for role in roles:
             role.stop()
+        if proxy is not None:
+            proxy.cut()
         anvil.stop()

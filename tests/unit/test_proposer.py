@@ -90,6 +90,10 @@ class FakeSender:
     def __init__(self, client: FakeClient) -> None:
         self.client = client
         self.sent: list[tuple[bytes, bytes, int]] = []
+        self.pending = False  # a transaction of this key waiting in L1's pool
+
+    def has_pending(self) -> bool:
+        return self.pending
 
     def send(self, to: bytes, data: bytes, value: int = 0) -> bytes:
         self.sent.append((to, data, value))
@@ -205,4 +209,14 @@ def test_a_verifier_never_proposes_on_top_of_an_output_it_finds_wrong() -> None:
         {20: header}, lambda number: pytest.fail(), keccak256(b"theirs"), keccak256(b"ours")
     )
     proposer.tick(safe_through=20)
+    assert sender.sent == []
+
+
+def test_nothing_is_proposed_while_a_transaction_of_the_key_is_pending() -> None:
+    header = make_header(10)
+    proposer, sender = make_proposer({10: header}, lambda number: make_step_state(header))
+    sender.pending = True  # a proposal sent before a restart, not mined yet
+
+    proposer.tick(safe_through=10)
+
     assert sender.sent == []
