@@ -44,9 +44,22 @@ class Role:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    command: list[str]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """kill -9, as a crash would."""
+        self.process.kill()
+        self.process.wait()
+
+    def restart(self) -> None:
+        """Start the same command again (same data dir and port), appending to the log."""
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+            )
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -78,14 +91,10 @@ class Network:
 def start_role(role: str, directory: Path, args: list[str]) -> Role:
     port = find_free_port()
     log_path = directory / f"{role}.log"
+    command = [sys.executable, "-m", "rollup_cli.main", role, *args, "--port", str(port)]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rollup_cli.main", role, *args, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=REPO_ROOT,
-        )
-    return Role(f"http://127.0.0.1:{port}", process, log_path)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    return Role(f"http://127.0.0.1:{port}", process, log_path, command)
 
 
 def wait_until_up(role: Role) -> None:
