@@ -81,29 +81,50 @@ class L1Follower:
             return result
         last = min(target, self.head_number + MAX_BLOCKS_PER_POLL)
         first = self.head_number + 1
-        blocks = self.fetch_blocks(first, last)
         previous = self.history.get(first - 1)
-        parent_hash = previous.hash if previous is not None else None
+        for data in self.read_blocks(first, last, previous.hash if previous else None):
+            self.history[data.number] = data
+            self.head_number = data.number
+            result.new_blocks.append(data)
+        return result
+
+    def load(self, first: int, last: int) -> None:
+        """Read L1 blocks [first, last] into history and make `last` the head (a verifier
+        resuming after `last`: derivation needs the blocks from its safe head's origin on).
+        Raises RuntimeError if L1 changed under the read (the caller tries again)."""
+        parent: bytes | None = None
+        for start in range(first, last + 1, MAX_BLOCKS_PER_POLL):
+            end = min(last, start + MAX_BLOCKS_PER_POLL - 1)
+            blocks = self.read_blocks(start, end, parent)
+            if len(blocks) != end - start + 1:
+                raise RuntimeError(f"L1 changed while reading blocks {start}-{end}")
+            for data in blocks:
+                self.history[data.number] = data
+            parent = blocks[-1].hash
+        self.head_number = last
+
+    def read_blocks(self, first: int, last: int, parent_hash: bytes | None) -> list[L1BlockData]:
+        """L1 blocks [first, last] with their batches and messages, up to the first that does not
+        chain onto the one before (a reorg while reading: the next poll rewinds)."""
         kept: list[L1Block] = []
-        for block in blocks:
+        for block in self.fetch_blocks(first, last):
             if parent_hash is not None and block.parent_hash != parent_hash:
-                break  # a reorg happened while we were reading; the next poll rewinds
+                break
             kept.append(block)
             parent_hash = block.hash
-        blocks = kept
-        if not blocks:
-            return result
+        if not kept:
+            return []
         logs = self.client.get_logs(
             [self.batch_inbox, self.bridge],
             [[BATCH_APPENDED_TOPIC, L2_TRANSACTION_QUEUED_TOPIC]],
-            blocks[0].number,
-            blocks[-1].number,
+            kept[0].number,
+            kept[-1].number,
         )
-        canonical = {block.number: block.hash for block in blocks}
+        canonical = {block.number: block.hash for block in kept}
         logs = [entry for entry in logs if canonical.get(entry.block_number) == entry.block_hash]
         batches = self.read_batches(logs)
-        for block in blocks:
-            data = L1BlockData(
+        return [
+            L1BlockData(
                 number=block.number,
                 hash=block.hash,
                 parent_hash=block.parent_hash,
@@ -111,10 +132,8 @@ class L1Follower:
                 batches=tuple(batches.get(block.number, [])),
                 messages=tuple(self.read_messages(logs, block.number, block.timestamp)),
             )
-            self.history[block.number] = data
-            self.head_number = block.number
-            result.new_blocks.append(data)
-        return result
+            for block in kept
+        ]
 
     def fetch_blocks(self, first: int, last: int) -> list[L1Block]:
         replies = self.client.request_batch(

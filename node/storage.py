@@ -20,6 +20,9 @@ What is stored and why:
   ``load_state`` rebuilds the same trees and the same root on restart.
 - ``state_history``: for each block, the previous value of every leaf it changed (NULL where the
   leaf did not exist), so the last blocks can be rolled back (``rollback_to``) on an L1 reorg.
+- ``l1_progress`` (a verifier's): for each L1 block derivation has processed, its number, hash,
+  parent hash and timestamp, and the L2 head after it; a restarted verifier resumes after the
+  newest one L1 still has, and an L1 reorg rolls L2 back to the head recorded at the common block.
 
 A block is appended in one database transaction: either all of it is stored or none of it.
 
@@ -136,6 +139,17 @@ ALWAYS_STORED_KINDS = frozenset((KIND_WITHDRAWAL, KIND_WITHDRAWALS))
 
 # ---------------------------------------------------------------------------------------------
 # Results
+
+
+@dataclass(frozen=True, slots=True)
+class L1Progress:
+    """An L1 block derivation has processed, and the L2 head once it had."""
+
+    l1_number: int
+    l1_hash: bytes
+    l1_parent_hash: bytes
+    l1_timestamp: int
+    l2_head: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +331,16 @@ state_history_table = Table(
     Column("old_value", LargeBinary, nullable=True),  # NULL: the leaf did not exist before
     PrimaryKeyConstraint("block_number", "key"),
     sqlite_with_rowid=False,
+)
+
+l1_progress_table = Table(
+    "l1_progress",
+    metadata,
+    Column("l1_number", BigInteger, primary_key=True, autoincrement=False),
+    Column("l1_hash", LargeBinary, nullable=False),
+    Column("l1_parent_hash", LargeBinary, nullable=False),
+    Column("l1_timestamp", BigInteger, nullable=False),
+    Column("l2_head", BigInteger, nullable=False),
 )
 
 TRANSACTION_COLUMNS = ("block_number", "tx_index", "hash", "sender", "raw")
@@ -893,6 +917,49 @@ class Storage:
         stored_document = self._get_meta(conn, "genesis_document") or b"null"
         if orjson.loads(stored_document) != orjson.loads(document):
             raise ValueError("the database holds another genesis document for this genesis hash")
+
+    # -----------------------------------------------------------------------------------------
+    # A verifier's L1 progress
+
+    def record_l1_progress(self, progress: L1Progress) -> None:
+        row = {
+            "l1_number": progress.l1_number,
+            "l1_hash": progress.l1_hash,
+            "l1_parent_hash": progress.l1_parent_hash,
+            "l1_timestamp": progress.l1_timestamp,
+            "l2_head": progress.l2_head,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(insert(l1_progress_table), row)
+
+    def get_l1_progress(self, limit: int) -> list[L1Progress]:
+        """The newest `limit` L1 blocks processed, newest first."""
+        table = l1_progress_table.c
+        query = select(l1_progress_table).order_by(table.l1_number.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [L1Progress(*row) for row in conn.execute(query)]
+
+    def get_l2_head_through_l1(self, l1_number: int) -> int | None:
+        """The L2 head once L1 block `l1_number` (or the newest before it) was processed; None if
+        no L1 block up to it was."""
+        table = l1_progress_table.c
+        query = (
+            select(table.l2_head)
+            .where(table.l1_number <= l1_number)
+            .order_by(table.l1_number.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            head: int | None = conn.execute(query).scalar()
+        return head
+
+    def forget_l1_progress_after(self, l1_number: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(l1_progress_table).where(l1_progress_table.c.l1_number > l1_number))
+
+    def forget_l1_progress_before(self, l1_number: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(l1_progress_table).where(l1_progress_table.c.l1_number < l1_number))
 
     def get_genesis_document(self) -> bytes | None:
         with self._reading() as read:

@@ -30,9 +30,10 @@ from l1.contracts.output_oracle import (
     decode_outputs_deleted,
 )
 from l1.follower import L1Follower, L1ReorgPastFinality
-from l1.rpc import L1RpcError
+from l1.rpc import L1BlockNotFound, L1RpcError
 from node.chain import Node
 from node.role import Background, Replica, ReportingWorker
+from node.storage import L1Progress
 from prover.lookahead import LookAhead
 from rollup.batch import MAX_BATCH_TRANSACTIONS
 from rollup.block import BlockExecution, Header
@@ -43,6 +44,11 @@ from rollup.state import State
 log = logging.getLogger("rollup.verifier")
 
 POLL_INTERVAL = 0.25
+REORG_DEPTH_KEPT = 256
+"""L1 blocks kept in memory below the newest, so that a reorg that deep is still followed (L1
+finality comes first: 64 blocks on Ethereum)."""
+PROGRESS_KEPT = 1_000
+"""Rows of l1_progress kept below the newest (a restart looks for the newest L1 still has)."""
 RECOVERY_LOOKAHEAD = 2 * MAX_BATCH_TRANSACTIONS
 """Transactions decoded and handed to the recovery workers ahead of the batch being executed:
 a full batch or two, enough to keep every worker busy while this thread executes."""
@@ -83,8 +89,9 @@ class Verifier(Replica):
         self.challenger = challenger
         self.proposer = proposer  # exit proposals (--proposer-key) ...
         self.defender = defender  # ... and their defence
-        self.carriers: dict[int, int] = {}  # L2 block -> L1 block it came from
         self.derived_through = follower.start_block - 1  # last L1 block processed
+        self.resumed = False  # from the L1 progress in storage (done by the first step)
+        self.pruned_at = 0  # derived_through when the L1 history was last pruned
         self.outputs: dict[int, OutputCheck] = {}
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
@@ -121,34 +128,95 @@ class Verifier(Replica):
         If it cannot be stored, the blocks derived from the same L1 block are undone, stored or
         not, so that the next step derives them again on a state that matches storage.
         """
-        number = execution.header.number
-        carrier = self.carriers[number] = self.derived_through + 1
         try:
             self.node.storage.append_block(execution)
         except Exception as failure:
-            log.error("could not store L2 block %d: %s", number, failure)
-            self.undo(carrier - 1, f"block {number} not stored")
+            log.error("could not store L2 block %d: %s", execution.header.number, failure)
+            self.undo(self.derived_through, f"block {execution.header.number} not stored")
             raise
         self.node.head = execution.header
 
     def step(self) -> int:
         """Poll L1 once and derive what it brought; return the number of L2 blocks derived."""
         with self.node.l1_lock:
+            if not self.resumed:
+                self.resume()
             result = self.follower.poll()
             if result.reorged_to is not None:
                 self.roll_back(result.reorged_to)
             derived = 0
             history = self.follower.history
+            storage = self.node.storage
             while self.derived_through < self.follower.head_number:
                 l1_block = history[self.derived_through + 1]
                 executions = self.deriver.process_l1_block(l1_block, history, on_block=self.store)
                 derived += len(executions)
+                storage.record_l1_progress(
+                    L1Progress(
+                        l1_block.number,
+                        l1_block.hash,
+                        l1_block.parent_hash,
+                        l1_block.timestamp,
+                        self.node.head.number,
+                    )
+                )
                 self.derived_through = l1_block.number
+            self.prune()
         head = self.node.head.number
         self.node.safe_number = head
         self.check_outputs(result.new_blocks[0].number if result.new_blocks else None)
         self.update_finalized()
         return derived
+
+    def resume(self) -> None:
+        """Carry on after the newest L1 block in storage's l1_progress that L1 still has (none:
+        from the deployment). A reorg while stopped rolls L2 back to that block's head."""
+        rows = self.node.storage.get_l1_progress(PROGRESS_KEPT)
+        client = self.follower.client
+        common: L1Progress | None = None
+        for row in rows:
+            try:
+                canonical = client.get_block(row.l1_number)
+            except L1BlockNotFound:
+                continue
+            if canonical.hash == row.l1_hash:
+                common = row
+                break
+        if rows and common is None:
+            raise L1ReorgPastFinality(
+                f"none of the last {len(rows)} L1 blocks derived from is on L1 any more"
+            )
+        if common is not None:
+            if common is not rows[0]:
+                log.warning("L1 reorg while stopped: resuming after L1 block %d", common.l1_number)
+            storage = self.node.storage
+            storage.forget_l1_progress_after(common.l1_number)
+            if self.node.head.number != common.l2_head:  # stopped half-way through an L1 block
+                self.node.rewind(common.l2_head)
+            self.deriver = self.make_deriver(self.node.state, self.node.head)
+            first = max(self.node.head.l1_origin_number, self.follower.start_block)
+            self.follower.load(first, common.l1_number)
+            if self.follower.history[common.l1_number].hash != common.l1_hash:
+                raise RuntimeError(f"L1 block {common.l1_number} changed while resuming")
+            self.derived_through = common.l1_number
+            self.check_outputs(self.follower.start_block)
+            log.info(
+                "resumed after L1 block %d at L2 block %d (read L1 from block %d)",
+                common.l1_number,
+                self.node.head.number,
+                first,
+            )
+        self.resumed = True
+
+    def prune(self) -> None:
+        """Forget the L1 blocks and progress rows derivation and reorgs no longer need."""
+        keep_from = min(
+            self.deriver.safe_head.l1_origin_number, self.derived_through - REORG_DEPTH_KEPT
+        )
+        if keep_from > self.follower.start_block and self.derived_through >= self.pruned_at + 100:
+            self.follower.prune(keep_from)
+            self.node.storage.forget_l1_progress_before(self.derived_through - PROGRESS_KEPT)
+            self.pruned_at = self.derived_through
 
     def update_finalized(self) -> None:
         """Finalized = the newest output that matches our own root and is past its window."""
@@ -177,17 +245,15 @@ class Verifier(Replica):
         self.undo(l1_block, f"L1 reorg to block {l1_block}")
 
     def undo(self, l1_block: int, reason: str) -> None:
-        """Undo every L2 block derived from L1 blocks after `l1_block`."""
-        removed = [number for number, carrier in self.carriers.items() if carrier > l1_block]
+        """Undo every L2 block derived from L1 blocks after `l1_block`, stored or only executed."""
+        keep = self.node.storage.get_l2_head_through_l1(l1_block) or 0
+        self.node.storage.forget_l1_progress_after(l1_block)
         self.derived_through = min(self.derived_through, l1_block)
-        if not removed:
+        if keep >= self.deriver.safe_head.number:
             return
-        keep = min(removed) - 1
         log.warning("%s: rolling L2 back to block %d", reason, keep)
         self.node.rewind(keep)
         self.deriver = self.make_deriver(self.node.state, self.node.head)
-        for number in removed:
-            del self.carriers[number]
 
     def check_outputs(self, from_l1_block: int | None) -> None:
         """Compare newly seen OutputProposed events, and pending ones, with our own roots; forget

@@ -151,3 +151,41 @@ def test_the_sequencer_killed_with_batches_and_outputs_in_flight_loses_and_repea
         f"{KILLS_PER_KIND} with an output in flight) in {killed:.0f} s; {len(batches)} batches "
         f"contiguous up to block {batches[-1][1]}; outputs for blocks {outputs}"
     )
+
+
+def test_a_killed_verifier_resumes_from_its_stored_l1_position(network: Network) -> None:
+    seq, ver = network.seq, network.ver
+    verifier = network.verifier
+    wallet = Account.from_key(WALLET_KEY)
+    resumes = []
+    for kill in range(3):
+        receipt = send(seq, wallet, to=RECIPIENT, value=1_000 + kill, gas=21_000)
+        wait_for(
+            lambda receipt=receipt: ver.eth.block_number >= receipt["blockNumber"],  # type: ignore[misc]
+            TIMEOUT,
+            "the verifier to derive the transfer",
+        )
+        resumed = verifier.log().count("resumed after L1 block")
+        verifier.kill()
+        restarted = time.monotonic()
+        verifier.restart()
+        wait_until_up(verifier)
+        line = wait_for(
+            lambda resumed=resumed: (  # type: ignore[misc]
+                verifier.log().count("resumed after L1 block") > resumed
+                and re.findall(r"resumed after L1 block (\d+) at L2 block (\d+)", verifier.log())
+            ),
+            TIMEOUT,
+            "the verifier to resume",
+        )[-1]
+        resumes.append((int(line[0]), int(line[1]), time.monotonic() - restarted))
+        assert int(line[1]) >= receipt["blockNumber"]  # nothing derived before is derived again
+        derived = ver.eth.get_transaction_receipt(receipt["transactionHash"])
+        assert derived["blockHash"] == receipt["blockHash"]
+    target = seq.eth.block_number
+    wait_for(lambda: ver.eth.block_number >= target, TIMEOUT, f"the verifier to reach {target}")
+    assert ver.eth.get_block(target)["hash"] == seq.eth.get_block(target)["hash"]
+    print(
+        "verifier restarts (L1 block, L2 block resumed at, seconds to resume): "
+        + ", ".join(f"({l1}, {l2}, {seconds:.1f})" for l1, l2, seconds in resumes)
+    )
