@@ -20,6 +20,9 @@ What is stored and why:
   ``load_state`` rebuilds the same trees and the same root on restart.
 - ``state_history``: for each block, the previous value of every leaf it changed (NULL where the
   leaf did not exist), so the last blocks can be rolled back (``rollback_to``) on an L1 reorg.
+- ``boundary_cursors``: the machine's batch cursor at the end of each block an output was computed
+  for, with the block's hash and the record of the batch last opened, so that the next output after
+  a restart is located from the newest one still valid, not from genesis.
 - ``l1_progress`` (a verifier's): for each L1 block derivation has processed, its number, hash,
   parent hash and timestamp, and the L2 head after it; a restarted verifier resumes after the
   newest one L1 still has, and an L1 reorg rolls L2 back to the head recorded at the common block.
@@ -139,6 +142,19 @@ ALWAYS_STORED_KINDS = frozenset((KIND_WITHDRAWAL, KIND_WITHDRAWALS))
 
 # ---------------------------------------------------------------------------------------------
 # Results
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCursor:
+    """The machine's batch cursor at the end of an L2 block (rollup.machine.BatchCursor), with
+    what proves it still applies: the block's hash and the record of the batch last opened."""
+
+    l2_number: int
+    block_hash: bytes
+    batches_opened: int
+    offset: int
+    blocks_left: int
+    batch_record: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +357,17 @@ l1_progress_table = Table(
     Column("l1_parent_hash", LargeBinary, nullable=False),
     Column("l1_timestamp", BigInteger, nullable=False),
     Column("l2_head", BigInteger, nullable=False),
+)
+
+boundary_cursors_table = Table(
+    "boundary_cursors",
+    metadata,
+    Column("l2_number", BigInteger, primary_key=True, autoincrement=False),
+    Column("block_hash", LargeBinary, nullable=False),
+    Column("batches_opened", BigInteger, nullable=False),
+    Column("batch_offset", BigInteger, nullable=False),
+    Column("blocks_left", BigInteger, nullable=False),
+    Column("batch_record", LargeBinary, nullable=False),  # of batch batches_opened - 1, or b""
 )
 
 TRANSACTION_COLUMNS = ("block_number", "tx_index", "hash", "sender", "raw")
@@ -917,6 +944,35 @@ class Storage:
         stored_document = self._get_meta(conn, "genesis_document") or b"null"
         if orjson.loads(stored_document) != orjson.loads(document):
             raise ValueError("the database holds another genesis document for this genesis hash")
+
+    # -----------------------------------------------------------------------------------------
+    # Boundary cursors
+
+    def record_boundary_cursor(self, cursor: StoredCursor) -> None:
+        row = {
+            "l2_number": cursor.l2_number,
+            "block_hash": cursor.block_hash,
+            "batches_opened": cursor.batches_opened,
+            "batch_offset": cursor.offset,
+            "blocks_left": cursor.blocks_left,
+            "batch_record": cursor.batch_record,
+        }
+        table = boundary_cursors_table
+        with self.engine.begin() as conn:
+            conn.execute(delete(table).where(table.c.l2_number == cursor.l2_number))
+            conn.execute(insert(table), row)
+
+    def get_boundary_cursors(self, up_to: int, limit: int) -> list[StoredCursor]:
+        """The newest `limit` cursors at or below L2 block `up_to`, newest first."""
+        table = boundary_cursors_table.c
+        query = (
+            select(boundary_cursors_table)
+            .where(table.l2_number <= up_to)
+            .order_by(table.l2_number.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [StoredCursor(*row) for row in conn.execute(query)]
 
     # -----------------------------------------------------------------------------------------
     # A verifier's L1 progress

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 import orjson
 
 from l1.inputs import L1InputSource
-from node.storage import Storage
+from node.storage import Storage, StoredCursor
+from rollup.block import Header
 from rollup.config import ChainConfig
 from rollup.crypto import keccak256
 from rollup.genesis import build_genesis
 from rollup.machine import (
+    BatchCursor,
     BoundaryLocator,
     Machine,
     MachineError,
@@ -35,6 +37,9 @@ from rollup.output import OUTPUT_VERSION
 from rollup.smt import encode_proof
 from rollup.state import WITHDRAWALS_KEY, State, compute_tree_key
 from rollup.stepstate import StepState
+
+CURSORS_TRIED = 16
+"""Kept cursors tried, newest first, before a locator walks from genesis (after a reorg)."""
 
 log = logging.getLogger("rollup.traces")
 
@@ -155,14 +160,12 @@ class NodeTraceProvider(TraceProvider):
         if header is None:
             return None
         if self._locator is None:
-            genesis = self.storage.get_header(0)
-            if genesis is None:
-                raise RuntimeError("storage holds no genesis block")
-            self._locator = BoundaryLocator(self.config, genesis)
+            self._locator = self.make_locator(block_number)
         try:
             cursor = self._locator.locate(block_number, self.inputs, self.storage.get_header)
         except MachineError:
             return None  # its batch is not on L1 (yet), or L1 derives another chain
+        self.keep_cursor(header, cursor)
         tx_count = len(self.storage.get_block_transaction_hashes(block_number))
         queue_index = self.inputs.count_messages_through(header.l1_origin_number)
         return compute_boundary_state(header, tx_count, cursor, queue_index)
@@ -175,8 +178,47 @@ class NodeTraceProvider(TraceProvider):
             self._generation = generation
             self._own.clear()
             self._traces.clear()
-            if self._locator is not None:
-                self._locator.reset()
+            self._locator = None  # seeded again from the cursors still valid
+
+    def make_locator(self, block_number: int) -> BoundaryLocator:
+        """A locator walking on from the newest kept cursor at or below `block_number` that
+        still holds (its block stored, its last opened batch on L1 unchanged), else from
+        genesis: locating an output costs what the blocks since the last one cost."""
+        genesis = self.storage.get_header(0)
+        if genesis is None:
+            raise RuntimeError("storage holds no genesis block")
+        locator = BoundaryLocator(self.config, genesis)
+        for kept in self.storage.get_boundary_cursors(block_number, CURSORS_TRIED):
+            header = self.storage.get_header(kept.l2_number)
+            if header is None or header.hash != kept.block_hash:
+                continue
+            if kept.batches_opened > 0:
+                batch = self.inputs.get_batch(kept.batches_opened - 1)
+                if batch is None or batch.record != kept.batch_record:
+                    continue
+            cursor = BatchCursor(kept.batches_opened, kept.offset, kept.blocks_left)
+            if locator.resume_at(header, cursor, self.inputs):
+                break
+        return locator
+
+    def keep_cursor(self, header: Header, cursor: BatchCursor) -> None:
+        """Store a located cursor with what proves it still applies later (make_locator)."""
+        record = b""
+        if cursor.batches_opened > 0:
+            batch = self.inputs.get_batch(cursor.batches_opened - 1)
+            if batch is None:
+                return
+            record = batch.record
+        self.storage.record_boundary_cursor(
+            StoredCursor(
+                header.number,
+                header.hash,
+                cursor.batches_opened,
+                cursor.offset,
+                cursor.blocks_left,
+                record,
+            )
+        )
 
     def own_output(self, block_number: int) -> OwnOutput | None:
         with self.lock:

@@ -457,6 +457,23 @@ class BoundaryLocator:
         self.located = {0: BatchCursor(0, 0, 0)}
         self.position = _Position(self.genesis)
 
+    def resume_at(self, header: Header, cursor: BatchCursor, inputs: L1Inputs) -> bool:
+        """Walk on from block `header`, whose cursor was located before (and kept by the node),
+        instead of from genesis; False, changing nothing, if L1 no longer has the batch that
+        cursor was reading. The caller vouches that `header` and `cursor` belong together."""
+        position = _Position(header, next_batch=cursor.batches_opened)
+        if cursor.blocks_left > 0:
+            batch = inputs.get_batch(cursor.batches_opened - 1)
+            read = read_batch(batch.data, self.config.chain_id) if batch is not None else None
+            if batch is None or read is None or read.header.block_count < cursor.blocks_left:
+                return False
+            position.reading = read
+            position.carrier = batch.l1_block_number
+            position.next_block = read.header.block_count - cursor.blocks_left
+        self.position = position
+        self.located = {header.number: cursor}
+        return True
+
     def locate(
         self, number: int, inputs: L1Inputs, get_header: Callable[[int], Header | None]
     ) -> BatchCursor:

@@ -17,6 +17,7 @@ from rollup.deposit import KIND_ETH_DEPOSIT, KIND_FORCED_TRANSACTION, QueuedMess
 from rollup.derivation import Deriver, L1BlockData
 from rollup.genesis import build_genesis
 from rollup.machine import (
+    BatchCursor,
     BatchRecord,
     BoundaryLocator,
     L1Inputs,
@@ -408,6 +409,38 @@ def test_the_boundary_state_equals_the_machine_state_at_each_block_end() -> None
             scenario.l1.count_messages_through(header.l1_origin_number),
         )
         assert boundary == trace[-1]
+
+
+@pytest.mark.parametrize("resume_from", [1, 2, 3])
+def test_a_locator_resumed_at_a_located_cursor_locates_the_next_blocks_as_from_genesis(
+    resume_from: int,
+) -> None:
+    scenario = build_scenario()
+    headers = {0: scenario.genesis_header} | {b.header.number: b.header for b in scenario.blocks}
+    from_genesis = BoundaryLocator(scenario.chain.config, scenario.genesis_header)
+    expected = {n: from_genesis.locate(n, scenario.l1, headers.get) for n in range(1, 5)}
+    resumed = BoundaryLocator(scenario.chain.config, scenario.genesis_header)
+
+    assert resumed.resume_at(headers[resume_from], expected[resume_from], scenario.l1)
+
+    for number in range(resume_from + 1, 5):
+        assert resumed.locate(number, scenario.l1, headers.get) == expected[number]
+
+
+def test_a_locator_is_not_resumed_mid_batch_when_l1_lost_that_batch() -> None:
+    scenario = build_scenario()
+    headers = {0: scenario.genesis_header} | {b.header.number: b.header for b in scenario.blocks}
+    located = BoundaryLocator(scenario.chain.config, scenario.genesis_header)
+    mid_batch = next(
+        (number, cursor)
+        for number in range(1, 5)
+        if (cursor := located.locate(number, scenario.l1, headers.get)).blocks_left > 0
+    )
+    number, cursor = mid_batch
+    lost = BatchCursor(cursor.batches_opened + 100, cursor.offset, cursor.blocks_left)
+    resumed = BoundaryLocator(scenario.chain.config, scenario.genesis_header)
+
+    assert not resumed.resume_at(headers[number], lost, scenario.l1)
 
 
 def test_the_locator_refuses_a_stored_block_that_l1_does_not_derive() -> None:
