@@ -66,6 +66,11 @@ class GameChain(ABC):
     @abstractmethod
     def clock_duration(self) -> int: ...
 
+    def has_pending_move(self) -> bool:
+        """Whether a transaction of the player's key waits in L1's pool: a move sent before a
+        restart, not mined yet (moving again now would only revert)."""
+        return False
+
     @abstractmethod
     def game_bond(self) -> int: ...
 
@@ -145,6 +150,9 @@ class L1GameChain(GameChain):
         )
 
     # -- reads -------------------------------------------------------------------------------
+
+    def has_pending_move(self) -> bool:
+        return self.sender is not None and self.sender.has_pending()
 
     def now(self) -> int:
         return self.client.get_block("latest").timestamp

@@ -107,6 +107,8 @@ class DisputePlayer:
         the outputs."""
         if self._duration is None:
             self._duration = self.chain.clock_duration()
+        if self.chain.has_pending_move():
+            return  # a move of ours (sent before a restart) is about to land: wait for it
         now = self._now = self.chain.now()
         for game in self.refresh_games():
             try:

@@ -11,6 +11,7 @@ import itertools
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -189,3 +190,72 @@ def test_a_killed_verifier_resumes_from_its_stored_l1_position(network: Network)
         "verifier restarts (L1 block, L2 block resumed at, seconds to resume): "
         + ", ".join(f"({l1}, {l2}, {seconds:.1f})" for l1, l2, seconds in resumes)
     )
+
+
+DISPUTE_GAME_DEPTH = 10  # a dozen challenger moves: createGame, ten responses, the proof
+CHALLENGER_KEY = DEV_KEYS[3]
+
+
+def test_a_challenger_killed_with_each_move_in_flight_still_wins_the_game(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from l1.contracts.dispute_game import RESOLVED_TOPIC, GameStatus, decode_resolved
+
+    directory = tmp_path_factory.mktemp("dispute-crashes")
+    with run_network(
+        directory,
+        ["--fault", "wrong-balance"],
+        ["--challenger-key", CHALLENGER_KEY],
+        game_max_depth=DISPUTE_GAME_DEPTH,
+    ) as network:
+        seq = network.seq
+        verifier = network.verifier
+        challenger = Account.from_key(CHALLENGER_KEY).address
+        client = network.anvil.client
+        send(seq, Account.from_key(WALLET_KEY), to=RECIPIENT, value=1, gas=21_000)
+
+        def resolutions() -> list[Any]:
+            logs = client.get_logs(
+                [network.deployment.dispute_game],
+                [[RESOLVED_TOPIC]],
+                network.deployment.deploy_block_number,
+                client.block_number(),
+            )
+            return [decode_resolved(entry) for entry in logs]
+
+        def move_pending() -> bool:
+            """Catch a move of the challenger in L1's pool and hold mining there."""
+            if pending_count(network, challenger) == 0:
+                return False
+            network.anvil.rpc("evm_setIntervalMining", [0])
+            if pending_count(network, challenger) > 0:
+                return True
+            network.anvil.rpc("evm_setIntervalMining", [L1_BLOCK_TIME])
+            return False
+
+        kills = 0
+        while kills < KILLS_PER_KIND and not resolutions():
+            wait_for(lambda: move_pending() or resolutions(), TIMEOUT, "a challenger move", 0.02)
+            if resolutions():
+                break
+            try:
+                verifier.kill()
+                verifier.restart()
+                wait_until_up(verifier)
+                # Watch it play for three seconds (a dozen ticks): no second move may appear.
+                watched = time.monotonic()
+                wait_for(
+                    lambda watched=watched: (
+                        time.monotonic() - watched > 3 or pending_count(network, challenger) > 1
+                    ),
+                    TIMEOUT,
+                    "the restarted challenger to play a while",
+                )
+                assert pending_count(network, challenger) == 1  # it waits for its own move
+                kills += 1
+            finally:
+                network.anvil.rpc("evm_setIntervalMining", [L1_BLOCK_TIME])
+        (resolved,) = wait_for(resolutions, TIMEOUT, "the game to end")
+        assert resolved.status == GameStatus.CHALLENGER_WON
+        assert kills == KILLS_PER_KIND
+        print(f"the challenger was killed {kills} times with a move in flight and won")

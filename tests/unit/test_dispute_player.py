@@ -127,6 +127,10 @@ class Account(GameChain):
 
     l1: FakeL1
     address: bytes
+    pending: bool = False  # a move of this key waiting in L1's pool
+
+    def has_pending_move(self) -> bool:
+        return self.pending
 
     def now(self) -> int:
         return self.l1.time
@@ -479,3 +483,23 @@ def test_a_lost_game_is_not_opened_again() -> None:
     for _ in range(3):
         setup.challenger.tick()
     assert len(setup.l1.games) == 1
+
+
+def test_a_player_with_a_move_pending_on_l1_waits_for_it() -> None:
+    honest = make_states(b"h", 6)
+    machine = Machine()
+    machine.add(honest)
+    l1 = FakeL1(machine, genesis_hash=honest[0].hash)
+    provider = FakeProvider(machine, honest)
+    l1.propose(
+        OwnOutput(TARGET, honest[-1], provider.withdrawal_root, bytes(32)),
+        withdrawal_root=b"\x99" * 32,
+    )
+    account = Account(l1, CHALLENGER, pending=True)  # restarted with its disproof in flight
+
+    DisputePlayer(account, provider, challenge=True).tick()
+    assert l1.calls == []
+
+    account.pending = False  # mined: the output is disputed once, by what L1 now holds
+    DisputePlayer(account, provider, challenge=True).tick()
+    assert l1.calls == ["disproveWithdrawalRoot"]
