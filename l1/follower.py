@@ -180,10 +180,11 @@ class L1Follower:
         messages.sort(key=lambda message: message.queue_index)
         return messages
 
-    def refresh_finalized(self) -> None:
-        """Read L1's finalized block number (at most every FINALITY_REFRESH seconds)."""
+    def refresh_finalized(self, force: bool = False) -> None:
+        """Read L1's finalized block number (at most every FINALITY_REFRESH seconds, unless
+        `force`: a reorg is being judged against it)."""
         now = time.monotonic()
-        if now - self._finality_read_at < FINALITY_REFRESH:
+        if now - self._finality_read_at < FINALITY_REFRESH and not force:
             return
         self._finality_read_at = now
         try:
@@ -213,6 +214,7 @@ class L1Follower:
             number -= 1
         if number == self.head_number:
             return None
+        self.refresh_finalized(force=True)
         finalized = self.finalized_number
         if finalized is not None and number < finalized:
             raise L1ReorgPastFinality(

@@ -258,3 +258,38 @@ def test_a_deep_l1_reorg_rewinds_the_sequencer_onto_the_new_l1_chain(
         f"{rewind.group(1)}-{rewind.group(2)}; reorg-to-converged "
         f"{converged - reorged_at:.1f} s at L2 block {target}"
     )
+
+
+def test_a_reorg_below_l1_finality_halts_both_nodes_loudly(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """anvil calls the block 64 below its head finalized: a reorg of 70 replaces finalized blocks.
+    Nothing derived from finalized L1 may change, so neither node follows it."""
+    with run_network(tmp_path_factory.mktemp("past-finality")) as network:
+        seq, ver = network.seq, network.ver
+        client = network.anvil.client
+        network.anvil.mine(80)
+        head = client.block_number()
+        wait_for(
+            lambda: l1_head_read_by(network) >= head - 1 and ver.eth.block_number > 0,
+            60,
+            "both nodes to read the 80 blocks",
+        )
+        wait_for(lambda: ver.eth.block_number >= seq.eth.block_number - 20, 60, "the verifier")
+        network.anvil.reorg(70)
+        status = wait_for(
+            lambda: rpc(network.sequencer.url, "rollup_syncStatus", []).get("halted"),
+            RECOVERY_TIMEOUT,
+            "the sequencer to halt",
+        )
+        assert "below its finalized block" in status
+        wait_for(
+            lambda: "derivation stopped" in network.verifier.log(),
+            RECOVERY_TIMEOUT,
+            "the verifier to stop deriving",
+        )
+        halted_at = seq.eth.block_number
+        assert "block production halted" in network.sequencer.log()
+        # Reads go on; blocks do not.
+        wait_for(lambda: client.block_number() >= head + 3, 30, "three more L1 blocks")
+        assert seq.eth.block_number == halted_at

@@ -89,7 +89,6 @@ def test_a_reorg_down_to_the_finalized_block_is_followed() -> None:
     l1 = ScriptedL1(40)
     follower = follow(l1)
     l1.finalized = 33
-    follower._finality_read_at = -1e9  # read it again now
     l1.reorg(6, fork=1)  # replaces 34-39: the finalized block 33 stays
 
     assert follower.poll().reorged_to == 33
@@ -99,7 +98,6 @@ def test_a_reorg_below_the_finalized_block_is_refused_and_nothing_is_forgotten()
     l1 = ScriptedL1(40)
     follower = follow(l1)
     l1.finalized = 34
-    follower._finality_read_at = -1e9
     known = dict(follower.history)
     l1.reorg(6, fork=1)  # replaces 34-39: L1 went back on its finalized block 34
 
