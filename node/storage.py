@@ -481,6 +481,10 @@ def sqlite_file_path(url: str) -> str | None:
     return os.path.abspath(database)
 
 
+WRITE_OPTION = "rollup_writes"
+"""The execution option of Storage's writing transactions (BEGIN IMMEDIATE on SQLite)."""
+
+
 def create_storage_engine(url: str) -> Engine:
     """An engine for a SQLite file (WAL), in-memory SQLite, or PostgreSQL URL."""
     parsed = make_url(url)
@@ -521,7 +525,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writing transaction takes the write lock at BEGIN: one that read first and then
+        # wrote would fail at once (SQLITE_BUSY, no waiting) if another thread had written
+        # since its read (the builder's blocks and the settlement worker's records).
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -754,11 +762,12 @@ class Storage:
         """
         self.url = url
         self.engine = create_storage_engine(url)
+        self._writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self.dialect = self.engine.dialect.name
         try:
             self._check_schema_version()
             metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
+            with self._writer.begin() as conn:
                 if self._get_meta(conn, "schema_version") is None:
                     row = {"key": "schema_version", "value": b"%d" % SCHEMA_VERSION}
                     conn.execute(insert(meta_table), row)
@@ -904,7 +913,7 @@ class Storage:
             raise ValueError("a genesis header must be block 0")
         if genesis.state.root != genesis.header.state_root:
             raise ValueError("the genesis state has moved past block 0 (it was executed on)")
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             stored_hash = self._get_meta(conn, "genesis_hash")
             if stored_hash is not None:
                 self._check_same_genesis(conn, chain_id, genesis_hash, genesis_document_json)
@@ -958,7 +967,7 @@ class Storage:
             "batch_record": cursor.batch_record,
         }
         table = boundary_cursors_table
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             conn.execute(delete(table).where(table.c.l2_number == cursor.l2_number))
             conn.execute(insert(table), row)
 
@@ -985,8 +994,10 @@ class Storage:
             "l1_timestamp": progress.l1_timestamp,
             "l2_head": progress.l2_head,
         }
-        with self.engine.begin() as conn:
-            conn.execute(insert(l1_progress_table), row)
+        table = l1_progress_table
+        with self._writer.begin() as conn:
+            conn.execute(delete(table).where(table.c.l1_number == progress.l1_number))
+            conn.execute(insert(table), row)
 
     def get_l1_progress(self, limit: int) -> list[L1Progress]:
         """The newest `limit` L1 blocks processed, newest first."""
@@ -1010,11 +1021,11 @@ class Storage:
         return head
 
     def forget_l1_progress_after(self, l1_number: int) -> None:
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             conn.execute(delete(l1_progress_table).where(l1_progress_table.c.l1_number > l1_number))
 
     def forget_l1_progress_before(self, l1_number: int) -> None:
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             conn.execute(delete(l1_progress_table).where(l1_progress_table.c.l1_number < l1_number))
 
     def get_genesis_document(self) -> bytes | None:
@@ -1107,7 +1118,7 @@ class Storage:
             for key, leaf in execution.writes.items()
         ]
 
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             head = conn.execute(SELECT_HEAD).first()
             if head is None:
                 raise ValueError("the database holds no genesis: initialize_genesis first")
@@ -1172,7 +1183,7 @@ class Storage:
 
         One database transaction. The caller reloads its in-memory State (load_state) afterwards.
         """
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             head = conn.execute(select(func.max(blocks_table.c.number))).scalar()
             if head is None or not 0 <= number <= head:
                 raise ValueError(f"cannot roll back to block {number}: the head is {head}")

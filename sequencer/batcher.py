@@ -25,8 +25,9 @@ from collections.abc import Mapping
 
 from l1.contracts.batch_inbox import APPEND_BATCH
 from l1.follower import L1Follower
+from l1.rpc import L1BlockNotFound
 from l1.sender import L1Sender, L1TransactionFailed
-from node.storage import Storage
+from node.storage import L1Progress, Storage
 from rollup.batch import Batch, BatchBlock, InvalidBatch, decode_batch, pack_batch
 from rollup.block import Header
 from rollup.crypto import keccak256
@@ -35,6 +36,10 @@ from rollup.derivation import L1BlockData
 from rollup.transaction import Transaction, decode_transaction
 
 log = logging.getLogger("rollup.batcher")
+
+PROGRESS_KEPT = 1_000
+"""Batches remembered in storage (l1_progress: the L1 block of each, and the last L2 block it
+holds): a restart reads L1 from the newest one L1 still has, not from the deployment."""
 
 BATCH_EXECUTION_GAS = 80_000  # keccak of the batch, one storage slot, the event, with margin
 
@@ -124,11 +129,47 @@ class Batcher:
         self.gas_used = 0
         self.transactions_posted = 0
         self.lock = threading.Lock()
+        # The newest batch known safe from storage: what is on L1 up to it needs no reading.
+        self.checkpoint: L1Progress | None = None
+
+    def resume_from_storage(self, head_origin: int) -> None:
+        """Before the follower first polls: start reading L1 at the newest batch of ours stored
+        as safe that L1 still has (or at the origin of our head, if older), not at the
+        deployment. Reading from there costs what was posted since, not the whole chain."""
+        client = self.follower.client
+        for row in self.storage.get_l1_progress(PROGRESS_KEPT):
+            try:
+                canonical = client.get_block(row.l1_number).hash == row.l1_hash
+            except L1BlockNotFound:
+                canonical = False
+            if not canonical:
+                continue
+            self.storage.forget_l1_progress_after(row.l1_number)
+            first = max(min(row.l1_number, head_origin), self.follower.start_block)
+            self.follower.load(first, row.l1_number)
+            self.checkpoint = row
+            log.info(
+                "batcher: L2 blocks up to %d are on L1 by block %d; reading L1 from block %d",
+                row.l2_head,
+                row.l1_number,
+                first,
+            )
+            return
+
+    def forget_progress_after(self, l1_block: int) -> None:
+        """An L1 reorg back to `l1_block`: batches recorded in later L1 blocks are gone."""
+        self.storage.forget_l1_progress_after(l1_block)
+        if self.checkpoint is not None and self.checkpoint.l1_number > l1_block:
+            newest = self.storage.get_l1_progress(1)
+            self.checkpoint = newest[0] if newest else None
 
     def recover_progress(self) -> None:
-        """Find the last of our blocks already on L1 by reading back the inbox's batches."""
-        through = 0
-        for number in sorted(self.follower.history):
+        """Find the last of our blocks already on L1 by reading back the inbox's batches (those
+        after the checkpoint, if any)."""
+        checkpoint = self.checkpoint
+        through = checkpoint.l2_head if checkpoint is not None else 0
+        after = checkpoint.l1_number if checkpoint is not None else -1
+        for number in sorted(n for n in self.follower.history if n > after):
             for data in self.follower.history[number].batches:
                 parent = self.storage.get_header(through)
                 if parent is None:
@@ -284,6 +325,13 @@ class Batcher:
         self.safe_through = last
         self.batches_posted += 1
         self.gas_used += receipt.gas_used
+        followed = self.follower.history[receipt.block_number]
+        self.storage.record_l1_progress(
+            L1Progress(
+                followed.number, followed.hash, followed.parent_hash, followed.timestamp, last
+            )
+        )
+        self.checkpoint = self.storage.get_l1_progress(1)[0]
 
     def restart_from_l1(self) -> None:
         """After an L1 reorg: forget the batch in flight and post again from what L1 still holds.

@@ -213,9 +213,9 @@ class Sequencer(Role):
         """Commit an executed block to storage."""
         try:
             self.node.storage.append_block(execution)
-        except Exception:
+        except Exception as failure:
             # The in-memory state already moved on; only a restart from disk is consistent now.
-            log.critical("could not store block %d; stopping", execution.header.number)
+            log.critical("could not store block %d; stopping: %s", execution.header.number, failure)
             raise
 
     def finish_block(self, execution: BlockExecution) -> None:

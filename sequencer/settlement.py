@@ -29,6 +29,9 @@ log = logging.getLogger("rollup.settlement")
 
 POLL_INTERVAL = 0.25
 FINALITY_CHECK_INTERVAL = 5.0
+REORG_DEPTH_KEPT = 256
+"""L1 blocks kept in memory below what the batcher and the builder still need, so that a reorg
+that deep is still followed (L1 finality comes first: 64 blocks on Ethereum)."""
 
 
 class RewindableChain(Protocol):
@@ -55,6 +58,7 @@ class Settlement:
     last_error: str | None = None
     dispute: ReportingWorker | None = None  # the defender of the proposer's outputs
     chain: RewindableChain | None = None  # the chain to rewind on a reorg
+    pruned_at: int = 0  # the follower's head when its history was last pruned
 
     def get_stats(self) -> dict[str, object]:
         """What settling has cost so far (rollup_syncStatus reports it; `rollup status` shows it)."""
@@ -77,6 +81,7 @@ class Settlement:
 
     def start(self) -> None:
         with self.node.l1_lock:
+            self.batcher.resume_from_storage(self.node.head.l1_origin_number)
             while self.follower.poll().new_blocks:
                 pass
         self.batcher.recover_progress()
@@ -102,6 +107,7 @@ class Settlement:
                     result = self.follower.poll()
                 if result.reorged_to is not None:
                     self.handle_reorg(result.reorged_to)
+                self.prune()
                 if self.chain is None or not self.chain.rewind_pending:
                     self.batcher.tick(self.node.head.number)
                     self.node.safe_number = self.batcher.safe_through
@@ -125,6 +131,18 @@ class Settlement:
                 failures += 1
             self.stop_event.wait(compute_retry_interval(failures, POLL_INTERVAL))
 
+    def prune(self) -> None:
+        """Forget the L1 blocks neither the batcher (after its newest safe batch) nor the builder
+        (after its head's origin) needs, but the last REORG_DEPTH_KEPT."""
+        head = self.follower.head_number
+        checkpoint = self.batcher.checkpoint
+        if checkpoint is None or head < self.pruned_at + 100:
+            return
+        needed = min(checkpoint.l1_number, self.node.head.l1_origin_number, head - REORG_DEPTH_KEPT)
+        with self.node.l1_lock:
+            self.follower.prune(needed)
+        self.pruned_at = head
+
     def handle_reorg(self, l1_block: int) -> None:
         """L1 blocks after `l1_block` were replaced: rewind the chain's blocks built on them, and
         make the batcher and the proposer start again from what L1 holds now."""
@@ -132,6 +150,7 @@ class Settlement:
         if self.chain is not None:
             self.chain.request_rewind(l1_block)
         with self.batcher.lock:
+            self.batcher.forget_progress_after(l1_block)
             self.batcher.restart_from_l1()
         self.node.safe_number = min(self.node.safe_number, self.batcher.safe_through)
         if self.proposer is not None:

@@ -4,11 +4,14 @@ follower has read the L1 block that holds whatever of them was mined; then it re
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from l1.rpc import L1BlockNotFound
+from node.storage import L1Progress, Storage
 from sequencer.batcher import Batcher
 
 SENDER = b"\x0b" * 20
@@ -96,3 +99,64 @@ def _header(number: int) -> Any:
     return SimpleNamespace(
         number=number, timestamp=1_000 + number, l1_origin_number=0, hash=bytes([number]) * 32
     )
+
+
+class ChainOfBlocks:
+    """L1 blocks 0..head whose hashes the test sets."""
+
+    def __init__(self, head: int) -> None:
+        self.hashes = {number: bytes([number]) * 32 for number in range(head + 1)}
+
+    def get_block(self, number: int) -> Any:
+        if number not in self.hashes:
+            raise L1BlockNotFound(f"no L1 block {number}")
+        return SimpleNamespace(hash=self.hashes[number])
+
+
+def make_resuming_batcher(tmp_path: Path, l1: ChainOfBlocks) -> tuple[Batcher, list[Any]]:
+    loads: list[Any] = []
+    follower: Any = SimpleNamespace(
+        client=l1, start_block=1, history={}, load=lambda first, last: loads.append((first, last))
+    )
+    storage = Storage.open(f"sqlite:///{tmp_path}/sequencer.db")
+    sender: Any = ScriptedSender(ScriptedL1(0, 0, 0))
+    return Batcher(storage, sender, follower, b"\x0c" * 20, 901), loads
+
+
+def test_a_restarted_batcher_reads_l1_from_its_newest_safe_batch_still_on_l1(
+    tmp_path: Path,
+) -> None:
+    l1 = ChainOfBlocks(head=40)
+    batcher, loads = make_resuming_batcher(tmp_path, l1)
+    for l1_number, l2_head in ((20, 100), (30, 150)):
+        batcher.storage.record_l1_progress(
+            L1Progress(l1_number, l1.hashes[l1_number], bytes(32), 0, l2_head)
+        )
+
+    batcher.resume_from_storage(head_origin=35)
+
+    assert loads == [(30, 30)]  # the origin of its head (35) comes later: read L1 from 30
+    assert batcher.checkpoint is not None and batcher.checkpoint.l2_head == 150
+
+
+def test_a_stored_batch_a_reorg_removed_while_stopped_is_not_resumed_from(tmp_path: Path) -> None:
+    l1 = ChainOfBlocks(head=40)
+    batcher, loads = make_resuming_batcher(tmp_path, l1)
+    for l1_number, l2_head in ((20, 100), (30, 150)):
+        batcher.storage.record_l1_progress(
+            L1Progress(l1_number, l1.hashes[l1_number], bytes(32), 0, l2_head)
+        )
+    l1.hashes[30] = b"\xee" * 32  # replaced while the sequencer was stopped
+
+    batcher.resume_from_storage(head_origin=35)
+
+    assert loads == [(20, 20)]
+    assert batcher.checkpoint is not None and batcher.checkpoint.l2_head == 100
+    assert [row.l1_number for row in batcher.storage.get_l1_progress(10)] == [20]
+
+
+def test_without_stored_batches_the_batcher_reads_l1_from_the_deployment(tmp_path: Path) -> None:
+    batcher, loads = make_resuming_batcher(tmp_path, ChainOfBlocks(head=40))
+    batcher.resume_from_storage(head_origin=35)
+    assert loads == []
+    assert batcher.checkpoint is None
