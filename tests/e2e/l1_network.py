@@ -4,6 +4,7 @@ all real processes on 127.0.0.1, stopped by pid."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -17,8 +18,10 @@ import orjson
 from web3 import Web3
 
 from l1.anvil import Anvil
+from l1.contracts.batch_inbox import BATCH_APPENDED_TOPIC, decode_batch_calldata
 from l1.deploy import Deployment
 from l1.processes import find_free_port
+from rollup.batch import decode_batch
 from rollup_cli.l1_roles import make_devnet_genesis, start_devnet_l1
 from tests.e2e.conftest import DEV_KEYS, REPO_ROOT
 from tests.e2e.tcp_proxy import TcpProxy
@@ -26,6 +29,7 @@ from tests.polling import wait_for
 
 T = TypeVar("T")
 L1_BLOCK_TIME = 1
+L2_CHAIN_ID = 901
 STARTUP_TIMEOUT = 120.0
 
 
@@ -170,3 +174,40 @@ def run_network(
         if proxy is not None:
             proxy.cut()
         anvil.stop()
+
+
+def posted_batches(network: Network) -> list[tuple[int, int]]:
+    """(first, last) L2 block of every batch in the BatchInbox, in L1 order (read from the
+    calldata of the transactions that appended them)."""
+    client = network.anvil.client
+    logs = client.get_logs(
+        [network.deployment.batch_inbox],
+        [[BATCH_APPENDED_TOPIC]],
+        network.deployment.deploy_block_number,
+        client.block_number(),
+    )
+    ranges = []
+    for entry in logs:
+        data = decode_batch_calldata(client.get_transaction_input(entry.tx_hash))
+        batch = decode_batch(data, L2_CHAIN_ID, 0, 0)  # only the block numbers are needed
+        ranges.append((batch.first_block_number, batch.first_block_number + len(batch.blocks) - 1))
+    return ranges
+
+
+def assert_batches_contiguous(network: Network) -> list[tuple[int, int]]:
+    """Every L2 block is on L1 once and in order, from block 1; returns the batches."""
+    batches = posted_batches(network)
+    assert batches[0][0] == 1
+    for (_, end), (first, _) in itertools.pairwise(batches):
+        assert first == end + 1, f"a batch repeated or skipped blocks: {batches}"
+    return batches
+
+
+def wait_until_verifier_has(network: Network, target: int, timeout: float) -> None:
+    """Wait until the verifier has derived L2 block `target`, then check that its blocks 1 to
+    `target` are the sequencer's (hash and state root)."""
+    seq, ver = network.seq, network.ver
+    wait_for(lambda: ver.eth.block_number >= target, timeout, f"the verifier to reach {target}")
+    for number in range(1, target + 1):
+        ours, theirs = seq.eth.get_block(number), ver.eth.get_block(number)
+        assert (theirs["hash"], theirs["stateRoot"]) == (ours["hash"], ours["stateRoot"]), number

@@ -17,11 +17,16 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from l1.contracts.batch_inbox import BATCH_APPENDED_TOPIC, decode_batch_calldata
 from l1.contracts.output_oracle import OUTPUT_PROPOSED_TOPIC, decode_output_proposed
-from rollup.batch import decode_batch
 from tests.e2e.conftest import DEV_KEYS, send
-from tests.e2e.l1_network import L1_BLOCK_TIME, Network, run_network, wait_until_up
+from tests.e2e.l1_network import (
+    L1_BLOCK_TIME,
+    Network,
+    assert_batches_contiguous,
+    run_network,
+    wait_until_up,
+    wait_until_verifier_has,
+)
 from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -40,23 +45,6 @@ KEYS = {"batch": DEV_KEYS[1], "output": DEV_KEYS[2]}  # run_network's batcher an
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     with run_network(tmp_path_factory.mktemp("crashes")) as running:
         yield running
-
-
-def posted_batches(network: Network) -> list[tuple[int, int]]:
-    """(first, last) L2 block of every batch in the BatchInbox, in L1 order."""
-    client = network.anvil.client
-    logs = client.get_logs(
-        [network.deployment.batch_inbox],
-        [[BATCH_APPENDED_TOPIC]],
-        network.deployment.deploy_block_number,
-        client.block_number(),
-    )
-    ranges = []
-    for entry in logs:
-        data = decode_batch_calldata(client.get_transaction_input(entry.tx_hash))
-        batch = decode_batch(data, L2_CHAIN_ID, 0, 0)  # only the block numbers are needed
-        ranges.append((batch.first_block_number, batch.first_block_number + len(batch.blocks) - 1))
-    return ranges
 
 
 def proposed_blocks(network: Network) -> list[int]:
@@ -132,17 +120,11 @@ def test_the_sequencer_killed_with_batches_and_outputs_in_flight_loses_and_repea
     last = send(seq, wallet, to=RECIPIENT, value=100, gas=21_000)
     receipts.append(last)
     target = last["blockNumber"]
-    wait_for(lambda: ver.eth.block_number >= target, TIMEOUT, f"the verifier to reach {target}")
-    for number in range(1, target + 1):
-        ours, theirs = seq.eth.get_block(number), ver.eth.get_block(number)
-        assert (theirs["hash"], theirs["stateRoot"]) == (ours["hash"], ours["stateRoot"]), number
+    wait_until_verifier_has(network, target, TIMEOUT)
     for receipt in receipts:  # nothing a user was told is included went missing
         derived = ver.eth.get_transaction_receipt(receipt["transactionHash"])
         assert derived["blockHash"] == receipt["blockHash"]
-    batches = posted_batches(network)
-    assert batches[0][0] == 1
-    for (_, end), (first, _) in itertools.pairwise(batches):
-        assert first == end + 1, f"a batch repeated or skipped blocks: {batches}"
+    batches = assert_batches_contiguous(network)
     outputs = proposed_blocks(network)
     assert len(set(outputs)) == len(outputs), f"an output was proposed twice: {outputs}"
     assert outputs == sorted(outputs)

@@ -248,4 +248,9 @@ def test_a_block_a_year_ahead_liquidates_a_healthy_borrower_only_in_the_sequence
     assert ours["timestamp"] - seq.eth.get_block(first - 1)["timestamp"] >= FUTURE_JUMP
     assert theirs["timestamp"] < ours["timestamp"] - FUTURE_JUMP + 3_600
     assert receipt_on(chain.network.verifier, liquidation) is None
-    assert receipt_on(chain.network.verifier, borrow) is None
+    # The borrow is derived only if it rode in the same batch as the first block (the next
+    # batch no longer chains on): then in a block stamped near L1 time, not a year ahead.
+    derived_borrow = receipt_on(chain.network.verifier, borrow)
+    if derived_borrow is not None:
+        stamped = ver.eth.get_block(int(derived_borrow["blockNumber"], 16))["timestamp"]
+        assert stamped < ours["timestamp"] - FUTURE_JUMP + 3_600

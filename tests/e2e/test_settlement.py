@@ -214,6 +214,14 @@ def test_withdrawal_is_proven_and_finalized_once_after_the_window(network: Netwo
     w3 = network.sequencer
     wallet = Account.from_key(DEV_KEYS[3])
     l1_recipient = bytes.fromhex("00000000000000000000000000000000000a11ce")
+    # The Bridge pays withdrawals from what deposits locked: lock at least this one's amount,
+    # whatever other tests of this network ran before (the wallet's L2 ether is genesis's).
+    locked = network.l1_sender(9).send_and_wait(
+        network.deployment.bridge,
+        Bridge.encode_deposit_eth(bytes.fromhex("00000000000000000000000000000000000d3906")),
+        value=10**18,
+    )
+    assert locked.succeeded
     bridge_l2 = contract(w3, L2_BRIDGE, "IL2Bridge")
     receipt = send(
         w3,
