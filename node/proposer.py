@@ -103,6 +103,7 @@ class Proposer:
         self.agrees = agrees
         self.disagreeing_with: bytes | None = None  # the latest output's root, if it is not ours
         self.in_flight: bytes | None = None
+        self.nonce_stale = False  # a reorg may have dropped our proposal: ask L1 first
         self.proposed = 0
         self.gas_used = 0
         self.finalized_block = 0
@@ -120,6 +121,9 @@ class Proposer:
 
     def tick(self, safe_through: int) -> None:
         """Propose the next output if its block is safe and nothing is in flight."""
+        if self.nonce_stale:
+            self.sender.rewind_nonce()
+            self.nonce_stale = False
         if self.in_flight is not None:
             receipt = self.sender.client.get_receipt(self.in_flight)
             if receipt is None:
@@ -188,9 +192,11 @@ class Proposer:
 
     def restart_from_l1(self) -> None:
         """After an L1 reorg: forget the proposal in flight (it may be for a block the reorg
-        removed; what L1 still holds says what comes next) and take the nonce from L1."""
+        removed; what L1 still holds says what comes next) and take the nonce from L1 before
+        the next proposal (at the next tick, so that an L1 failure now cannot leave a stale
+        nonce behind)."""
         self.in_flight = None
-        self.sender.rewind_nonce()
+        self.nonce_stale = True
 
     def update_finalized(self) -> int:
         """The L2 block of the newest finalized output (0 if none)."""

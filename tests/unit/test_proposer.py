@@ -91,9 +91,14 @@ class FakeSender:
         self.client = client
         self.sent: list[tuple[bytes, bytes, int]] = []
         self.pending = False  # a transaction of this key waiting in L1's pool
+        self.rewound = 0  # times the nonce was taken from L1
 
     def has_pending(self) -> bool:
         return self.pending
+
+    def rewind_nonce(self) -> int:
+        self.rewound += 1
+        return 0
 
     def send(self, to: bytes, data: bytes, value: int = 0) -> bytes:
         self.sent.append((to, data, value))
@@ -220,3 +225,16 @@ def test_nothing_is_proposed_while_a_transaction_of_the_key_is_pending() -> None
     proposer.tick(safe_through=10)
 
     assert sender.sent == []
+
+
+def test_after_a_reorg_the_nonce_is_taken_from_l1_before_the_next_proposal() -> None:
+    header = make_header(10)
+    proposer, sender = make_proposer({10: header}, lambda number: make_step_state(header))
+    proposer.in_flight = b"\x77" * 32  # dropped by the reorg
+
+    proposer.restart_from_l1()
+    assert (proposer.in_flight, sender.rewound) == (None, 0)  # nothing asked of L1 yet
+
+    proposer.tick(safe_through=10)
+    assert sender.rewound == 1
+    assert len(sender.sent) == 1
