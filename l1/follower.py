@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from l1.contracts.batch_inbox import (
     BATCH_APPENDED_TOPIC,
@@ -28,12 +30,40 @@ from rollup.derivation import L1BlockData
 log = logging.getLogger("rollup.l1")
 
 MAX_BLOCKS_PER_POLL = 500
+REORG_DEPTH_KEPT = 256
+"""L1 blocks a role keeps in memory below what it still needs, so that a reorg that deep is still
+followed (L1 finality comes first: 64 blocks on Ethereum)."""
 FINALITY_REFRESH = 2.0
 """Seconds between two reads of L1's finalized block (it moves once per epoch on Ethereum)."""
 
 
 class L1ReorgPastFinality(RuntimeError):
     """L1 replaced a block it had declared finalized: the follower refuses to rewind past it."""
+
+
+class L1Position(Protocol):
+    """A stored record of some L1 block (its number and hash)."""
+
+    @property
+    def l1_number(self) -> int: ...
+
+    @property
+    def l1_hash(self) -> bytes: ...
+
+
+P = TypeVar("P", bound=L1Position)
+
+
+def find_still_on_l1(client: L1Client, positions: Iterable[P]) -> P | None:
+    """The first of `positions` (newest first) whose L1 block L1 still has: where a restarted
+    role resumes (a reorg while it was stopped replaced the ones before it)."""
+    for position in positions:
+        try:
+            if client.get_block(position.l1_number).hash == position.l1_hash:
+                return position
+        except L1BlockNotFound:
+            continue
+    return None
 
 
 @dataclass(slots=True)

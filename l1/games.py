@@ -152,7 +152,7 @@ class L1GameChain(GameChain):
     # -- reads -------------------------------------------------------------------------------
 
     def has_pending_move(self) -> bool:
-        return self.sender is not None and self.sender.has_pending()
+        return self.sender is not None and self.sender.count_pending() > 0
 
     def now(self) -> int:
         return self.client.get_block("latest").timestamp

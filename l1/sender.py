@@ -144,11 +144,11 @@ class L1Sender:
             self._next_nonce = self.pending_nonce()
             return self._next_nonce
 
-    def has_pending(self) -> bool:
-        """Whether a transaction of this key waits in L1's pool (sent, not mined yet): one this
-        process lost track of, if it holds none in flight (a restart, a send cut midway)."""
+    def count_pending(self) -> int:
+        """Transactions of this key waiting in L1's pool (sent, not mined yet): ones this process
+        lost track of, if it holds none in flight (a restart, a send cut midway)."""
         latest = self.client.get_transaction_count(self.address, "latest")
-        return self.client.get_transaction_count(self.address, "pending") > latest
+        return max(self.client.get_transaction_count(self.address, "pending") - latest, 0)
 
     def rewind_nonce(self) -> int:
         """Take the next nonce from the chain's count of *mined* transactions; return it.

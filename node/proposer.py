@@ -139,7 +139,7 @@ class Proposer:
         number = self.next_block_number()
         if number > safe_through:
             return
-        if self.sender.has_pending():
+        if self.sender.count_pending():
             # A proposal we lost track of (sent before a restart, or cut midway) may be about to
             # land: proposing again now would only revert. Wait until L1 has mined it.
             return

@@ -481,6 +481,10 @@ def sqlite_file_path(url: str) -> str | None:
     return os.path.abspath(database)
 
 
+L1_PROGRESS_KEPT = 1_000
+"""Rows of l1_progress a role keeps below its newest (a restart looks among them for the newest
+L1 block L1 still has)."""
+
 WRITE_OPTION = "rollup_writes"
 """The execution option of Storage's writing transactions (BEGIN IMMEDIATE on SQLite)."""
 

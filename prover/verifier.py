@@ -29,11 +29,11 @@ from l1.contracts.output_oracle import (
     decode_output_proposed,
     decode_outputs_deleted,
 )
-from l1.follower import L1Follower, L1ReorgPastFinality
-from l1.rpc import L1BlockNotFound, L1RpcError
+from l1.follower import REORG_DEPTH_KEPT, L1Follower, L1ReorgPastFinality, find_still_on_l1
+from l1.rpc import L1RpcError
 from node.chain import Node
 from node.role import Background, Replica, ReportingWorker
-from node.storage import L1Progress
+from node.storage import L1_PROGRESS_KEPT, L1Progress
 from prover.lookahead import LookAhead
 from rollup.batch import MAX_BATCH_TRANSACTIONS
 from rollup.block import BlockExecution, Header
@@ -44,11 +44,6 @@ from rollup.state import State
 log = logging.getLogger("rollup.verifier")
 
 POLL_INTERVAL = 0.25
-REORG_DEPTH_KEPT = 256
-"""L1 blocks kept in memory below the newest, so that a reorg that deep is still followed (L1
-finality comes first: 64 blocks on Ethereum)."""
-PROGRESS_KEPT = 1_000
-"""Rows of l1_progress kept below the newest (a restart looks for the newest L1 still has)."""
 RECOVERY_LOOKAHEAD = 2 * MAX_BATCH_TRANSACTIONS
 """Transactions decoded and handed to the recovery workers ahead of the batch being executed:
 a full batch or two, enough to keep every worker busy while this thread executes."""
@@ -171,17 +166,8 @@ class Verifier(Replica):
     def resume(self) -> None:
         """Carry on after the newest L1 block in storage's l1_progress that L1 still has (none:
         from the deployment). A reorg while stopped rolls L2 back to that block's head."""
-        rows = self.node.storage.get_l1_progress(PROGRESS_KEPT)
-        client = self.follower.client
-        common: L1Progress | None = None
-        for row in rows:
-            try:
-                canonical = client.get_block(row.l1_number)
-            except L1BlockNotFound:
-                continue
-            if canonical.hash == row.l1_hash:
-                common = row
-                break
+        rows = self.node.storage.get_l1_progress(L1_PROGRESS_KEPT)
+        common = find_still_on_l1(self.follower.client, rows)
         if rows and common is None:
             raise L1ReorgPastFinality(
                 f"none of the last {len(rows)} L1 blocks derived from is on L1 any more"
@@ -215,7 +201,7 @@ class Verifier(Replica):
         )
         if keep_from > self.follower.start_block and self.derived_through >= self.pruned_at + 100:
             self.follower.prune(keep_from)
-            self.node.storage.forget_l1_progress_before(self.derived_through - PROGRESS_KEPT)
+            self.node.storage.forget_l1_progress_before(self.derived_through - L1_PROGRESS_KEPT)
             self.pruned_at = self.derived_through
 
     def update_finalized(self) -> None:

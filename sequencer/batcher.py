@@ -24,10 +24,9 @@ import time
 from collections.abc import Mapping
 
 from l1.contracts.batch_inbox import APPEND_BATCH
-from l1.follower import L1Follower
-from l1.rpc import L1BlockNotFound
+from l1.follower import L1Follower, find_still_on_l1
 from l1.sender import L1Sender, L1TransactionFailed
-from node.storage import L1Progress, Storage
+from node.storage import L1_PROGRESS_KEPT, L1Progress, Storage
 from rollup.batch import Batch, BatchBlock, InvalidBatch, decode_batch, pack_batch
 from rollup.block import Header
 from rollup.crypto import keccak256
@@ -36,10 +35,6 @@ from rollup.derivation import L1BlockData
 from rollup.transaction import Transaction, decode_transaction
 
 log = logging.getLogger("rollup.batcher")
-
-PROGRESS_KEPT = 1_000
-"""Batches remembered in storage (l1_progress: the L1 block of each, and the last L2 block it
-holds): a restart reads L1 from the newest one L1 still has, not from the deployment."""
 
 BATCH_EXECUTION_GAS = 80_000  # keccak of the batch, one storage slot, the event, with margin
 
@@ -118,7 +113,6 @@ class Batcher:
         self.posted_through = 0  # blocks sent (mined or in flight)
         self.in_flight: tuple[bytes, int] | None = None  # (tx hash, last block of the batch)
         self.in_flight_mined_in: int | None = None  # L1 block whose receipt we saw for it
-        self.nonce_stale = False  # a reorg may have dropped our transactions: ask L1 first
         # What L1 holds of ours is unknown until resync() (a restart, a send that failed midway).
         self.needs_resync = True
         self.resync_at_l1_block: int | None = None
@@ -136,25 +130,20 @@ class Batcher:
         """Before the follower first polls: start reading L1 at the newest batch of ours stored
         as safe that L1 still has (or at the origin of our head, if older), not at the
         deployment. Reading from there costs what was posted since, not the whole chain."""
-        client = self.follower.client
-        for row in self.storage.get_l1_progress(PROGRESS_KEPT):
-            try:
-                canonical = client.get_block(row.l1_number).hash == row.l1_hash
-            except L1BlockNotFound:
-                canonical = False
-            if not canonical:
-                continue
-            self.storage.forget_l1_progress_after(row.l1_number)
-            first = max(min(row.l1_number, head_origin), self.follower.start_block)
-            self.follower.load(first, row.l1_number)
-            self.checkpoint = row
-            log.info(
-                "batcher: L2 blocks up to %d are on L1 by block %d; reading L1 from block %d",
-                row.l2_head,
-                row.l1_number,
-                first,
-            )
+        rows = self.storage.get_l1_progress(L1_PROGRESS_KEPT)
+        row = find_still_on_l1(self.follower.client, rows)
+        if row is None:
             return
+        self.storage.forget_l1_progress_after(row.l1_number)
+        first = max(min(row.l1_number, head_origin), self.follower.start_block)
+        self.follower.load(first, row.l1_number)
+        self.checkpoint = row
+        log.info(
+            "batcher: L2 blocks up to %d are on L1 by block %d; reading L1 from block %d",
+            row.l2_head,
+            row.l1_number,
+            first,
+        )
 
     def forget_progress_after(self, l1_block: int) -> None:
         """An L1 reorg back to `l1_block`: batches recorded in later L1 blocks are gone."""
@@ -219,23 +208,20 @@ class Batcher:
         block the chain was at when nothing was pending any more (which holds whatever of ours
         was mined), then re-reads the posted batches and takes the nonce from L1.
         """
-        client = self.sender.client
         if self.resync_at_l1_block is None:
-            mined = client.get_transaction_count(self.sender.address, "latest")
-            pending = client.get_transaction_count(self.sender.address, "pending")
-            if pending > mined:
+            pending = self.sender.count_pending()
+            if pending:
                 if not self.waiting_logged:
-                    log.info("batcher: waiting for %d pending L1 transaction(s)", pending - mined)
+                    log.info("batcher: waiting for %d pending L1 transaction(s)", pending)
                     self.waiting_logged = True
                 return False
-            self.resync_at_l1_block = client.block_number()
+            self.resync_at_l1_block = self.sender.client.block_number()
         if self.follower.head_number < self.resync_at_l1_block:
             return False
         self.in_flight = None
         self.in_flight_mined_in = None
         self.recover_progress()
         self.sender.rewind_nonce()
-        self.nonce_stale = False
         self.needs_resync = False
         self.resync_at_l1_block = None
         self.waiting_logged = False
@@ -260,8 +246,6 @@ class Batcher:
             if built_on is None:
                 log.warning("batcher: L1 origin %d of the next batch is not known", origin)
                 return
-            if self.nonce_stale:
-                self.rewind_nonce()
             # The append reverts if a reorg replaced the origin meanwhile (docs/SETTLEMENT.md §5).
             calldata = APPEND_BATCH.encode(data, origin, built_on.hash)
             gas = compute_batch_gas_limit(calldata)
@@ -326,12 +310,10 @@ class Batcher:
         self.batches_posted += 1
         self.gas_used += receipt.gas_used
         followed = self.follower.history[receipt.block_number]
-        self.storage.record_l1_progress(
-            L1Progress(
-                followed.number, followed.hash, followed.parent_hash, followed.timestamp, last
-            )
+        self.checkpoint = L1Progress(
+            followed.number, followed.hash, followed.parent_hash, followed.timestamp, last
         )
-        self.checkpoint = self.storage.get_l1_progress(1)[0]
+        self.storage.record_l1_progress(self.checkpoint)
 
     def restart_from_l1(self) -> None:
         """After an L1 reorg: forget the batch in flight and post again from what L1 still holds.
@@ -341,20 +323,9 @@ class Batcher:
         """
         self.in_flight = None
         self.in_flight_mined_in = None
-        self.nonce_stale = True
-        self.needs_resync = True  # a transaction of ours the reorg dropped may come back
+        self.needs_resync = True  # takes the nonce from L1; a dropped transaction may come back
         self.recover_progress()
         log.info("batcher: posting again from L2 block %d", self.posted_through + 1)
-
-    def rewind_nonce(self) -> None:
-        """Take the next nonce from L1's count of mined transactions (L1Sender.rewind_nonce).
-
-        A reorg may have dropped batch transactions of ours: one signed with the local count (or
-        with the 'pending' count, which includes transactions queued behind the gap) would never
-        be mined.
-        """
-        self.sender.rewind_nonce()
-        self.nonce_stale = False
 
     def wait_until_safe(self, number: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from l1.backoff import compute_retry_interval
-from l1.follower import L1Follower, L1ReorgPastFinality
+from l1.follower import REORG_DEPTH_KEPT, L1Follower, L1ReorgPastFinality
 from node.chain import Node
 from node.proposer import Proposer
 from node.role import ReportingWorker
@@ -29,9 +29,6 @@ log = logging.getLogger("rollup.settlement")
 
 POLL_INTERVAL = 0.25
 FINALITY_CHECK_INTERVAL = 5.0
-REORG_DEPTH_KEPT = 256
-"""L1 blocks kept in memory below what the batcher and the builder still need, so that a reorg
-that deep is still followed (L1 finality comes first: 64 blocks on Ethereum)."""
 
 
 class RewindableChain(Protocol):

@@ -39,6 +39,9 @@ class ScriptedSender:
         self.next_nonce = self.client.mined
         return self.next_nonce
 
+    def count_pending(self) -> int:
+        return self.client.pending - self.client.mined
+
     def send(self, *args: Any, **kwargs: Any) -> bytes:
         raise ConnectionError("L1 went away mid-request")
 

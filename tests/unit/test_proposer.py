@@ -93,8 +93,8 @@ class FakeSender:
         self.pending = False  # a transaction of this key waiting in L1's pool
         self.rewound = 0  # times the nonce was taken from L1
 
-    def has_pending(self) -> bool:
-        return self.pending
+    def count_pending(self) -> int:
+        return int(self.pending)
 
     def rewind_nonce(self) -> int:
         self.rewound += 1
