@@ -43,8 +43,9 @@ import io
 import os
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -77,10 +78,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
 
+from l1.backoff import compute_retry_interval
 from rollup.block import BlockExecution, Header, Receipt, decode_header
 from rollup.genesis import Genesis
 from rollup.state import (
@@ -756,6 +759,26 @@ class _SqliteReaders:
 # Storage
 
 
+class DatabaseUnreachable(Exception):
+    """The database server did not accept a connection within the start-up wait."""
+
+    def __init__(self, url: str, waited: float, reason: str) -> None:
+        super().__init__(f"cannot reach the database {url} (waited {waited:g} s): {reason}")
+        self.url = url
+        self.reason = reason
+
+
+def redact_url(url: str) -> str:
+    """`url` with its password hidden, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def describe_connection_error(exc: OperationalError) -> str:
+    """The driver's own first line (e.g. 'connection refused'), without SQLAlchemy's trailer."""
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0].strip() if lines else str(exc).splitlines()[0]
+
+
 class Storage:
     """The node's database. Every method is one database transaction."""
 
@@ -795,8 +818,29 @@ class Storage:
             )
 
     @classmethod
-    def open(cls, url: str) -> Storage:
-        return cls(url)
+    def open(
+        cls,
+        url: str,
+        wait_seconds: float = 0.0,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> Storage:
+        """Open the database at `url`, trying again for up to `wait_seconds` while the server
+        cannot be reached (a PostgreSQL that is still starting); each failed try is reported to
+        `on_retry` with its reason. Raises DatabaseUnreachable once the wait is over."""
+        deadline = time.monotonic() + wait_seconds
+        failures = 0
+        while True:
+            try:
+                return cls(url)
+            except OperationalError as exc:
+                reason = describe_connection_error(exc)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DatabaseUnreachable(redact_url(url), wait_seconds, reason) from exc
+                if on_retry is not None:
+                    on_retry(f"database {redact_url(url)} not ready ({reason}); retrying")
+                time.sleep(min(compute_retry_interval(failures, 0.5), left))
+                failures += 1
 
     def close(self) -> None:
         if self._sqlite_readers is not None:

@@ -149,6 +149,7 @@ def deploy(
         compute_genesis_machine_hash,
         make_devnet_genesis,
     )
+    from rollup_cli.startup import StartupFailed, check_l1_chain
 
     window = build_genesis(load_default_genesis_document()).config.sequencer_window
     try:
@@ -159,7 +160,12 @@ def deploy(
     deployment_path, genesis_path = out_dir / "deployment.json", out_dir / "genesis.json"
     if deployment_path.exists() and genesis_path.exists():
         # compose restarts a finished one-shot service on every `up`: deploy only once.
-        check_existing_deployment(client, read_deployment(deployment_path), genesis_path)
+        existing = read_deployment(deployment_path)
+        try:
+            check_l1_chain(l1_rpc, existing, deployment_path, wait_seconds=0)
+        except StartupFailed as exc:
+            fail(str(exc))
+        check_existing_deployment(client, existing, genesis_path)
         console.print(f"already deployed: {deployment_path} matches the L1")
         return
     if find_missing_artifacts():

@@ -59,16 +59,28 @@ def open_node(
     db_url: str | None,
     genesis_document: dict[str, Any] | None,
     recovery_workers: int,
+    startup_wait: float = 0.0,
 ) -> Any:
     from node.chain import Node
-    from node.storage import Storage
+    from node.storage import DatabaseUnreachable
+    from rollup_cli.startup import open_storage
 
     data_dir.mkdir(parents=True, exist_ok=True)
     url = db_url or f"sqlite:///{data_dir / 'node.db'}"
     try:
-        storage = Storage.open(url)
+        storage = open_storage(url, startup_wait)
         return Node(storage, genesis_document, recovery_workers=recovery_workers)
-    except (InvalidGenesis, ValueError, RuntimeError) as exc:
+    except (InvalidGenesis, ValueError, RuntimeError, DatabaseUnreachable) as exc:
+        fail(str(exc))
+
+
+def check_l1(l1_rpc: str, deployment: Any, deployment_file: Path, startup_wait: float) -> None:
+    """Fail unless the L1 answers (within `startup_wait`) as the deployment's chain."""
+    from rollup_cli.startup import StartupFailed, check_l1_chain
+
+    try:
+        check_l1_chain(l1_rpc, deployment, deployment_file, startup_wait)
+    except StartupFailed as exc:
         fail(str(exc))
 
 
@@ -113,6 +125,17 @@ AllowOrigin = Annotated[
 ]
 MaxConnections = Annotated[
     int, typer.Option(min=1, max=100_000, help="JSON-RPC requests served at once (503 beyond).")
+]
+StartupWait = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        max=3_600,
+        help="Seconds to wait at start for the database and the L1 to answer (default 60).",
+    ),
+]
+ListenHost = Annotated[
+    str, typer.Option(envvar="ROLLUP_HOST", help="Address to listen on (env ROLLUP_HOST).")
 ]
 
 
@@ -200,7 +223,7 @@ def sequencer(
             help="SQLAlchemy URL (default: SQLite in the data dir; or postgresql+psycopg2://...)."
         ),
     ] = None,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = LOCALHOST,
+    host: ListenHost = LOCALHOST,
     port: Port = 8545,
     block_time: BlockTime = 1.0,
     recovery_workers: RecoveryWorkers = 1,
@@ -234,6 +257,7 @@ def sequencer(
     max_request_bytes: MaxRequestBytes = 5 * 1024 * 1024,
     allow_origin: AllowOrigin = None,
     max_connections: MaxConnections = 1_000,
+    startup_wait: StartupWait = 60.0,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start a sequencer: JSON-RPC endpoint, mempool and block builder, resuming from disk.
@@ -254,15 +278,18 @@ def sequencer(
     if loaded is not None and censored:
         fail("--fault and --censor go separately")
     document = read_genesis_file(genesis) if genesis is not None else None
-    node = open_node(data_dir, db_url, document, recovery_workers)
+    contracts = read_deployment(deployment) if deployment is not None else None
+    if l1_rpc is not None and deployment is not None and contracts is not None:
+        check_l1(l1_rpc, contracts, deployment, startup_wait)
+    node = open_node(data_dir, db_url, document, recovery_workers, startup_wait)
     role = make_sequencer(node, block_time, censored, loaded)
-    if l1_rpc is not None and deployment is not None and batcher_key is not None:
+    if l1_rpc is not None and contracts is not None and batcher_key is not None:
         from rollup_cli.l1_roles import attach_settlement
 
         attach_settlement(
             role,
             l1_rpc,
-            read_deployment(deployment),
+            contracts,
             parse_key(batcher_key, "--batcher-key"),
             parse_key(proposer_key, "--proposer-key") if proposer_key else None,
             batch_interval,
@@ -303,7 +330,7 @@ def verifier(
     l1_rpc: Annotated[str, typer.Option(help="L1 JSON-RPC URL.")],
     deployment: Annotated[Path, typer.Option(help="The L1 deployment JSON.")],
     db_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: SQLite).")] = None,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = LOCALHOST,
+    host: ListenHost = LOCALHOST,
     port: Port = 8546,
     challenger_key: Annotated[
         str | None,
@@ -325,6 +352,7 @@ def verifier(
     max_request_bytes: MaxRequestBytes = 5 * 1024 * 1024,
     allow_origin: AllowOrigin = None,
     max_connections: MaxConnections = 1_000,
+    startup_wait: StartupWait = 60.0,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start a verifier: derive the L2 chain from L1 alone, check output roots, serve reads; with
@@ -337,7 +365,8 @@ def verifier(
     contracts = read_deployment(deployment)
     key = parse_key(challenger_key, "--challenger-key") if challenger_key is not None else None
     exit_key = parse_key(proposer_key, "--proposer-key") if proposer_key is not None else None
-    node = open_node(data_dir, db_url, document, recovery_workers)
+    check_l1(l1_rpc, contracts, deployment, startup_wait)
+    node = open_node(data_dir, db_url, document, recovery_workers, startup_wait)
     from node.server import serve
     from rollup_cli.l1_roles import make_verifier
 

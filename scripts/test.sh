@@ -13,4 +13,5 @@ echo "== mypy"
 echo "== forge test (contracts)"
 (cd contracts && tools/forge test)
 echo "== pytest"
-.venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"
+# loadgroup: a module marked xdist_group (the compose network on fixed ports) runs on one worker.
+.venv/bin/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider "$@"

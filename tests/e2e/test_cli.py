@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from l1.anvil import Anvil
 from l1.processes import find_free_port
 from tests.e2e.conftest import REPO_ROOT
 
@@ -150,3 +151,71 @@ def test_quick_bench_runs_and_prints_every_column(tmp_path: Path) -> None:
     ):
         assert column in result.stdout
     assert '"included": 2000' in out.read_text()
+
+
+# -- start-up checks: the L1 and the database ----------------------------------------------------
+
+BATCHER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+
+
+def write_deployment(directory: Path, l1_chain_id: int) -> Path:
+    from dataclasses import replace
+
+    from tests.unit.test_l1_deployment import EXAMPLE
+
+    path = directory / "deployment.json"
+    replace(EXAMPLE, l1_chain_id=l1_chain_id).write(path)
+    return path
+
+
+def write_devnet_genesis(directory: Path) -> Path:
+    genesis = directory / "genesis.json"
+    assert run_cli("genesis", "--out", str(genesis)).returncode == 0
+    return genesis
+
+
+def test_sequencer_refuses_an_l1_of_another_chain_before_touching_its_data(
+    tmp_path: Path,
+) -> None:
+    deployment = write_deployment(tmp_path, l1_chain_id=31337)
+    with Anvil(chain_id=1) as anvil:
+        result = run_cli(
+            "sequencer", "--data-dir", str(tmp_path / "data"),
+            "--genesis", str(write_devnet_genesis(tmp_path)),
+            "--l1-rpc", anvil.url, "--deployment", str(deployment), "--batcher-key", BATCHER_KEY,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert (
+        f"the L1 at {anvil.url} is chain 1, but the deployment {deployment} was made on chain 31337"
+    ) in " ".join(result.stdout.split())
+    assert not (tmp_path / "data").exists()
+
+
+def test_verifier_gives_up_on_an_unreachable_l1_after_its_startup_wait(tmp_path: Path) -> None:
+    deployment = write_deployment(tmp_path, l1_chain_id=31337)
+    l1 = f"http://127.0.0.1:{find_free_port()}"
+    result = run_cli(
+        "verifier", "--data-dir", str(tmp_path / "data"),
+        "--genesis", str(write_devnet_genesis(tmp_path)),
+        "--l1-rpc", l1, "--deployment", str(deployment), "--startup-wait", "1",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert f"cannot reach the L1 at {l1} (waited 1 s)" in " ".join(result.stdout.split())
+    assert result.stderr.count("not ready") >= 1  # the retries are logged
+
+
+def test_sequencer_names_an_unreachable_database_without_its_password(tmp_path: Path) -> None:
+    port = find_free_port()
+    result = run_cli(
+        "sequencer", "--data-dir", str(tmp_path / "data"),
+        "--genesis", str(write_devnet_genesis(tmp_path)),
+        "--db-url", f"postgresql+psycopg2://rollup:secret@127.0.0.1:{port}/rollup",
+        "--startup-wait", "0",
+    )  # fmt: skip
+    assert result.returncode == 2
+    output = " ".join(result.stdout.split())
+    assert (
+        f"cannot reach the database postgresql+psycopg2://rollup:***@127.0.0.1:{port}/rollup "
+        "(waited 0 s)"
+    ) in output
+    assert "secret" not in output

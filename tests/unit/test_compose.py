@@ -1,9 +1,11 @@
-"""docker-compose.yml, the Dockerfile and .dockerignore, read as the specification of the devnet.
+"""docker-compose.yml (with its two overrides), the Dockerfile and .dockerignore, read as the
+specification of the devnet.
 
-No docker engine runs here, so these files are checked against what they call: every `rollup`
-invocation in the compose file is parsed by the CLI's own click command (imported from the typer
-app), so a renamed or removed option fails here rather than in a container; ports, URLs, volumes,
-keys and the start-up order must agree across services. (typer 0.29 carries its own copy of click:
+tests/e2e/test_compose.py runs them for real; these checks need no engine and fail in seconds:
+every `rollup` invocation in the compose file is parsed by the CLI's own click command (imported
+from the typer app), so a renamed or removed option fails here rather than in a container; ports,
+URLs, volumes, keys and the start-up order must agree across services. `${VAR:-default}` is read
+as its default, as compose does with VAR unset. (typer 0.29 carries its own copy of click:
 the command objects come from `typer.main.get_command`, and their errors are `typer.TyperException`.)
 """
 
@@ -13,6 +15,7 @@ import contextlib
 import http.server
 import importlib.util
 import json
+import re
 import shlex
 import socket
 import subprocess
@@ -34,6 +37,8 @@ from rollup_cli.main import app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+BRIDGE_OVERRIDE_FILE = REPO_ROOT / "docker-compose.override.yml"
+HOST_OVERRIDE_FILE = REPO_ROOT / "docker-compose.host.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
 HEALTHCHECK_SCRIPT = REPO_ROOT / "docker" / "healthcheck.py"
@@ -52,15 +57,31 @@ LONG_RUNNING_CONDITION = "service_healthy"
 # -- reading the files ---------------------------------------------------------------------------
 
 
+def read_compose_file(path: Path) -> dict[str, Any]:
+    text = re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", path.read_text())
+    document = yaml.safe_load(text)
+    assert isinstance(document, dict), f"{path.name} must be a mapping"
+    return document
+
+
 @cache
 def load_compose() -> dict[str, Any]:
-    document = yaml.safe_load(COMPOSE_FILE.read_text())
-    assert isinstance(document, dict), "docker-compose.yml must be a mapping"
-    return document
+    return read_compose_file(COMPOSE_FILE)
 
 
 def get_services() -> dict[str, dict[str, Any]]:
     return dict(load_compose()["services"])
+
+
+def get_override_services(path: Path) -> dict[str, dict[str, Any]]:
+    return dict(read_compose_file(path)["services"])
+
+
+def get_environment(service: dict[str, Any]) -> dict[str, str]:
+    environment = service.get("environment", {})
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    return {key: str(value) for key, value in environment.items()}
 
 
 @cache
@@ -240,10 +261,7 @@ def is_one_shot(service: dict[str, Any]) -> bool:
 
 
 def get_postgres_environment() -> dict[str, str]:
-    environment = get_services()[POSTGRES_SERVICE]["environment"]
-    if isinstance(environment, list):
-        environment = dict(item.split("=", 1) for item in environment)
-    return {key: str(value) for key, value in environment.items()}
+    return get_environment(get_services()[POSTGRES_SERVICE])
 
 
 def get_anvil_port() -> str:
@@ -333,9 +351,10 @@ def test_cli_service_arguments_parse_as_its_command_would(name: str) -> None:
 
 def test_anvil_listens_on_all_interfaces_on_its_published_port() -> None:
     anvil = get_services()[ANVIL_SERVICE]
-    argv = as_argv(anvil["command"])
-    assert argv[argv.index("--host") + 1] == "0.0.0.0"
-    assert [target for _, _, target in get_published_ports(anvil)] == [get_anvil_port()]
+    assert "--host" not in as_argv(anvil["command"])  # ANVIL_IP_ADDR, which an override can set
+    assert get_environment(anvil)["ANVIL_IP_ADDR"] == "0.0.0.0"
+    published = get_published_ports(get_override_services(BRIDGE_OVERRIDE_FILE)[ANVIL_SERVICE])
+    assert [target for _, _, target in published] == [get_anvil_port()]
 
 
 def test_anvil_mines_on_an_interval_with_the_devnet_chain_id() -> None:
@@ -379,13 +398,22 @@ def test_deployer_uses_anvil_as_its_l1() -> None:
 
 @pytest.mark.parametrize("name", get_rpc_node_services())
 def test_node_listens_on_all_interfaces(name: str) -> None:
-    assert get_option_values(name)["--host"] == "0.0.0.0"
+    assert "--host" not in get_option_values(name)  # ROLLUP_HOST, which an override can set
+    assert get_environment(get_services()[name])["ROLLUP_HOST"] == "0.0.0.0"
+
+
+@pytest.mark.parametrize("name", get_rpc_node_services())
+def test_node_host_option_reads_rollup_host_from_the_environment(name: str) -> None:
+    command, _ = require_cli_command(name)
+    (host,) = [param for param in command.params if "--host" in param.opts]
+    assert host.envvar == "ROLLUP_HOST"
 
 
 @pytest.mark.parametrize("name", get_rpc_node_services())
 def test_node_port_is_the_published_container_port(name: str) -> None:
     port = get_option_values(name)["--port"]
-    assert [target for _, _, target in get_published_ports(get_services()[name])] == [port]
+    published = get_published_ports(get_override_services(BRIDGE_OVERRIDE_FILE)[name])
+    assert [target for _, _, target in published] == [port]
 
 
 @pytest.mark.parametrize("name", get_rpc_node_services())
@@ -563,9 +591,53 @@ def test_healthcheck_scripts_exist_in_the_image() -> None:
 
 
 def test_published_ports_bind_localhost_only() -> None:
-    for name, service in get_services().items():
-        for host_ip, host_port, target in get_published_ports(service):
-            assert host_ip == "127.0.0.1", f"{name} publishes {host_port}:{target} on all hosts"
+    for path in (COMPOSE_FILE, BRIDGE_OVERRIDE_FILE):
+        for name, service in get_override_services(path).items():
+            for host_ip, host_port, target in get_published_ports(service):
+                assert host_ip == "127.0.0.1", f"{name} publishes {host_port}:{target} on all hosts"
+
+
+def test_base_file_publishes_no_ports() -> None:
+    # docker-py refuses published ports on the host network: they live in the bridge override.
+    assert not [name for name, service in get_services().items() if "ports" in service]
+
+
+# -- the host-network override -------------------------------------------------------------------
+
+
+def test_host_override_puts_every_service_on_the_host_network() -> None:
+    overrides = get_override_services(HOST_OVERRIDE_FILE)
+    assert set(overrides) == set(get_services())
+    assert {
+        name: service.get("network_mode") for name, service in overrides.items()
+    } == dict.fromkeys(overrides, "host")
+
+
+def test_host_override_resolves_the_service_names_in_urls_to_localhost() -> None:
+    for name, service in get_override_services(HOST_OVERRIDE_FILE).items():
+        assert set(service["extra_hosts"]) == {
+            f"{ANVIL_SERVICE}:127.0.0.1",
+            f"{POSTGRES_SERVICE}:127.0.0.1",
+        }, name
+
+
+def test_host_override_listens_on_localhost_only() -> None:
+    overrides = get_override_services(HOST_OVERRIDE_FILE)
+    assert get_environment(overrides[ANVIL_SERVICE])["ANVIL_IP_ADDR"] == "127.0.0.1"
+    assert get_environment(overrides[POSTGRES_SERVICE])["POSTGRES_LISTEN_ADDRESS"] == "127.0.0.1"
+    for name in get_rpc_node_services():
+        assert get_environment(overrides[name])["ROLLUP_HOST"] == "127.0.0.1"
+
+
+def test_host_override_builds_on_the_debian_base_image() -> None:
+    script = (REPO_ROOT / "docker" / "build-images.sh").read_text()
+    for name, service in get_override_services(HOST_OVERRIDE_FILE).items():
+        if name == POSTGRES_SERVICE:
+            assert service["image"] == "defi-rollup:dev"
+            continue
+        base = service["build"]["args"]["BASE_IMAGE"]
+        assert base == "defi-rollup-base:bookworm", name
+        assert 'BASE_TAG="defi-rollup-base:${SUITE}"' in script and "SUITE=bookworm" in script
 
 
 # -- the healthcheck script ----------------------------------------------------------------------
@@ -610,9 +682,10 @@ def refusing_port() -> Iterator[int]:
 # -- the Dockerfile and .dockerignore ------------------------------------------------------------
 
 
-def test_image_is_based_on_python_311_slim() -> None:
+def test_image_is_based_on_python_311_slim_unless_told_otherwise() -> None:
     (base,) = get_dockerfile_arguments("FROM")
-    assert base.startswith("python:3.11-slim")
+    assert base == "${BASE_IMAGE}"
+    assert get_dockerfile_arguments("ARG")[0] == "BASE_IMAGE=python:3.11-slim"
 
 
 def test_image_has_a_json_rpc_healthcheck() -> None:
@@ -658,7 +731,8 @@ def test_image_installs_the_npm_toolchain_from_the_lockfile() -> None:
 
 def test_image_installs_the_project_without_dev_extras() -> None:
     runs = " ".join(get_dockerfile_arguments("RUN"))
-    assert "pip install ." in runs
+    assert '["project"]["dependencies"]' in runs
+    assert "pip install --no-deps ." in runs
     assert "[dev]" not in runs
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from l1.processes import find_free_port
 from node.storage import (
     KEY_FIELD_SIZES,
+    DatabaseUnreachable,
     Storage,
     StoredLog,
     StoredTransaction,
@@ -717,3 +718,33 @@ def test_sqlite_file_is_in_wal_mode(storage: Storage, url: str) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+# -- waiting for the database at start -----------------------------------------------------------
+
+
+def refusing_postgres_url() -> str:
+    """A PostgreSQL URL on 127.0.0.1 where nothing listens (connections are refused)."""
+    return f"postgresql+psycopg2://rollup:secret@127.0.0.1:{find_free_port()}/rollup"
+
+
+def test_open_without_a_wait_tries_once_and_names_the_database_without_its_password() -> None:
+    url = refusing_postgres_url()
+    retries: list[str] = []
+    with pytest.raises(DatabaseUnreachable) as raised:
+        Storage.open(url, wait_seconds=0, on_retry=retries.append)
+    assert retries == []
+    assert str(raised.value).startswith(
+        f"cannot reach the database {url.replace('secret', '***')} (waited 0 s): "
+    )
+    assert "secret" not in str(raised.value)
+    assert "refused" in raised.value.reason
+
+
+def test_open_with_a_wait_reports_each_retry_then_gives_up() -> None:
+    url = refusing_postgres_url()
+    retries: list[str] = []
+    with pytest.raises(DatabaseUnreachable):
+        Storage.open(url, wait_seconds=1.2, on_retry=retries.append)
+    assert len(retries) >= 2
+    assert all(retry.endswith("; retrying") and "secret" not in retry for retry in retries)
