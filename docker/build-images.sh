@@ -91,6 +91,8 @@ build_base() {
             "${ca_hooks[@]}" \
             "${SUITE}" "${partial}" "${MIRROR}"
         mv "${partial}" "${rootfs}"
+        # Root file systems of earlier versions of this script are not used again.
+        find "${CACHE_DIR}" -maxdepth 1 -name "base-${SUITE}-*.tar" ! -name "$(basename "${rootfs}")" -delete
     fi
     echo "build-images: docker import ${rootfs} -> ${BASE_TAG}"
     docker import \
@@ -106,7 +108,7 @@ build_base() {
 
 build_app() {
     echo "build-images: docker build -> ${APP_TAG} (FROM ${BASE_TAG})"
-    docker build --network host --build-arg "BASE_IMAGE=${BASE_TAG}" -t "${APP_TAG}" .
+    docker build --force-rm --network host --build-arg "BASE_IMAGE=${BASE_TAG}" -t "${APP_TAG}" .
 }
 
 case "${1:-all}" in
