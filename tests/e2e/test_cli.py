@@ -76,7 +76,8 @@ def test_invalid_genesis_rule_is_named(tmp_path: Path) -> None:
 
 
 def test_devnet_prints_dev_accounts_and_status_reads_it(tmp_path: Path) -> None:
-    port = find_free_port()
+    # Every port given: the defaults (8545-8547) belong to the compose test's network.
+    port, verifier_port, l1_port = (find_free_port() for _ in range(3))
     log_path = tmp_path / "devnet.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -87,6 +88,10 @@ def test_devnet_prints_dev_accounts_and_status_reads_it(tmp_path: Path) -> None:
                 str(tmp_path / "devnet"),
                 "--port",
                 str(port),
+                "--verifier-port",
+                str(verifier_port),
+                "--l1-port",
+                str(l1_port),
                 "--block-time",
                 "0.2",
             ],
