@@ -49,6 +49,19 @@ def configure_logging(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per L1 request otherwise
 
 
+def print_table(table: Table) -> None:
+    """`table` as a table on a terminal wide enough for it; otherwise (a narrower terminal, a log
+    file, a pipe) one line per row with every value whole, so keys and addresses can be copied."""
+    if console.is_terminal and console.measure(table).maximum <= console.width:
+        console.print(table)
+        return
+    if table.title:
+        console.print(f"{table.title}:", soft_wrap=True)
+    cells = [list(column.cells) for column in table.columns]
+    for row in zip(*cells, strict=True):
+        console.print("  " + "  ".join(str(cell) for cell in row if str(cell)), soft_wrap=True)
+
+
 def fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}", soft_wrap=True)
     raise typer.Exit(code=2)
@@ -528,7 +541,7 @@ def devnet(
             if not standalone and index in l1_roles:
                 role = ", ".join(filter(None, [role, l1_roles[index]]))
             table.add_row(str(index), address, "0x" + key.hex(), role)
-        console.print(table)
+        print_table(table)
         contracts = Table(title="Contracts")
         contracts.add_column("name")
         contracts.add_column("address")
@@ -544,7 +557,7 @@ def devnet(
                 ("L1 TestERC20 (TT)", deployment.test_token),
             ):
                 contracts.add_row(name, "0x" + value.hex())
-        console.print(contracts)
+        print_table(contracts)
         chain = node.config.chain_id
         lines = [f"L2 sequencer JSON-RPC [bold]http://{LOCALHOST}:{port}[/bold] (chain {chain})"]
         if anvil is not None:
@@ -552,7 +565,7 @@ def devnet(
             lines.append(f"L1 anvil JSON-RPC http://{LOCALHOST}:{anvil.port} (chain 31337)")
             lines.append(f"deployment {deployment_path} | genesis {genesis_path}")
         for line in lines:
-            console.print(line)
+            console.print(line, soft_wrap=True)
         from node.server import serve
 
         asyncio.run(serve(sequencer_role, LOCALHOST, port, limits))
@@ -572,8 +585,11 @@ def status(
     rpc_url: Annotated[
         str, typer.Option(help="The node's JSON-RPC URL.")
     ] = f"http://{LOCALHOST}:8545",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (for scripts) instead of a table.")
+    ] = False,
 ) -> None:
-    """Show a running node's chain id, head block, base fee and mempool."""
+    """Show a running node's chain id, head block, base fee, mempool, heads and L1 figures."""
     import httpx
 
     def call(method: str, params: list[Any]) -> Any:
@@ -592,8 +608,27 @@ def status(
         block = call("eth_getBlockByNumber", ["latest", False])
         pool = call("txpool_status", [])
         version = call("web3_clientVersion", [])
+        sync = call("rollup_syncStatus", [])
     except httpx.HTTPError as exc:
         fail(f"cannot reach {rpc_url}: {exc}")
+    if as_json:
+        report = {
+            "url": rpc_url,
+            "client": version,
+            "chainId": chain_id,
+            "head": {
+                "number": int(block["number"], 16),
+                "hash": block["hash"],
+                "stateRoot": block["stateRoot"],
+                "timestamp": int(block["timestamp"], 16),
+                "transactions": len(block["transactions"]),
+                "baseFeePerGas": int(block["baseFeePerGas"], 16),
+            },
+            "mempool": {"pending": int(pool["pending"], 16), "queued": int(pool["queued"], 16)},
+            "syncStatus": sync,
+        }
+        print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+        return
     table = Table(title=f"{rpc_url}")
     table.add_column("field")
     table.add_column("value")
@@ -608,7 +643,6 @@ def status(
     table.add_row(
         "mempool pending / queued", f"{int(pool['pending'], 16)} / {int(pool['queued'], 16)}"
     )
-    sync = call("rollup_syncStatus", [])
     table.add_row("role", str(sync["role"]))
     for label in ("unsafe_l2", "safe_l2", "finalized_l2"):
         table.add_row(f"{label.replace('_l2', '')} L2 head", str(sync[label]["number"]))
@@ -643,7 +677,7 @@ def status(
             )
         for kind, count in sorted(disputes.get("moves", {}).items()):
             table.add_row(f"  {kind} moves / avg gas", f"{count} / {disputes['move_gas'][kind]}")
-    console.print(table)
+    print_table(table)
 
 
 @app.command()

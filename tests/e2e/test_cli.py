@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from eth_account import Account
 
 from l1.anvil import Anvil
+from l1.deploy import Deployment
 from l1.processes import find_free_port
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import DEV_KEYS, REPO_ROOT
+from tests.polling import wait_for
 
 ROLLUP = [sys.executable, "-m", "rollup_cli.main"]
 
@@ -98,26 +101,38 @@ def test_devnet_prints_dev_accounts_and_status_reads_it(tmp_path: Path) -> None:
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=REPO_ROOT,
-            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+            # A log file, 80 columns: what an operator who redirects the output gets.
+            env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"},
         )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
+
+        def answers() -> bool:
             assert process.poll() is None, log_path.read_text()
-            assert time.time() < deadline, "devnet did not answer"
             try:
                 httpx.post(
                     url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}, timeout=5
                 )
-                break
             except httpx.HTTPError:
-                time.sleep(0.1)
+                return False
+            return True
+
+        wait_for(answers, 60, "the devnet to answer")
         printed = log_path.read_text()
-        assert "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" in printed
-        assert "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80" in printed
+        assert "…" not in printed
+        for key in DEV_KEYS:
+            assert key in printed
+            assert Account.from_key(key).address in printed
+        deployment = Deployment.read(tmp_path / "devnet" / "deployment.json")
+        for contract_address in (
+            deployment.batch_inbox,
+            deployment.output_oracle,
+            deployment.bridge,
+        ):
+            assert "0x" + contract_address.hex() in printed
         assert "0x4200000000000000000000000000000000000200" in printed
-        assert f"http://127.0.0.1:{port}" in printed
+        for endpoint in (port, verifier_port, l1_port):
+            assert f"http://127.0.0.1:{endpoint}" in printed
         from_a_dapp = httpx.post(
             url,
             json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
@@ -125,11 +140,16 @@ def test_devnet_prints_dev_accounts_and_status_reads_it(tmp_path: Path) -> None:
             timeout=5,
         )
         assert from_a_dapp.headers["access-control-allow-origin"] == "*"
-        time.sleep(0.5)
         status = run_cli("status", "--rpc-url", url)
         assert status.returncode == 0, status.stdout + status.stderr
         assert "chain id" in status.stdout and "901" in status.stdout
         assert "head block" in status.stdout
+        as_json = run_cli("status", "--rpc-url", url, "--json")
+        assert as_json.returncode == 0, as_json.stdout + as_json.stderr
+        report = json.loads(as_json.stdout)
+        assert (report["url"], report["chainId"]) == (url, 901)
+        assert report["syncStatus"]["role"] == "sequencer"
+        assert report["head"]["number"] >= report["syncStatus"]["safe_l2"]["number"]
     finally:
         process.terminate()
         process.wait(timeout=20)
