@@ -458,6 +458,7 @@ class RpcHandler:
             stored.block_number,
             stored.tx_index,
             header.base_fee,
+            header.timestamp,
         )
 
     def format_receipt(self, receipt: Any, header: Header) -> dict[str, Any]:
@@ -471,6 +472,7 @@ class RpcHandler:
                 receipt.transaction_hash,
                 receipt.transaction_index,
                 log.log_index,
+                header.timestamp,
             )
             for log in receipt.logs
         ]
@@ -480,6 +482,7 @@ class RpcHandler:
             "transactionIndex": fmt.quantity(receipt.transaction_index),
             "blockHash": fmt.data(header.hash),
             "blockNumber": fmt.quantity(header.number),
+            "blockTimestamp": fmt.quantity(header.timestamp),
             "from": fmt.data(receipt.sender),
             "to": fmt.data(receipt.to) if receipt.to is not None else None,
             "contractAddress": None,
@@ -524,7 +527,14 @@ class RpcHandler:
         block = fmt.format_header(header, bloom, size)
         block["transactions"] = [
             fmt.format_any_transaction(
-                raw, sender, tx_hash, header.hash, header.number, index, header.base_fee
+                raw,
+                sender,
+                tx_hash,
+                header.hash,
+                header.number,
+                index,
+                header.base_fee,
+                header.timestamp,
             )
             for index, (tx_hash, sender, raw) in enumerate(transactions)
         ]
@@ -615,24 +625,25 @@ class RpcHandler:
             found = self.node.storage.get_logs(from_block, to_block, addresses, topics)
         except ValueError as exc:
             raise LimitExceeded(str(exc)) from None
-        hashes: dict[int, bytes] = {}
+        headers: dict[int, Header] = {}
         result: list[dict[str, Any]] = []
         for entry in found:
-            block_hash = hashes.get(entry.block_number)
-            if block_hash is None:
+            header = headers.get(entry.block_number)
+            if header is None:
                 header = self.get_header(entry.block_number)
                 assert header is not None
-                block_hash = hashes[entry.block_number] = header.hash
+                headers[entry.block_number] = header
             result.append(
                 fmt.format_log(
                     entry.address,
                     entry.topics,
                     entry.data,
                     entry.block_number,
-                    block_hash,
+                    header.hash,
                     entry.tx_hash,
                     entry.tx_index,
                     entry.log_index,
+                    header.timestamp,
                 )
             )
         return result

@@ -49,6 +49,7 @@ def format_log(
     tx_hash: bytes,
     tx_index: int,
     log_index: int,
+    block_timestamp: int,
 ) -> dict[str, Any]:
     return {
         "address": data(address),
@@ -56,6 +57,7 @@ def format_log(
         "data": data(log_data),
         "blockNumber": quantity(block_number),
         "blockHash": data(block_hash),
+        "blockTimestamp": quantity(block_timestamp),
         "transactionHash": data(tx_hash),
         "transactionIndex": quantity(tx_index),
         "logIndex": quantity(log_index),
@@ -71,7 +73,9 @@ def format_transaction(
     block_number: int | None,
     index: int | None,
     base_fee: int | None,
+    block_timestamp: int | None = None,
 ) -> dict[str, Any]:
+    """`block_*`, `index`, `base_fee` and `block_timestamp` are None for a pending transaction."""
     # Legacy transactions report EIP-155's v; typed ones report the y parity.
     v = tx.chain_id * 2 + 35 + tx.y_parity if tx.tx_type == TX_TYPE_LEGACY else tx.y_parity
     if base_fee is not None and tx.tx_type == 2:
@@ -84,6 +88,7 @@ def format_transaction(
         "nonce": quantity(tx.nonce),
         "blockHash": data(block_hash) if block_hash is not None else None,
         "blockNumber": quantity(block_number) if block_number is not None else None,
+        "blockTimestamp": quantity(block_timestamp) if block_timestamp is not None else None,
         "transactionIndex": quantity(index) if index is not None else None,
         "from": data(sender),
         "to": data(tx.to) if tx.to is not None else None,
@@ -115,6 +120,7 @@ def format_deposit(
     block_hash: bytes,
     block_number: int,
     index: int,
+    block_timestamp: int,
 ) -> dict[str, Any]:
     """A deposit (type 0x7e) as OP Stack nodes show theirs: no signature, no fee."""
     message = decode_deposit(raw)
@@ -124,6 +130,7 @@ def format_deposit(
         "nonce": "0x0",
         "blockHash": data(block_hash),
         "blockNumber": quantity(block_number),
+        "blockTimestamp": quantity(block_timestamp),
         "transactionIndex": quantity(index),
         "from": data(sender),
         "to": data(L2_BRIDGE),
@@ -148,12 +155,22 @@ def format_any_transaction(
     block_number: int,
     index: int,
     base_fee: int,
+    block_timestamp: int,
 ) -> dict[str, Any]:
     """A stored transaction of any type, as included in a block."""
     if raw and raw[0] == DEPOSIT_TX_TYPE:
-        return format_deposit(raw, sender, tx_hash, block_hash, block_number, index)
+        return format_deposit(
+            raw, sender, tx_hash, block_hash, block_number, index, block_timestamp
+        )
     return format_transaction(
-        decode_transaction(raw), sender, tx_hash, block_hash, block_number, index, base_fee
+        decode_transaction(raw),
+        sender,
+        tx_hash,
+        block_hash,
+        block_number,
+        index,
+        base_fee,
+        block_timestamp,
     )
 
 
