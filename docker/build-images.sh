@@ -81,7 +81,7 @@ build_base() {
         packages="$(IFS=,; echo "${PACKAGES[*]}")"
         # Written beside the final name and renamed, so an interrupted run leaves no truncated cache
         # (mmdebstrap picks its output format from the name's .tar ending).
-        local partial="${rootfs%.tar}.partial.tar"
+        local partial="${rootfs%.tar}.$$.partial.tar"
         mmdebstrap --variant=apt --include="${packages}" \
             --dpkgopt='path-exclude=/usr/share/doc/*' \
             --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -92,7 +92,8 @@ build_base() {
             "${SUITE}" "${partial}" "${MIRROR}"
         mv "${partial}" "${rootfs}"
         # Root file systems of earlier versions of this script are not used again.
-        find "${CACHE_DIR}" -maxdepth 1 -name "base-${SUITE}-*.tar" ! -name "$(basename "${rootfs}")" -delete
+        find "${CACHE_DIR}" -maxdepth 1 -name "base-${SUITE}-*.tar" ! -name '*.partial.tar' \
+            ! -name "$(basename "${rootfs}")" -delete
     fi
     echo "build-images: docker import ${rootfs} -> ${BASE_TAG}"
     docker import \

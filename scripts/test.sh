@@ -13,5 +13,7 @@ echo "== mypy"
 echo "== forge test (contracts)"
 (cd contracts && tools/forge test)
 echo "== pytest"
-# loadgroup: a module marked xdist_group (the compose network on fixed ports) runs on one worker.
-.venv/bin/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider "$@"
+# loadfile: each module runs on one worker, so a module's network (a module-scoped fixture) starts
+# once, and the compose network, on fixed ports, never twice at a time. (loadgroup would not do:
+# xdist 3.8 renames the node id through an attribute pytest 9 no longer reads.)
+.venv/bin/python -m pytest -n 2 --dist loadfile -p no:cacheprovider "$@"

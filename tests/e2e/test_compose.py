@@ -2,8 +2,8 @@
 `docker compose -f docker-compose.yml -f docker-compose.host.yml up`, and a wallet, an L1 user and
 an operator using it from the host the way the README tells them to.
 
-One network serves the whole module (its tests share one xdist worker and run in file order; the
-last one replaces the L1); it is torn down with its volumes, and the images this module built are
+One network serves the whole module (scripts/test.sh runs each module on one xdist worker, in file
+order; the last test replaces the L1); it is torn down with its volumes, and the images this module built are
 removed, so the machine is left as it was found.
 """
 
@@ -40,7 +40,7 @@ from tests.e2e.conftest import (
 from tests.e2e.docker_engine import Compose, built_images, docker_engine, find_compose, run
 from tests.polling import wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("compose")]
+pytestmark = [pytest.mark.e2e]
 
 PROJECT = "defi-rollup-e2e"
 FILES = ["docker-compose.yml", "docker-compose.host.yml"]
