@@ -21,10 +21,16 @@ from fastapi.responses import Response
 from starlette.middleware.cors import CORSMiddleware
 
 from node import rpc_format as fmt
+from node.recent_state import (
+    RECENT_STATE_BLOCKS,
+    StoredState,
+    find_oldest_state_block,
+)
 from node.recovery import Recovered, recover_raw_transactions
 from node.role import Role, TransactionRejected
 from node.rpc_params import (
     ExecutionReverted,
+    Heads,
     InvalidParams,
     InvalidRequest,
     LimitExceeded,
@@ -52,10 +58,13 @@ from rollup.state import (
     WITHDRAWAL_PRESENT_VALUE_HASH,
     Account,
     Overlay,
+    State,
+    StateReader,
     account_key,
     compute_tree_key,
 )
 from rollup.system.bridge import WITHDRAWAL_INITIATED_TOPIC
+from rollup.system.context import BlockEnvironment
 from rollup.system.registry import is_system_contract
 
 log = logging.getLogger("rollup.rpc")
@@ -218,26 +227,58 @@ class RpcHandler:
     # ---------------------------------------------------------------------------------------
     # Helpers
 
-    def resolve_block_number(self, value: Any) -> int:
-        number = parse_block_tag(value, self.node.head.number)
-        return number
+    def get_heads(self) -> Heads:
+        head = self.node.head.number
+        return Heads(head, min(self.node.safe_number, head), min(self.node.finalized_number, head))
 
-    def require_latest_state(self, value: Any) -> None:
-        """State reads are served for the head only: the node keeps no historical state."""
-        if value is None or (
-            isinstance(value, str) and value in ("latest", "pending", "safe", "finalized")
-        ):
-            return
-        number = parse_block_tag(value, self.node.head.number)
-        if number != self.node.head.number:
+    def resolve_block_number(self, value: Any, name: str = "block") -> int:
+        """A block number, tag or EIP-1898 object ({"blockHash": ...} or {"blockNumber": ...})."""
+        if isinstance(value, dict) and "blockHash" in value:
+            block_hash = parse_hash(value["blockHash"], f"{name}.blockHash")
+            header = self.node.storage.get_header_by_hash(block_hash)
+            if header is None and block_hash == self.node.genesis.header.hash:
+                header = self.node.genesis.header
+            if header is None:
+                raise RpcError(f"header for hash {fmt.data(block_hash)} not found", code=-32000)
+            return header.number
+        return parse_block_tag(value, self.get_heads(), name)
+
+    def read_state_at(self, value: Any) -> tuple[StateReader, BlockEnvironment]:
+        """The state at the end of the block `value` names, and the block a call at it executes
+        in (the pending block for the head, as geth's eth_call at latest; else that block).
+        Served from the finalized head (and at least RECENT_STATE_BLOCKS back) to the head."""
+        if value is None or value in ("latest", "pending"):
+            return self.node.state, self.node.get_pending_environment()
+        number = self.resolve_block_number(value)
+        head = self.node.head.number
+        if number == head:
+            return self.node.state, self.node.get_pending_environment()
+        if number > head:
+            raise RpcError(f"block {number} not found; the head is {head}", code=-32000)
+        oldest = find_oldest_state_block(head, self.node.finalized_number)
+        if number < oldest:
             raise RpcError(
-                f"historical state for block {number} is not available (not an archive node); "
-                f"head is {self.node.head.number}",
+                f"state of block {number} is not available: the oldest block with state is "
+                f"{oldest} (the finalized head, or {RECENT_STATE_BLOCKS} blocks behind the "
+                f"head {head})",
                 code=-32000,
             )
+        header = self.node.get_stored_header(number)
+        environment = BlockEnvironment(
+            number=number,
+            timestamp=header.timestamp,
+            base_fee=header.base_fee,
+            chain_id=self.node.config.chain_id,
+        )
+        return StoredState(self.node.storage, number), environment
 
     def get_header(self, number: int) -> Header | None:
         return self.node.get_header(number)
+
+    def load_state(self, view: StateReader) -> State:
+        """The whole state (leaves and tree) of a stored view's block."""
+        assert isinstance(view, StoredState)
+        return self.node.storage.load_state_at(view.number)
 
     # ---------------------------------------------------------------------------------------
     # web3_ / net_ / chain
@@ -341,8 +382,8 @@ class RpcHandler:
     def eth_get_balance(self, params: Any) -> str:
         params = parse_params(params, 1, 2)
         address = parse_address(params[0])
-        self.require_latest_state(get_param(params, 1, "block", required=False))
-        return fmt.quantity(self.node.get_account(address).balance)
+        state, _ = self.read_state_at(get_param(params, 1, "block", required=False))
+        return fmt.quantity(read_account(state, address).balance)
 
     def eth_get_transaction_count(self, params: Any) -> str:
         params = parse_params(params, 1, 2)
@@ -350,14 +391,14 @@ class RpcHandler:
         tag = get_param(params, 1, "block", required=False)
         if tag == "pending":
             return fmt.quantity(self.role.get_pending_nonce(address))
-        self.require_latest_state(tag)
-        return fmt.quantity(self.node.get_state_nonce(address))
+        state, _ = self.read_state_at(tag)
+        return fmt.quantity(read_account(state, address).nonce)
 
     def eth_get_code(self, params: Any) -> str:
         params = parse_params(params, 1, 2)
         address = parse_address(params[0])
-        self.require_latest_state(get_param(params, 1, "block", required=False))
-        if is_system_contract(Overlay(self.node.state), address):
+        state, _ = self.read_state_at(get_param(params, 1, "block", required=False))
+        if is_system_contract(Overlay(state), address):
             return fmt.data(SYSTEM_CODE_MARKER)
         return "0x"
 
@@ -366,7 +407,7 @@ class RpcHandler:
         params = parse_params(params, 2, 3)
         parse_address(params[0])
         parse_quantity(params[1], "position")
-        self.require_latest_state(get_param(params, 2, "block", required=False))
+        self.read_state_at(get_param(params, 2, "block", required=False))
         return fmt.ZERO_HASH_HEX
 
     def parse_call(self, value: Any) -> tuple[bytes, bytes, int, bytes, int | None]:
@@ -383,18 +424,17 @@ class RpcHandler:
         return sender, to, amount, call_data, gas
 
     def run_call(self, value: Any, tag: Any) -> tuple[bytes, int, bytes]:
-        """Execute a call against the head state, changing nothing; return (output, gas, data)."""
-        self.require_latest_state(tag)
+        """Execute a call against the state at `tag`, changing nothing; return (output, gas,
+        data)."""
+        state, environment = self.read_state_at(tag)
         sender, to, amount, call_data, _gas = self.parse_call(value)
-        view = Overlay(self.node.state)
+        view = Overlay(state)
         if amount:
             # eth_call may send value the caller does not hold, as geth allows with no gas price.
             account: Account = view.get(account_key(sender))
             if account.balance < amount:
                 view.set(account_key(sender), account._replace(balance=amount))
-        result = execute_call(
-            view, self.node.get_pending_environment(), sender, to, amount, call_data
-        )
+        result = execute_call(view, environment, sender, to, amount, call_data)
         if not result.success:
             reason = decode_revert_reason(result.output)
             raise ExecutionReverted(
@@ -593,8 +633,8 @@ class RpcHandler:
                 raise RpcError("unknown block", code=-32000)
             from_block = to_block = header.number
         else:
-            from_block = parse_block_tag(query.get("fromBlock", "latest"), head, "fromBlock")
-            to_block = parse_block_tag(query.get("toBlock", "latest"), head, "toBlock")
+            from_block = self.resolve_block_number(query.get("fromBlock", "latest"), "fromBlock")
+            to_block = self.resolve_block_number(query.get("toBlock", "latest"), "toBlock")
             to_block = min(to_block, head)
             if from_block > to_block:
                 if from_block > head:
@@ -752,9 +792,11 @@ class RpcHandler:
         if not isinstance(keys, list):
             raise InvalidParams("storageKeys must be an array")
         tree_keys = [parse_hash(key, "storageKey") for key in keys]
-        self.require_latest_state(get_param(params, 2, "block", required=False))
-        state = self.node.state
-        account = self.node.get_account(address)
+        tag = get_param(params, 2, "block", required=False)
+        view, _ = self.read_state_at(tag)
+        # Proofs need the whole tree: a block other than the head has its state loaded for them.
+        state = view if isinstance(view, State) else self.load_state(view)
+        account = read_account(state, address)
         account_tree_key = compute_tree_key(account_key(address))
         storage_proofs = []
         for key in tree_keys:
@@ -778,6 +820,11 @@ class RpcHandler:
             "accountProof": [fmt.data(encode_proof(state.tree.prove(account_tree_key)))],
             "storageProof": storage_proofs,
         }
+
+
+def read_account(state: StateReader, address: bytes) -> Account:
+    account: Account = state.get(account_key(address))
+    return account
 
 
 class ResourceNotFoundError(RpcError):

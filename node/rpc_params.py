@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -117,20 +118,32 @@ def parse_quantity(value: Any, name: str) -> int:
         raise InvalidParams(f"{name}: invalid hex quantity") from None
 
 
-def parse_block_tag(value: Any, head: int, name: str = "block") -> int:
-    """A block number or tag resolved against the head (safe/finalized: the head for now)."""
+@dataclass(frozen=True, slots=True)
+class Heads:
+    """The block numbers the tags name: `latest` (and `pending`), `safe` and `finalized`."""
+
+    latest: int
+    safe: int
+    finalized: int
+
+
+def parse_block_tag(value: Any, heads: Heads, name: str = "block") -> int:
+    """A block number, or a tag resolved against `heads` (`earliest` is 0)."""
     if value is None:
-        return head
+        return heads.latest
     if isinstance(value, dict):  # EIP-1898
         if "blockNumber" in value:
-            return parse_block_tag(value["blockNumber"], head, name)
+            return parse_block_tag(value["blockNumber"], heads, name)
         raise InvalidParams(f"{name}: block hash objects are resolved by the caller")
     if isinstance(value, str) and value in BLOCK_TAGS:
         if value == "earliest":
             return 0
-        return head
-    number = parse_quantity(value, name)
-    return number
+        if value == "safe":
+            return heads.safe
+        if value == "finalized":
+            return heads.finalized
+        return heads.latest
+    return parse_quantity(value, name)
 
 
 def parse_bool(value: Any, name: str) -> bool:

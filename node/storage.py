@@ -1403,7 +1403,7 @@ class Storage:
         """The state at the end of block `number`: the stored leaves with every later block's
         changes undone (from the state history), read in one database transaction."""
         leaves: dict[bytes, tuple[int, bytes]] = {}
-        with self.engine.connect() as conn:
+        with self._snapshot() as conn:
             for key, kind, value in conn.execute(SELECT_ALL_LEAVES):
                 leaves[bytes(key)] = (kind, bytes(value))
             history = state_history_table.c
@@ -1424,6 +1424,32 @@ class Storage:
             for key, (kind, value) in leaves.items()
         )
         return state
+
+    def get_leaf_at(self, key: bytes, number: int) -> bytes | None:
+        """The encoded leaf at `key` at the end of block `number` (None: no such leaf then):
+        the value before the first later block that changed it, else the current value. Both
+        reads see one snapshot, so a block committed meanwhile cannot be half seen."""
+        history = state_history_table.c
+        with self._snapshot() as conn:
+            changed = conn.execute(
+                select(history.old_value)
+                .where(history.key == key, history.block_number > number)
+                .order_by(history.block_number)
+                .limit(1)
+            ).first()
+            if changed is not None:
+                return None if changed[0] is None else bytes(changed[0])
+            current = conn.execute(
+                select(state_table.c.value).where(state_table.c.key == key)
+            ).first()
+        return None if current is None else bytes(current[0])
+
+    def _snapshot(self) -> Connection:
+        """A connection whose reads all see one snapshot (PostgreSQL's default, read committed,
+        gives each statement its own; SQLite's transaction is one snapshot already)."""
+        if self.dialect == "postgresql":
+            return self.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        return self.engine.connect()
 
     def count_state_leaves(self) -> int:
         with self.engine.connect() as conn:
