@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from starlette.middleware.cors import CORSMiddleware
 
 from node import rpc_format as fmt
+from node.filters import FilterRegistry
 from node.recent_state import (
     RECENT_STATE_BLOCKS,
     StoredState,
@@ -34,6 +35,7 @@ from node.rpc_params import (
     InvalidParams,
     InvalidRequest,
     LimitExceeded,
+    LogCriteria,
     MethodNotFound,
     ParseError,
     RpcError,
@@ -44,6 +46,7 @@ from node.rpc_params import (
     parse_bool,
     parse_hash,
     parse_hex_bytes,
+    parse_log_criteria,
     parse_params,
     parse_quantity,
 )
@@ -89,6 +92,7 @@ class RpcHandler:
     def __init__(self, role: Role) -> None:
         self.role = role
         self.node = role.node
+        self.filters = FilterRegistry()
         self.methods: dict[str, Callable[[list[Any]], Any]] = {
             "web3_clientVersion": self.web3_client_version,
             "web3_sha3": self.web3_sha3,
@@ -116,6 +120,12 @@ class RpcHandler:
             "eth_getBlockReceipts": self.eth_get_block_receipts,
             "eth_getBlockTransactionCountByNumber": self.eth_get_block_tx_count_by_number,
             "eth_getLogs": self.eth_get_logs,
+            "eth_newFilter": self.eth_new_filter,
+            "eth_newBlockFilter": self.eth_new_block_filter,
+            "eth_newPendingTransactionFilter": self.eth_new_pending_transaction_filter,
+            "eth_getFilterChanges": self.eth_get_filter_changes,
+            "eth_getFilterLogs": self.eth_get_filter_logs,
+            "eth_uninstallFilter": self.eth_uninstall_filter,
             "eth_getProof": self.eth_get_proof,
             "txpool_status": self.txpool_status,
             "rollup_syncStatus": self.rollup_sync_status,
@@ -475,6 +485,7 @@ class RpcHandler:
             tx_hash = self.role.submit_transaction(recovered.signed)
         except TransactionRejected as exc:
             raise TransactionError(str(exc)) from None
+        self.filters.record_pending(tx_hash)
         return fmt.data(tx_hash)
 
     def eth_get_transaction_by_hash(self, params: Any) -> dict[str, Any] | None:
@@ -622,7 +633,7 @@ class RpcHandler:
         query = params[0]
         if not isinstance(query, dict):
             raise InvalidParams("filter must be an object")
-        head = self.node.head.number
+        criteria = parse_log_criteria(query)
         if query.get("blockHash") is not None:
             if query.get("fromBlock") is not None or query.get("toBlock") is not None:
                 raise InvalidParams("blockHash excludes fromBlock and toBlock")
@@ -631,38 +642,103 @@ class RpcHandler:
             )
             if header is None:
                 raise RpcError("unknown block", code=-32000)
-            from_block = to_block = header.number
-        else:
-            from_block = self.resolve_block_number(query.get("fromBlock", "latest"), "fromBlock")
-            to_block = self.resolve_block_number(query.get("toBlock", "latest"), "toBlock")
-            to_block = min(to_block, head)
-            if from_block > to_block:
-                if from_block > head:
-                    return []
-                raise InvalidParams("fromBlock is after toBlock")
-            if to_block - from_block > MAX_LOG_BLOCK_RANGE:
-                raise LimitExceeded(f"block range greater than {MAX_LOG_BLOCK_RANGE}")
-        address_filter = query.get("address")
-        addresses: list[bytes] | None
-        if address_filter is None:
-            addresses = None
-        elif isinstance(address_filter, list):
-            addresses = [parse_address(item, "address") for item in address_filter]
-        else:
-            addresses = [parse_address(address_filter, "address")]
-        topics_filter = query.get("topics") or []
-        if not isinstance(topics_filter, list) or len(topics_filter) > 4:
-            raise InvalidParams("topics must be an array of at most 4 entries")
-        topics: list[list[bytes] | None] = []
-        for position, entry in enumerate(topics_filter):
-            if entry is None:
-                topics.append(None)
-            elif isinstance(entry, list):
-                topics.append([parse_hash(item, f"topics[{position}]") for item in entry] or None)
-            else:
-                topics.append([parse_hash(entry, f"topics[{position}]")])
+            return self.find_logs(header.number, header.number, criteria)
+        bounds = self.resolve_log_range(query.get("fromBlock"), query.get("toBlock"))
+        return self.find_logs(*bounds, criteria) if bounds is not None else []
+
+    # ---------------------------------------------------------------------------------------
+    # Filters (node.filters)
+
+    def eth_new_filter(self, params: Any) -> str:
+        params = parse_params(params, 1, 1)
+        query = params[0]
+        if not isinstance(query, dict):
+            raise InvalidParams("filter must be an object")
+        if query.get("blockHash") is not None:
+            raise InvalidParams("blockHash is for eth_getLogs; a filter takes fromBlock/toBlock")
+        criteria = parse_log_criteria(query)
+        for name in ("fromBlock", "toBlock"):  # refused now rather than at every poll
+            if query.get(name) is not None:
+                self.resolve_block_number(query[name], name)
+        return self.filters.install(
+            "logs",
+            self.node.head.number,
+            criteria=criteria,
+            from_value=query.get("fromBlock"),
+            to_value=query.get("toBlock"),
+        )
+
+    def eth_new_block_filter(self, params: Any) -> str:
+        parse_params(params, 0, 0)
+        return self.filters.install("blocks", self.node.head.number)
+
+    def eth_new_pending_transaction_filter(self, params: Any) -> str:
+        parse_params(params, 0, 1)  # geth's optional fullTransactions flag is not served
+        return self.filters.install("pending", self.node.head.number)
+
+    def eth_get_filter_changes(self, params: Any) -> list[Any]:
+        params = parse_params(params, 1, 1)
+        installed = self.filters.poll(params[0])
+        if installed.kind == "pending":
+            hashes = [fmt.data(tx_hash) for tx_hash in installed.pending]
+            installed.pending.clear()
+            return hashes
+        span = installed.take_block_range(self.node.head.number)
+        if span is None:
+            return []
+        if installed.kind == "blocks":
+            return [
+                fmt.data(header.hash)
+                for number in range(span[0], span[1] + 1)
+                if (header := self.get_header(number)) is not None
+            ]
+        assert installed.criteria is not None
+        first, last = span
+        if installed.from_value is not None:
+            first = max(first, self.resolve_block_number(installed.from_value, "fromBlock"))
+        if installed.to_value is not None:
+            last = min(last, self.resolve_block_number(installed.to_value, "toBlock"))
+        return self.find_logs(first, last, installed.criteria) if first <= last else []
+
+    def eth_get_filter_logs(self, params: Any) -> list[dict[str, Any]]:
+        params = parse_params(params, 1, 1)
+        installed = self.filters.poll(params[0])
+        if installed.kind != "logs" or installed.criteria is None:
+            raise InvalidParams("eth_getFilterLogs takes a log filter (eth_newFilter)")
+        bounds = self.resolve_log_range(installed.from_value, installed.to_value)
+        return self.find_logs(*bounds, installed.criteria) if bounds is not None else []
+
+    def eth_uninstall_filter(self, params: Any) -> bool:
+        params = parse_params(params, 1, 1)
+        return self.filters.uninstall(params[0])
+
+    def resolve_log_range(self, from_value: Any, to_value: Any) -> tuple[int, int] | None:
+        """fromBlock..toBlock (default latest) cut at the head; None when it starts after the
+        head; refused beyond MAX_LOG_BLOCK_RANGE blocks."""
+        head = self.node.head.number
+        from_block = self.resolve_block_number(
+            from_value if from_value is not None else "latest", "fromBlock"
+        )
+        to_block = min(
+            self.resolve_block_number(to_value if to_value is not None else "latest", "toBlock"),
+            head,
+        )
+        if from_block > to_block:
+            if from_block > head:
+                return None
+            raise InvalidParams("fromBlock is after toBlock")
+        if to_block - from_block > MAX_LOG_BLOCK_RANGE:
+            raise LimitExceeded(f"block range greater than {MAX_LOG_BLOCK_RANGE}")
+        return from_block, to_block
+
+    def find_logs(
+        self, from_block: int, to_block: int, criteria: LogCriteria
+    ) -> list[dict[str, Any]]:
+        """The logs of blocks from_block..to_block matching `criteria`, formatted."""
         try:
-            found = self.node.storage.get_logs(from_block, to_block, addresses, topics)
+            found = self.node.storage.get_logs(
+                from_block, to_block, criteria.addresses, criteria.topics
+            )
         except ValueError as exc:
             raise LimitExceeded(str(exc)) from None
         headers: dict[int, Header] = {}

@@ -150,3 +150,36 @@ def parse_bool(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidParams(f"{name}: expected a boolean")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class LogCriteria:
+    """Which logs a filter matches: addresses are alternatives (None: any); topics are
+    positional, each None (any) or a list of alternatives."""
+
+    addresses: list[bytes] | None
+    topics: list[list[bytes] | None]
+
+
+def parse_log_criteria(query: dict[str, Any]) -> LogCriteria:
+    """The `address` and `topics` of an eth_getLogs / eth_newFilter / logs subscription object."""
+    address_filter = query.get("address")
+    addresses: list[bytes] | None
+    if address_filter is None:
+        addresses = None
+    elif isinstance(address_filter, list):
+        addresses = [parse_address(item, "address") for item in address_filter]
+    else:
+        addresses = [parse_address(address_filter, "address")]
+    topics_filter = query.get("topics") or []
+    if not isinstance(topics_filter, list) or len(topics_filter) > 4:
+        raise InvalidParams("topics must be an array of at most 4 entries")
+    topics: list[list[bytes] | None] = []
+    for position, entry in enumerate(topics_filter):
+        if entry is None:
+            topics.append(None)
+        elif isinstance(entry, list):
+            topics.append([parse_hash(item, f"topics[{position}]") for item in entry] or None)
+        else:
+            topics.append([parse_hash(entry, f"topics[{position}]")])
+    return LogCriteria(addresses, topics)

@@ -1,0 +1,100 @@
+"""Polling filters, as geth serves them: eth_newFilter (logs), eth_newBlockFilter,
+eth_newPendingTransactionFilter, then eth_getFilterChanges / eth_getFilterLogs /
+eth_uninstallFilter by id.
+
+A filter remembers the newest block it has reported; a poll reports what came after, up to the
+head (at most MAX_BLOCKS_PER_POLL blocks at a time: the rest at the next poll). After a rewind
+below it (an L1 reorg) it reports the replacing blocks again. A pending-transaction filter keeps
+the hashes admitted since its last poll, at most MAX_PENDING_KEPT (the oldest dropped). Filters
+unpolled for FILTER_TIMEOUT_SECONDS are removed, and at most MAX_FILTERS exist at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from node.rpc_params import LimitExceeded, LogCriteria, RpcError
+
+FILTER_TIMEOUT_SECONDS = 300.0
+MAX_FILTERS = 10_000
+MAX_BLOCKS_PER_POLL = 10_000
+MAX_PENDING_KEPT = 10_000
+
+FilterKind = Literal["logs", "blocks", "pending"]
+
+
+class FilterNotFound(RpcError):
+    """An id that names no filter (never installed, uninstalled, or expired)."""
+
+    def __init__(self) -> None:
+        super().__init__("filter not found", code=-32000)
+
+
+@dataclass
+class Filter:
+    kind: FilterKind
+    reported_through: int
+    """The newest block this filter has reported (for logs and blocks)."""
+    last_polled: float
+    criteria: LogCriteria | None = None
+    from_value: Any = None
+    to_value: Any = None
+    """A log filter's fromBlock and toBlock as given (tags resolve at each use)."""
+    pending: deque[bytes] = field(default_factory=lambda: deque(maxlen=MAX_PENDING_KEPT))
+
+    def take_block_range(self, head: int) -> tuple[int, int] | None:
+        """The blocks to report now (first, last), and mark them reported; None if none."""
+        if head < self.reported_through:
+            self.reported_through = head  # rewound: the replacing blocks are new
+        if head == self.reported_through:
+            return None
+        first = self.reported_through + 1
+        last = min(head, self.reported_through + MAX_BLOCKS_PER_POLL)
+        self.reported_through = last
+        return first, last
+
+
+class FilterRegistry:
+    """The installed filters of one node, by id. Used from the event loop's thread only."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.filters: dict[str, Filter] = {}
+
+    def install(self, kind: FilterKind, head: int, **fields: Any) -> str:
+        self.remove_expired()
+        if len(self.filters) >= MAX_FILTERS:
+            raise LimitExceeded(
+                f"too many filters: at most {MAX_FILTERS}; uninstall unused ones or let them "
+                f"expire ({FILTER_TIMEOUT_SECONDS:g} s unpolled)"
+            )
+        filter_id = "0x" + secrets.token_hex(16)
+        self.filters[filter_id] = Filter(kind, head, self.clock(), **fields)
+        return filter_id
+
+    def poll(self, filter_id: Any) -> Filter:
+        """The filter `filter_id` names, marked as used now."""
+        self.remove_expired()
+        found = self.filters.get(filter_id) if isinstance(filter_id, str) else None
+        if found is None:
+            raise FilterNotFound()
+        found.last_polled = self.clock()
+        return found
+
+    def uninstall(self, filter_id: Any) -> bool:
+        return isinstance(filter_id, str) and self.filters.pop(filter_id, None) is not None
+
+    def record_pending(self, tx_hash: bytes) -> None:
+        for installed in self.filters.values():
+            if installed.kind == "pending":
+                installed.pending.append(tx_hash)
+
+    def remove_expired(self) -> None:
+        deadline = self.clock() - FILTER_TIMEOUT_SECONDS
+        for filter_id in [key for key, f in self.filters.items() if f.last_polled < deadline]:
+            del self.filters[filter_id]
