@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from eth_abi.abi import decode as abi_decode
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import Response
 from starlette.middleware.cors import CORSMiddleware
 
@@ -85,6 +85,9 @@ CALL_GAS_CAP = 50_000_000
 SUGGESTED_PRIORITY_FEE = 1_000_000  # 0.001 gwei: the tip wallets are told to add
 
 
+LocalMethods = Mapping[str, Callable[[Any], Any]]
+
+
 class RpcHandler:
     """Answers JSON-RPC requests from a node's state and storage, and through its role (what is
     sent to it, what waits for a block)."""
@@ -93,6 +96,8 @@ class RpcHandler:
         self.role = role
         self.node = role.node
         self.filters = FilterRegistry()
+        # Told of every transaction admitted here: the pending filters, the WebSocket hub.
+        self.pending_listeners: list[Callable[[bytes], None]] = [self.filters.record_pending]
         self.methods: dict[str, Callable[[list[Any]], Any]] = {
             "web3_clientVersion": self.web3_client_version,
             "web3_sha3": self.web3_sha3,
@@ -146,8 +151,9 @@ class RpcHandler:
     # ---------------------------------------------------------------------------------------
     # Dispatch
 
-    async def handle_body(self, body: bytes) -> bytes | None:
-        """Answer a request body: one request object or a batch array."""
+    async def handle_body(self, body: bytes, local: LocalMethods | None = None) -> bytes | None:
+        """Answer a request body: one request object or a batch array. `local` methods (a
+        WebSocket connection's eth_subscribe and eth_unsubscribe) come before the node's."""
         try:
             request = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -162,12 +168,12 @@ class RpcHandler:
             recovered = await self.recover_batch(request)
             responses = []
             for position, item in enumerate(request, start=1):
-                responses.append(self.handle_one(item, recovered))
+                responses.append(self.handle_one(item, recovered, local))
                 if position % BATCH_YIELD_EVERY == 0:
                     await asyncio.sleep(0)
             answered = [response for response in responses if response is not None]
             return orjson.dumps(answered) if answered else None
-        response = self.handle_one(request, await self.recover_batch([request]))
+        response = self.handle_one(request, await self.recover_batch([request]), local)
         return orjson.dumps(response) if response is not None else None
 
     async def recover_batch(self, requests: list[Any]) -> dict[int, Recovered]:
@@ -199,7 +205,9 @@ class RpcHandler:
             for position, result in zip(positions, results, strict=True)
         }
 
-    def handle_one(self, request: Any, recovered: dict[int, Recovered]) -> dict[str, Any] | None:
+    def handle_one(
+        self, request: Any, recovered: dict[int, Recovered], local: LocalMethods | None = None
+    ) -> dict[str, Any] | None:
         if not isinstance(request, dict):
             return make_error(None, InvalidRequest("invalid request: expected an object"))
         request_id = request.get("id")
@@ -214,7 +222,7 @@ class RpcHandler:
             return make_error(
                 None, InvalidRequest("invalid request: id must be a string or number")
             )
-        handler = self.methods.get(method)
+        handler = (local or {}).get(method) or self.methods.get(method)
         try:
             if handler is None:
                 raise MethodNotFound(f"the method {method} does not exist/is not available")
@@ -485,7 +493,8 @@ class RpcHandler:
             tx_hash = self.role.submit_transaction(recovered.signed)
         except TransactionRejected as exc:
             raise TransactionError(str(exc)) from None
-        self.filters.record_pending(tx_hash)
+        for listener in self.pending_listeners:
+            listener(tx_hash)
         return fmt.data(tx_hash)
 
     def eth_get_transaction_by_hash(self, params: Any) -> dict[str, Any] | None:
@@ -940,7 +949,8 @@ def make_body_too_large(limit: int, size: int | None) -> Response:
 
 
 def create_app(role: Role, limits: HttpLimits | None = None) -> FastAPI:
-    """The HTTP app: POST / answers JSON-RPC; GET /health answers liveness for compose."""
+    """The app: POST / answers JSON-RPC, a WebSocket on / answers it too with subscriptions
+    (node.websocket); GET /health answers liveness for compose."""
     limits = limits if limits is not None else HttpLimits()
     handler = RpcHandler(role)
     node = role.node
@@ -974,5 +984,14 @@ def create_app(role: Role, limits: HttpLimits | None = None) -> FastAPI:
             orjson.dumps({"status": "ok", "head": node.head.number}), media_type="application/json"
         )
 
+    from node.websocket import SubscriptionHub, serve_connection  # it builds on this module
+
+    hub = SubscriptionHub(handler)
+
+    @app.websocket("/")
+    async def websocket_rpc(websocket: WebSocket) -> None:
+        await serve_connection(websocket, hub, limits.max_body_bytes, limits.allow_origins)
+
     app.state.handler = handler
+    app.state.subscriptions = hub
     return app

@@ -56,6 +56,7 @@ async def serve(role: Role, host: str, port: int, limits: HttpLimits | None = No
         access_log=False,
         lifespan="off",
         limit_concurrency=limits.max_connections,
+        ws_max_size=limits.max_body_bytes,
     )
     server = GracefulServer(config)
     stop = asyncio.Event()
@@ -67,6 +68,7 @@ async def serve(role: Role, host: str, port: int, limits: HttpLimits | None = No
         await server.serve()
     finally:
         stop.set()
+        await app.state.subscriptions.stop()
         await task
         for worker in workers:
             worker.stop()

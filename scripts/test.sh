@@ -16,4 +16,4 @@ echo "== pytest"
 # loadfile: each module runs on one worker, so a module's network (a module-scoped fixture) starts
 # once, and the compose network, on fixed ports, never twice at a time. (loadgroup would not do:
 # xdist 3.8 renames the node id through an attribute pytest 9 no longer reads.)
-.venv/bin/python -m pytest -n 2 --dist loadfile -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -n 2 --dist loadfile --durations=15 -p no:cacheprovider "$@"

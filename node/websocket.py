@@ -1,0 +1,282 @@
+"""JSON-RPC over WebSocket on the HTTP port, with subscriptions (as geth and anvil serve them).
+
+Every HTTP method is answered over the socket too; `eth_subscribe` / `eth_unsubscribe` add, per
+connection, subscriptions to `newHeads` (each new block's header), `logs` (each new log matching
+an address / topics filter) and `newPendingTransactions` (the hash of each transaction admitted
+here). Notifications are `eth_subscription` messages.
+
+One watcher per node follows the head (polling it every HEAD_POLL_SECONDS on the event loop) and
+fans each new block out; after a rewind below what it announced (an L1 reorg) it announces the
+replacing blocks. Every connection has a bounded queue of outgoing messages: a client that does
+not read them fast enough is disconnected (close code 1008, "slow reader") instead of growing the
+node's memory, and at most MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions exist per connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from node import rpc_format as fmt
+from node.rpc import RpcHandler
+from node.rpc_params import (
+    InvalidParams,
+    LimitExceeded,
+    LogCriteria,
+    parse_log_criteria,
+    parse_params,
+)
+
+log = logging.getLogger("rollup.websocket")
+
+HEAD_POLL_SECONDS = 0.05
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 1_000
+MAX_QUEUED_MESSAGES = 5_000
+MAX_BLOCKS_PER_ANNOUNCEMENT = 1_000
+MAX_LOGS_PER_ANNOUNCEMENT = 1_000_000
+SUBSCRIPTION_KINDS = ("newHeads", "logs", "newPendingTransactions")
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_MESSAGE_TOO_BIG = 1009
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    kind: str
+    criteria: LogCriteria | None = None
+
+
+def matches(criteria: LogCriteria, address: bytes, topics: tuple[bytes, ...]) -> bool:
+    """Whether a log matches a filter, by eth_getLogs' rules (node.storage.Storage.get_logs)."""
+    if criteria.addresses and address not in criteria.addresses:
+        return False
+    if len(topics) < len(criteria.topics):
+        return False
+    return all(
+        wanted is None or topic in wanted
+        for wanted, topic in zip(criteria.topics, topics, strict=False)
+    )
+
+
+class Connection:
+    """One WebSocket client: its subscriptions and its bounded queue of outgoing messages."""
+
+    def __init__(self, websocket: WebSocket, handler: RpcHandler) -> None:
+        self.websocket = websocket
+        self.handler = handler
+        self.subscriptions: dict[str, Subscription] = {}
+        self.outgoing: asyncio.Queue[bytes] = asyncio.Queue(MAX_QUEUED_MESSAGES)
+        self.overflowed = False
+        self.writer: asyncio.Task[None] | None = None
+        self.local = {"eth_subscribe": self.subscribe, "eth_unsubscribe": self.unsubscribe}
+
+    def push(self, message: bytes) -> None:
+        """Queue a message; a full queue marks the connection to be closed (a slow reader)."""
+        if self.overflowed:
+            return
+        try:
+            self.outgoing.put_nowait(message)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            log.warning(
+                "closing a WebSocket client that left %d messages unread", MAX_QUEUED_MESSAGES
+            )
+            # Nothing more is sent: the close frame follows what the client has not read yet.
+            if self.writer is not None:
+                self.writer.cancel()
+            asyncio.get_running_loop().create_task(
+                self.close(
+                    CLOSE_POLICY_VIOLATION, f"slow reader: {MAX_QUEUED_MESSAGES} messages unread"
+                )
+            )
+
+    def notify(self, subscription_id: str, result: Any) -> None:
+        self.push(
+            orjson.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "eth_subscription",
+                    "params": {"subscription": subscription_id, "result": result},
+                }
+            )
+        )
+
+    async def close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code, reason)
+
+    async def write(self) -> None:
+        while True:
+            message = await self.outgoing.get()
+            await self.websocket.send_text(message.decode())
+
+    def subscribe(self, params: Any) -> str:
+        params = parse_params(params, 1, 2)
+        kind = params[0]
+        if kind not in SUBSCRIPTION_KINDS:
+            raise InvalidParams(
+                f"unknown subscription kind {kind!r}: one of {', '.join(SUBSCRIPTION_KINDS)}"
+            )
+        criteria = None
+        if kind == "logs":
+            query = params[1] if len(params) > 1 else {}
+            if not isinstance(query, dict):
+                raise InvalidParams("logs: the filter must be an object")
+            criteria = parse_log_criteria(query)
+        elif len(params) > 1 and params[1] not in (None, False):
+            raise InvalidParams(f"{kind} takes no options")
+        if len(self.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
+            raise LimitExceeded(
+                f"too many subscriptions on this connection: at most "
+                f"{MAX_SUBSCRIPTIONS_PER_CONNECTION}"
+            )
+        subscription_id = "0x" + secrets.token_hex(16)
+        self.subscriptions[subscription_id] = Subscription(kind, criteria)
+        return subscription_id
+
+    def unsubscribe(self, params: Any) -> bool:
+        params = parse_params(params, 1, 1)
+        return (
+            self.subscriptions.pop(params[0], None) is not None
+            if isinstance(params[0], str)
+            else False
+        )
+
+
+class SubscriptionHub:
+    """The node's WebSocket connections and the watcher that announces new blocks to them."""
+
+    def __init__(self, handler: RpcHandler) -> None:
+        self.handler = handler
+        self.node = handler.node
+        self.connections: set[Connection] = set()
+        self.announced_through = self.node.head.number
+        self.watcher: asyncio.Task[None] | None = None
+        handler.pending_listeners.append(self.announce_pending)
+
+    def add(self, connection: Connection) -> None:
+        if self.watcher is None or self.watcher.done():
+            self.announced_through = self.node.head.number
+            self.watcher = asyncio.get_running_loop().create_task(self.watch())
+        self.connections.add(connection)
+
+    def remove(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+
+    async def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.watcher
+
+    async def watch(self) -> None:
+        while True:
+            try:
+                self.announce_new_blocks()
+            except Exception:
+                log.exception("announcing new blocks to WebSocket subscribers failed")
+            await asyncio.sleep(HEAD_POLL_SECONDS)
+
+    def announce_new_blocks(self) -> None:
+        head = self.node.head.number
+        if head < self.announced_through:
+            self.announced_through = head  # rewound: the replacing blocks are announced
+        if head == self.announced_through or not self.connections:
+            self.announced_through = head
+            return
+        first = self.announced_through + 1
+        last = min(head, self.announced_through + MAX_BLOCKS_PER_ANNOUNCEMENT)
+        self.announced_through = last
+        subscribers = [
+            (connection, subscription_id, subscription)
+            for connection in list(self.connections)
+            for subscription_id, subscription in connection.subscriptions.items()
+        ]
+        if any(subscription.kind == "newHeads" for _, _, subscription in subscribers):
+            for number in range(first, last + 1):
+                header = self.handler.get_header(number)
+                if header is None:
+                    continue
+                block = self.handler.format_block(header, False)
+                del block["transactions"]
+                for connection, subscription_id, subscription in subscribers:
+                    if subscription.kind == "newHeads":
+                        connection.notify(subscription_id, block)
+        log_subscribers = [item for item in subscribers if item[2].kind == "logs"]
+        if not log_subscribers:
+            return
+        found = self.node.storage.get_logs(first, last, None, [], MAX_LOGS_PER_ANNOUNCEMENT)
+        for entry in found:
+            formatted: dict[str, Any] | None = None
+            for connection, subscription_id, subscription in log_subscribers:
+                assert subscription.criteria is not None
+                if not matches(subscription.criteria, entry.address, entry.topics):
+                    continue
+                if formatted is None:
+                    header = self.handler.get_header(entry.block_number)
+                    assert header is not None
+                    formatted = fmt.format_log(
+                        entry.address,
+                        entry.topics,
+                        entry.data,
+                        entry.block_number,
+                        header.hash,
+                        entry.tx_hash,
+                        entry.tx_index,
+                        entry.log_index,
+                        header.timestamp,
+                    )
+                connection.notify(subscription_id, formatted)
+
+    def announce_pending(self, tx_hash: bytes) -> None:
+        for connection in list(self.connections):
+            for subscription_id, subscription in connection.subscriptions.items():
+                if subscription.kind == "newPendingTransactions":
+                    connection.notify(subscription_id, fmt.data(tx_hash))
+
+
+def is_origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
+    """A browser page's WebSocket is let in only from the origins CORS lets call over HTTP
+    (--allow-origin); clients that send no Origin (libraries, scripts) always are."""
+    return origin is None or "*" in allowed or origin in allowed
+
+
+async def serve_connection(
+    websocket: WebSocket, hub: SubscriptionHub, max_message_bytes: int, allowed: tuple[str, ...]
+) -> None:
+    """Answer one client's frames until it goes, or is closed for reading too slowly."""
+    if not is_origin_allowed(websocket.headers.get("origin"), allowed):
+        await websocket.close(CLOSE_POLICY_VIOLATION)  # before accepting: HTTP 403
+        return
+    await websocket.accept()
+    connection = Connection(websocket, hub.handler)
+    hub.add(connection)
+    writer = connection.writer = asyncio.create_task(connection.write())
+    try:
+        while not connection.overflowed:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            body = text.encode() if text is not None else message.get("bytes") or b""
+            if len(body) > max_message_bytes:
+                await connection.close(
+                    CLOSE_MESSAGE_TOO_BIG, f"message too big: at most {max_message_bytes} bytes"
+                )
+                break
+            answer = await hub.handler.handle_body(body, connection.local)
+            if answer is not None:
+                connection.push(answer)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.remove(connection)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer
