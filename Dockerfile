@@ -29,7 +29,7 @@ WORKDIR /app
 
 # The npm toolchain first, so this layer is rebuilt only when the lockfile changes.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error \
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
     && npm cache clean --force
 
 # The pinned Python dependencies (no dev extras) in a venv on PATH, read from pyproject.toml alone so
