@@ -20,6 +20,7 @@ import time
 import orjson
 
 from l1.follower import L1Follower
+from node.metrics import NodeMetrics
 from node.recovery import RecoveryPool
 from node.storage import Storage
 from rollup.block import Header, compute_next_base_fee
@@ -49,6 +50,7 @@ class Node:
         # cyclic garbage collector's scans, which otherwise dominate block building.
         gc.freeze()
         self.recovery = RecoveryPool(recovery_workers) if recovery_workers > 0 else None
+        self.metrics = NodeMetrics()
         self._pending_environment: tuple[Header, BlockEnvironment] | None = None
         self.started_at = time.time()
         # The L1 chain the role follows (origins, batches, deposits); None on a standalone node.

@@ -107,6 +107,8 @@ class Proposer:
         self.proposed = 0
         self.gas_used = 0
         self.finalized_block = 0
+        self.in_flight_block = 0
+        self.latest_output_block: int | None = None  # the L2 block of our last landed output
 
     def call(self, data: bytes) -> bytes:
         return self.sender.client.call(self.output_oracle, data)
@@ -133,6 +135,7 @@ class Proposer:
             if receipt.succeeded:
                 self.proposed += 1
                 self.gas_used += receipt.gas_used
+                self.latest_output_block = self.in_flight_block
             else:
                 log.error("output proposal failed in L1 block %d", receipt.block_number)
             return
@@ -162,6 +165,7 @@ class Proposer:
         (bond,) = BOND.decode_result(self.call(BOND.encode()))
         calldata = PROPOSE_OUTPUT.encode(step_state_tuple(state), output.withdrawal_root)
         self.in_flight = self.sender.send(self.output_oracle, calldata, value=int(bond))
+        self.in_flight_block = number
         log.info(
             "proposed output 0x%s (machine hash 0x%s) for L2 block %d",
             root.hex(),
@@ -266,5 +270,6 @@ class ProposerWorker:
         return {
             "outputs_proposed": self.proposer.proposed,
             "output_gas": self.proposer.gas_used,
+            "latest_output_block": self.proposer.latest_output_block,
             "last_error": self.last_error,
         }

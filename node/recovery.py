@@ -105,6 +105,7 @@ class RecoveryPool:
         if workers < 1:
             raise ValueError("a recovery pool needs at least one worker")
         self.workers = workers
+        self.queued = 0  # transactions sent to the workers and not yet back (metrics)
         self.executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn")
         )
@@ -124,12 +125,16 @@ class RecoveryPool:
             return recover_raw_transactions(raws)
         size = self._chunk_size(len(raws))
         loop = asyncio.get_running_loop()
-        parts = await asyncio.gather(
-            *(
-                loop.run_in_executor(self.executor, recover_compact, raws[start : start + size])
-                for start in range(0, len(raws), size)
+        self.queued += len(raws)
+        try:
+            parts = await asyncio.gather(
+                *(
+                    loop.run_in_executor(self.executor, recover_compact, raws[start : start + size])
+                    for start in range(0, len(raws), size)
+                )
             )
-        )
+        finally:
+            self.queued -= len(raws)
         return expand_recovered(raws, [result for part in parts for result in part])
 
     def start_recovering(self, transactions: Sequence[Transaction]) -> PendingRecovery:
@@ -145,11 +150,15 @@ class RecoveryPool:
             self.executor.submit(recover_transaction_fields, rows[start : start + size])
             for start in range(0, len(rows), size)
         ]
+        self.queued += len(rows)
 
         def wait() -> list[TransactionRecovery]:
             recovered: list[TransactionRecovery] = []
-            for future in futures:
-                recovered.extend(future.result())
+            try:
+                for future in futures:
+                    recovered.extend(future.result())
+            finally:
+                self.queued -= len(rows)
             return recovered
 
         return wait

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -227,10 +228,12 @@ class RpcHandler:
             if handler is None:
                 raise MethodNotFound(f"the method {method} does not exist/is not available")
             params = request.get("params", [])
+            started = time.perf_counter()
             if method == "eth_sendRawTransaction" and id(request) in recovered:
                 result = self.admit_recovered(params, recovered[id(request)])
             else:
                 result = handler(params)
+            self.node.metrics.rpc_seconds.labels(method).observe(time.perf_counter() - started)
         except RpcError as error:
             if "id" not in request:
                 return None

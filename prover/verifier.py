@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -123,12 +124,16 @@ class Verifier(Replica):
         If it cannot be stored, the blocks derived from the same L1 block are undone, stored or
         not, so that the next step derives them again on a state that matches storage.
         """
+        started = time.perf_counter()
         try:
             self.node.storage.append_block(execution)
         except Exception as failure:
             log.error("could not store L2 block %d: %s", execution.header.number, failure)
             self.undo(self.derived_through, f"block {execution.header.number} not stored")
             raise
+        self.node.metrics.observe_block(
+            len(execution.transactions), None, time.perf_counter() - started
+        )
         self.node.head = execution.header
 
     def step(self) -> int:

@@ -87,6 +87,22 @@ def open_node(
         fail(str(exc))
 
 
+def start_metrics(role: Any, host: str, port: int | None) -> None:
+    """Serve the role's metrics on host:port (nothing when port is None)."""
+    if port is None:
+        return
+    role.node.metrics.watch(role)
+    try:
+        role.node.metrics.serve(host, port)
+    except OSError as exc:
+        fail(f"--metrics-port {port}: {exc}")
+    console.print(f"{role_name(role)} metrics http://{host}:{port}/metrics", soft_wrap=True)
+
+
+def role_name(role: Any) -> str:
+    return str(role.get_sync_status().get("role", "node"))
+
+
 def check_l1(l1_rpc: str, deployment: Any, deployment_file: Path, startup_wait: float) -> None:
     """Fail unless the L1 answers (within `startup_wait`) as the deployment's chain."""
     from rollup_cli.startup import StartupFailed, check_l1_chain
@@ -145,6 +161,12 @@ StartupWait = Annotated[
         min=0,
         max=3_600,
         help="Seconds to wait at start for the database and the L1 to answer (default 60).",
+    ),
+]
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(
+        min=1, max=65535, help="Serve Prometheus metrics on this port at /metrics (default: off)."
     ),
 ]
 ListenHost = Annotated[
@@ -271,6 +293,7 @@ def sequencer(
     allow_origin: AllowOrigin = None,
     max_connections: MaxConnections = 1_000,
     startup_wait: StartupWait = 60.0,
+    metrics_port: MetricsPort = None,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start a sequencer: JSON-RPC endpoint, mempool and block builder, resuming from disk.
@@ -311,6 +334,7 @@ def sequencer(
         )
     from node.server import serve
 
+    start_metrics(role, host, metrics_port)
     console.print(
         f"sequencer: chain {node.config.chain_id}, head block {node.head.number}, "
         f"JSON-RPC http://{host}:{port}" + (f", L1 {l1_rpc}" if l1_rpc else "")
@@ -366,6 +390,7 @@ def verifier(
     allow_origin: AllowOrigin = None,
     max_connections: MaxConnections = 1_000,
     startup_wait: StartupWait = 60.0,
+    metrics_port: MetricsPort = None,
     verbose: Annotated[bool, typer.Option(help="Debug logging.")] = False,
 ) -> None:
     """Start a verifier: derive the L2 chain from L1 alone, check output roots, serve reads; with
@@ -384,6 +409,7 @@ def verifier(
     from rollup_cli.l1_roles import make_verifier
 
     role = make_verifier(node, l1_rpc, contracts, key if challenge else None, exit_key)
+    start_metrics(role, host, metrics_port)
     if key is not None and challenge and role.challenger is None:
         console.print("[yellow]the deployment has no DisputeGame: not challenging[/yellow]")
     console.print(
@@ -404,6 +430,12 @@ def devnet(
         int, typer.Option(min=1, max=65535, help="Verifier JSON-RPC port.")
     ] = 8546,
     l1_port: Annotated[int, typer.Option(min=1, max=65535, help="Anvil (L1) port.")] = 8547,
+    metrics_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Sequencer's Prometheus metrics port.")
+    ] = 9545,
+    verifier_metrics_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Verifier's Prometheus metrics port.")
+    ] = 9546,
     block_time: BlockTime = 1.0,
     l1_block_time: Annotated[int, typer.Option(min=1, max=60, help="Anvil block time (s).")] = 1,
     finalization_period: Annotated[
@@ -508,6 +540,8 @@ def devnet(
                     str(deployment_path),
                     "--port",
                     str(verifier_port),
+                    "--metrics-port",
+                    str(verifier_metrics_port),
                     "--challenger-key",
                     "0x" + L1_CHALLENGER_KEY.hex(),
                     "--proposer-key",
@@ -559,9 +593,11 @@ def devnet(
                 contracts.add_row(name, "0x" + value.hex())
         print_table(contracts)
         chain = node.config.chain_id
+        start_metrics(sequencer_role, LOCALHOST, metrics_port)
         lines = [f"L2 sequencer JSON-RPC [bold]http://{LOCALHOST}:{port}[/bold] (chain {chain})"]
         if anvil is not None:
             lines.append(f"L2 verifier JSON-RPC http://{LOCALHOST}:{verifier_port}")
+            lines.append(f"L2 verifier metrics http://{LOCALHOST}:{verifier_metrics_port}/metrics")
             lines.append(f"L1 anvil JSON-RPC http://{LOCALHOST}:{anvil.port} (chain 31337)")
             lines.append(f"deployment {deployment_path} | genesis {genesis_path}")
         for line in lines:

@@ -164,8 +164,13 @@ class Sequencer(Role):
     def build_block(self, timestamp: int | None = None) -> BlockExecution:
         """Produce, store and return the next block from the ready mempool transactions."""
         self.apply_pending_rewind()
+        started = time.perf_counter()
         execution = self.execute_next_block(timestamp)
+        executed = time.perf_counter()
         self.store_block(execution)
+        self.node.metrics.observe_block(
+            len(execution.transactions), executed - started, time.perf_counter() - executed
+        )
         self.finish_block(execution)
         return execution
 

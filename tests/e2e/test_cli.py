@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from eth_account import Account
+from prometheus_client.parser import text_string_to_metric_families
 
 from l1.anvil import Anvil
 from l1.deploy import Deployment
@@ -80,7 +81,9 @@ def test_invalid_genesis_rule_is_named(tmp_path: Path) -> None:
 
 def test_devnet_prints_dev_accounts_and_status_reads_it(tmp_path: Path) -> None:
     # Every port given: the defaults (8545-8547) belong to the compose test's network.
-    port, verifier_port, l1_port = (find_free_port() for _ in range(3))
+    port, verifier_port, l1_port, metrics_port, verifier_metrics_port = (
+        find_free_port() for _ in range(5)
+    )
     log_path = tmp_path / "devnet.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -95,6 +98,10 @@ def test_devnet_prints_dev_accounts_and_status_reads_it(tmp_path: Path) -> None:
                 str(verifier_port),
                 "--l1-port",
                 str(l1_port),
+                "--metrics-port",
+                str(metrics_port),
+                "--verifier-metrics-port",
+                str(verifier_metrics_port),
                 "--block-time",
                 "0.2",
             ],
@@ -133,6 +140,36 @@ def test_devnet_prints_dev_accounts_and_status_reads_it(tmp_path: Path) -> None:
         assert "0x4200000000000000000000000000000000000200" in printed
         for endpoint in (port, verifier_port, l1_port):
             assert f"http://127.0.0.1:{endpoint}" in printed
+        for endpoint in (metrics_port, verifier_metrics_port):
+            assert f"http://127.0.0.1:{endpoint}/metrics" in printed
+
+        def scraped_heads(endpoint: int) -> dict[str, float]:
+            try:
+                text = httpx.get(f"http://127.0.0.1:{endpoint}/metrics", timeout=5).text
+            except httpx.HTTPError:
+                return {}  # the role is still starting
+            return {
+                sample.labels["head"]: sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+                if sample.name == "rollup_l2_head"
+            }
+
+        def rpc_head() -> int:
+            body = {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}
+            return int(httpx.post(url, json=body, timeout=5).json()["result"], 16)
+
+        # Each role reports its own heads; the sequencer's unsafe head is at or behind the RPC's.
+        def sequencer_heads_past_genesis() -> dict[str, float] | None:
+            heads = scraped_heads(metrics_port)
+            return heads if heads.get("unsafe", 0) > 0 else None
+
+        heads = wait_for(sequencer_heads_past_genesis, 30, "the sequencer's metrics past genesis")
+        assert heads["unsafe"] <= rpc_head()
+        verifier_heads = wait_for(
+            lambda: scraped_heads(verifier_metrics_port), 60, "the verifier's metrics"
+        )
+        assert set(verifier_heads) == {"unsafe", "safe", "finalized"}
         from_a_dapp = httpx.post(
             url,
             json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},

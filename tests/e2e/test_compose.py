@@ -44,7 +44,14 @@ pytestmark = [pytest.mark.e2e]
 
 PROJECT = "defi-rollup-e2e"
 FILES = ["docker-compose.yml", "docker-compose.host.yml"]
-PORTS = {"sequencer": 8545, "verifier": 8546, "anvil": 8547, "postgres": 5432}
+PORTS = {
+    "sequencer": 8545,
+    "verifier": 8546,
+    "anvil": 8547,
+    "postgres": 5432,
+    "sequencer metrics": 9545,
+    "verifier metrics": 9546,
+}
 LONG_RUNNING = ("anvil", "postgres", "sequencer", "verifier")
 L1_CHAIN_ID = 31337
 FINALIZATION_PERIOD = 135  # docker-compose.yml's deployer

@@ -65,7 +65,7 @@ def rpc(url: str, method: str, params: list[Any]) -> Any:
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     data_dir = tmp_path_factory.mktemp("devnet") / "devnet"
-    ports = [find_free_port() for _ in range(3)]
+    ports = [find_free_port() for _ in range(5)]
     log_path = data_dir.parent / "devnet.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -82,6 +82,10 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
                 str(ports[1]),
                 "--l1-port",
                 str(ports[2]),
+                "--metrics-port",
+                str(ports[3]),
+                "--verifier-metrics-port",
+                str(ports[4]),
                 "--block-time",
                 "0.5",
                 "--finalization-period",
@@ -95,7 +99,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
             env={**os.environ, "COLUMNS": "200"},
         )
     try:
-        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        urls = [f"http://127.0.0.1:{port}" for port in ports[:3]]
 
         def up() -> bool:
             assert process.poll() is None, log_path.read_text()[-4000:]

@@ -410,10 +410,10 @@ def test_node_host_option_reads_rollup_host_from_the_environment(name: str) -> N
 
 
 @pytest.mark.parametrize("name", get_rpc_node_services())
-def test_node_port_is_the_published_container_port(name: str) -> None:
-    port = get_option_values(name)["--port"]
+def test_node_ports_are_the_published_container_ports(name: str) -> None:
+    options = get_option_values(name)
     published = get_published_ports(get_override_services(BRIDGE_OVERRIDE_FILE)[name])
-    assert [target for _, _, target in published] == [port]
+    assert [target for _, _, target in published] == [options["--port"], options["--metrics-port"]]
 
 
 @pytest.mark.parametrize("name", get_rpc_node_services())
