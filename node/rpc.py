@@ -51,6 +51,7 @@ from node.rpc_params import (
     parse_params,
     parse_quantity,
 )
+from node.storage import StoredLog
 from rollup.abi import decode_revert_reason
 from rollup.addresses import L2_BRIDGE, SYSTEM_CODE_MARKER
 from rollup.block import Header
@@ -761,19 +762,7 @@ class RpcHandler:
                 header = self.get_header(entry.block_number)
                 assert header is not None
                 headers[entry.block_number] = header
-            result.append(
-                fmt.format_log(
-                    entry.address,
-                    entry.topics,
-                    entry.data,
-                    entry.block_number,
-                    header.hash,
-                    entry.tx_hash,
-                    entry.tx_index,
-                    entry.log_index,
-                    header.timestamp,
-                )
-            )
+            result.append(format_stored_log(entry, header))
         return result
 
     # ---------------------------------------------------------------------------------------
@@ -908,6 +897,21 @@ class RpcHandler:
             "accountProof": [fmt.data(encode_proof(state.tree.prove(account_tree_key)))],
             "storageProof": storage_proofs,
         }
+
+
+def format_stored_log(entry: StoredLog, header: Header) -> dict[str, Any]:
+    """A stored log as eth_getLogs and the `logs` subscription show it; `header` is its block's."""
+    return fmt.format_log(
+        entry.address,
+        entry.topics,
+        entry.data,
+        entry.block_number,
+        header.hash,
+        entry.tx_hash,
+        entry.tx_index,
+        entry.log_index,
+        header.timestamp,
+    )
 
 
 def read_account(state: StateReader, address: bytes) -> Account:

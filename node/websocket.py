@@ -25,7 +25,7 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from node import rpc_format as fmt
-from node.rpc import RpcHandler
+from node.rpc import RpcHandler, format_stored_log
 from node.rpc_params import (
     InvalidParams,
     LimitExceeded,
@@ -221,17 +221,7 @@ class SubscriptionHub:
                 if formatted is None:
                     header = self.handler.get_header(entry.block_number)
                     assert header is not None
-                    formatted = fmt.format_log(
-                        entry.address,
-                        entry.topics,
-                        entry.data,
-                        entry.block_number,
-                        header.hash,
-                        entry.tx_hash,
-                        entry.tx_index,
-                        entry.log_index,
-                        header.timestamp,
-                    )
+                    formatted = format_stored_log(entry, header)
                 connection.notify(subscription_id, formatted)
 
     def announce_pending(self, tx_hash: bytes) -> None:

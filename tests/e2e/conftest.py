@@ -210,5 +210,19 @@ def cast(*args: str) -> str:
     return completed.stdout.strip()
 
 
+def run_rollup(*args: str) -> str:
+    """Run the `rollup` CLI as a user does; its stdout (the test fails if it exits non-zero)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "rollup_cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO_ROOT,
+        env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
 def have_cast() -> bool:
     return CAST.exists() and shutil.which(str(CAST)) is not None

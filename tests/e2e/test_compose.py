@@ -9,10 +9,7 @@ removed, so the machine is left as it was found.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +27,11 @@ from tests.e2e.conftest import (
     FAR_DEADLINE,
     LENDING,
     MAX_UINT,
-    REPO_ROOT,
     USDC,
     WETH,
     account,
     contract,
+    run_rollup,
     send,
 )
 from tests.e2e.docker_engine import Compose, built_images, docker_engine, find_compose, run
@@ -112,20 +109,6 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeNetwork
             )
         finally:
             compose("down", "--volumes", "--remove-orphans", timeout=300, check=False)
-
-
-def run_rollup(*args: str) -> str:
-    """The `rollup` CLI on the host, as a user of the compose network runs it."""
-    result = subprocess.run(
-        [sys.executable, "-m", "rollup_cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO_ROOT,
-        env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def test_every_service_listens_on_localhost_only(network: ComposeNetwork) -> None:

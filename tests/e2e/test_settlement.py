@@ -25,7 +25,7 @@ from l1.processes import find_free_port
 from l1.rpc import L1Client
 from l1.sender import L1Sender, L1TransactionFailed
 from rollup.deposit import compute_bridged_token_address
-from tests.e2e.conftest import DEV_KEYS, L2_BRIDGE, REPO_ROOT, contract, send
+from tests.e2e.conftest import DEV_KEYS, L2_BRIDGE, REPO_ROOT, contract, run_rollup, send
 from tests.polling import wait_for
 
 T = TypeVar("T")
@@ -280,19 +280,6 @@ def test_withdrawal_is_proven_and_finalized_once_after_the_window(network: Netwo
     assert network.l1.get_balance(l1_recipient) == before + 5 * 10**17
     with pytest.raises(L1TransactionFailed, match="AlreadyFinalized"):
         user.send_and_wait(network.deployment.bridge, finalize, gas=200_000)
-
-
-def run_rollup(*args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "rollup_cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO_ROOT,
-        env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def test_user_round_trip_with_the_cli_deposit_then_withdraw(network: Network) -> None:
