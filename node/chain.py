@@ -129,6 +129,12 @@ class Node:
             return None
         return self.storage.get_header(number)
 
+    def get_header_by_hash(self, block_hash: bytes) -> Header | None:
+        """The header of the block with `block_hash` if the node has it (genesis included)."""
+        if block_hash == self.genesis.header.hash:
+            return self.genesis.header
+        return self.storage.get_header_by_hash(block_hash)
+
     def get_l1_origin(self, number: int) -> dict[str, object]:
         """An L1 origin as rollup_syncStatus shows it: its number, and its hash if the node's L1
         follower knows that block (blocks commit to the origin's number only)."""

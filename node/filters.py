@@ -49,14 +49,25 @@ class Filter:
 
     def take_block_range(self, head: int) -> tuple[int, int] | None:
         """The blocks to report now (first, last), and mark them reported; None if none."""
-        if head < self.reported_through:
-            self.reported_through = head  # rewound: the replacing blocks are new
-        if head == self.reported_through:
-            return None
-        first = self.reported_through + 1
-        last = min(head, self.reported_through + MAX_BLOCKS_PER_POLL)
-        self.reported_through = last
-        return first, last
+        self.reported_through, span = take_block_span(
+            self.reported_through, head, MAX_BLOCKS_PER_POLL
+        )
+        return span
+
+
+def take_block_span(
+    reported_through: int, head: int, limit: int
+) -> tuple[int, tuple[int, int] | None]:
+    """For a reader that has reported the blocks up to `reported_through`: what it reports now
+    (first, last; at most `limit` blocks, or None), and what it has then reported. After a
+    rewind below what it reported, the replacing blocks are new. Filters and WebSocket
+    subscriptions (node.websocket) follow the head this way."""
+    if head < reported_through:
+        reported_through = head
+    if head == reported_through:
+        return reported_through, None
+    last = min(head, reported_through + limit)
+    return last, (reported_through + 1, last)
 
 
 class FilterRegistry:

@@ -1,4 +1,5 @@
-"""A node's Prometheus metrics (prometheus-client), served on --metrics-port at /metrics.
+"""A node's Prometheus metrics (prometheus-client), served on --metrics-port at /metrics by
+node.server, on the node's event loop.
 
 Measured as they happen: block build and commit times, transactions included, JSON-RPC time by
 method (the node's own methods only, so clients cannot grow the label set). Read at each scrape
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -63,10 +64,6 @@ class NodeMetrics:
     def watch(self, role: Role) -> None:
         """Also report, at each scrape, what `role` and its node hold."""
         self.registry.register(RoleCollector(role))
-
-    def serve(self, host: str, port: int) -> None:
-        """Serve /metrics on host:port from a background thread."""
-        start_http_server(port, addr=host, registry=self.registry)
 
 
 class RoleCollector(Collector):

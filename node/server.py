@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 import threading
 from collections.abc import Generator
 
 import uvicorn
+from prometheus_client import make_asgi_app
 
 from node.role import Role
 from node.rpc import HttpLimits, create_app
@@ -43,9 +45,39 @@ class GracefulServer(uvicorn.Server):
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-async def serve(role: Role, host: str, port: int, limits: HttpLimits | None = None) -> None:
+class MetricsServer(uvicorn.Server):
+    """The /metrics endpoint (node.metrics), on the same event loop as the node: a scrape reads
+    the mempool and the heads between two requests or blocks, as the JSON-RPC does, never while
+    the builder changes them. It stops with the JSON-RPC server, whose signals stop both."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port, bound now so that a port in use is reported before
+    the node starts. Raises OSError."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def serve(
+    role: Role,
+    host: str,
+    port: int,
+    limits: HttpLimits | None = None,
+    metrics_socket: socket.socket | None = None,
+) -> None:
     """Serve the role's node over JSON-RPC on host:port and run the role (its task and workers)
-    until interrupted."""
+    until interrupted; with `metrics_socket` (bind_socket), serve its metrics there too."""
     limits = limits if limits is not None else HttpLimits()
     app = create_app(role, limits)
     config = uvicorn.Config(
@@ -64,9 +96,25 @@ async def serve(role: Role, host: str, port: int, limits: HttpLimits | None = No
     for worker in workers:
         worker.start()
     task = asyncio.create_task(role.run(stop))
+    metrics: MetricsServer | None = None
+    metrics_task: asyncio.Task[None] | None = None
+    if metrics_socket is not None:
+        role.node.metrics.watch(role)
+        metrics = MetricsServer(
+            uvicorn.Config(
+                make_asgi_app(role.node.metrics.registry),
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+            )
+        )
+        metrics_task = asyncio.create_task(metrics.serve(sockets=[metrics_socket]))
     try:
         await server.serve()
     finally:
+        if metrics is not None and metrics_task is not None:
+            metrics.should_exit = True
+            await metrics_task
         stop.set()
         await app.state.subscriptions.stop()
         await task

@@ -43,7 +43,6 @@ import io
 import os
 import sqlite3
 import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -83,7 +82,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
 
-from l1.backoff import compute_retry_interval
+from l1.backoff import retry_for
 from rollup.block import BlockExecution, Header, Receipt, decode_header
 from rollup.genesis import Genesis
 from rollup.state import (
@@ -827,20 +826,17 @@ class Storage:
         """Open the database at `url`, trying again for up to `wait_seconds` while the server
         cannot be reached (a PostgreSQL that is still starting); each failed try is reported to
         `on_retry` with its reason. Raises DatabaseUnreachable once the wait is over."""
-        deadline = time.monotonic() + wait_seconds
-        failures = 0
-        while True:
-            try:
-                return cls(url)
-            except OperationalError as exc:
+
+        def report(exc: Exception) -> None:
+            if on_retry is not None and isinstance(exc, OperationalError):
                 reason = describe_connection_error(exc)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise DatabaseUnreachable(redact_url(url), wait_seconds, reason) from exc
-                if on_retry is not None:
-                    on_retry(f"database {redact_url(url)} not ready ({reason}); retrying")
-                time.sleep(min(compute_retry_interval(failures, 0.5), left))
-                failures += 1
+                on_retry(f"database {redact_url(url)} not ready ({reason}); retrying")
+
+        try:
+            return retry_for(wait_seconds, lambda: cls(url), OperationalError, report)
+        except OperationalError as exc:
+            reason = describe_connection_error(exc)
+            raise DatabaseUnreachable(redact_url(url), wait_seconds, reason) from exc
 
     def close(self) -> None:
         if self._sqlite_readers is not None:

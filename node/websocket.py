@@ -25,6 +25,7 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from node import rpc_format as fmt
+from node.filters import take_block_span
 from node.rpc import RpcHandler, format_stored_log
 from node.rpc_params import (
     InvalidParams,
@@ -43,7 +44,6 @@ MAX_BLOCKS_PER_ANNOUNCEMENT = 1_000
 MAX_LOGS_PER_ANNOUNCEMENT = 1_000_000
 SUBSCRIPTION_KINDS = ("newHeads", "logs", "newPendingTransactions")
 CLOSE_POLICY_VIOLATION = 1008
-CLOSE_MESSAGE_TOO_BIG = 1009
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +67,8 @@ def matches(criteria: LogCriteria, address: bytes, topics: tuple[bytes, ...]) ->
 class Connection:
     """One WebSocket client: its subscriptions and its bounded queue of outgoing messages."""
 
-    def __init__(self, websocket: WebSocket, handler: RpcHandler) -> None:
+    def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
-        self.handler = handler
         self.subscriptions: dict[str, Subscription] = {}
         self.outgoing: asyncio.Queue[bytes] = asyncio.Queue(MAX_QUEUED_MESSAGES)
         self.overflowed = False
@@ -185,24 +184,27 @@ class SubscriptionHub:
 
     def announce_new_blocks(self) -> None:
         head = self.node.head.number
-        if head < self.announced_through:
-            self.announced_through = head  # rewound: the replacing blocks are announced
-        if head == self.announced_through or not self.connections:
+        if not self.connections:
             self.announced_through = head
             return
-        first = self.announced_through + 1
-        last = min(head, self.announced_through + MAX_BLOCKS_PER_ANNOUNCEMENT)
-        self.announced_through = last
+        self.announced_through, span = take_block_span(
+            self.announced_through, head, MAX_BLOCKS_PER_ANNOUNCEMENT
+        )
+        if span is None:
+            return
+        first, last = span
+        headers = {
+            number: header
+            for number in range(first, last + 1)
+            if (header := self.handler.get_header(number)) is not None
+        }
         subscribers = [
             (connection, subscription_id, subscription)
             for connection in list(self.connections)
             for subscription_id, subscription in connection.subscriptions.items()
         ]
         if any(subscription.kind == "newHeads" for _, _, subscription in subscribers):
-            for number in range(first, last + 1):
-                header = self.handler.get_header(number)
-                if header is None:
-                    continue
+            for header in headers.values():
                 block = self.handler.format_block(header, False)
                 del block["transactions"]
                 for connection, subscription_id, subscription in subscribers:
@@ -219,9 +221,7 @@ class SubscriptionHub:
                 if not matches(subscription.criteria, entry.address, entry.topics):
                     continue
                 if formatted is None:
-                    header = self.handler.get_header(entry.block_number)
-                    assert header is not None
-                    formatted = format_stored_log(entry, header)
+                    formatted = format_stored_log(entry, headers[entry.block_number])
                 connection.notify(subscription_id, formatted)
 
     def announce_pending(self, tx_hash: bytes) -> None:
@@ -238,14 +238,16 @@ def is_origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
 
 
 async def serve_connection(
-    websocket: WebSocket, hub: SubscriptionHub, max_message_bytes: int, allowed: tuple[str, ...]
+    websocket: WebSocket, hub: SubscriptionHub, allowed: tuple[str, ...]
 ) -> None:
-    """Answer one client's frames until it goes, or is closed for reading too slowly."""
+    """Answer one client's frames until it goes, or is closed for reading too slowly. (A frame
+    above the request body limit never gets here: node.server sets it as uvicorn's ws_max_size,
+    which closes the connection with 1009.)"""
     if not is_origin_allowed(websocket.headers.get("origin"), allowed):
         await websocket.close(CLOSE_POLICY_VIOLATION)  # before accepting: HTTP 403
         return
     await websocket.accept()
-    connection = Connection(websocket, hub.handler)
+    connection = Connection(websocket)
     hub.add(connection)
     writer = connection.writer = asyncio.create_task(connection.write())
     try:
@@ -255,11 +257,6 @@ async def serve_connection(
                 break
             text = message.get("text")
             body = text.encode() if text is not None else message.get("bytes") or b""
-            if len(body) > max_message_bytes:
-                await connection.close(
-                    CLOSE_MESSAGE_TOO_BIG, f"message too big: at most {max_message_bytes} bytes"
-                )
-                break
             answer = await hub.handler.handle_body(body, connection.local)
             if answer is not None:
                 connection.push(answer)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -87,20 +88,19 @@ def open_node(
         fail(str(exc))
 
 
-def start_metrics(role: Any, host: str, port: int | None) -> None:
-    """Serve the role's metrics on host:port (nothing when port is None)."""
+def open_metrics_socket(name: str, host: str, port: int | None) -> socket.socket | None:
+    """The socket the role's metrics are served on (node.server.serve), bound now so that a port
+    in use fails the start with its reason; None when port is None."""
     if port is None:
-        return
-    role.node.metrics.watch(role)
+        return None
+    from node.server import bind_socket
+
     try:
-        role.node.metrics.serve(host, port)
+        sock = bind_socket(host, port)
     except OSError as exc:
         fail(f"--metrics-port {port}: {exc}")
-    console.print(f"{role_name(role)} metrics http://{host}:{port}/metrics", soft_wrap=True)
-
-
-def role_name(role: Any) -> str:
-    return str(role.get_sync_status().get("role", "node"))
+    console.print(f"{name} metrics http://{host}:{port}/metrics", soft_wrap=True)
+    return sock
 
 
 def check_l1(l1_rpc: str, deployment: Any, deployment_file: Path, startup_wait: float) -> None:
@@ -314,8 +314,9 @@ def sequencer(
     if loaded is not None and censored:
         fail("--fault and --censor go separately")
     document = read_genesis_file(genesis) if genesis is not None else None
-    contracts = read_deployment(deployment) if deployment is not None else None
-    if l1_rpc is not None and deployment is not None and contracts is not None:
+    contracts = None
+    if l1_rpc is not None and deployment is not None:  # they go together (checked above)
+        contracts = read_deployment(deployment)
         check_l1(l1_rpc, contracts, deployment, startup_wait)
     node = open_node(data_dir, db_url, document, recovery_workers, startup_wait)
     role = make_sequencer(node, block_time, censored, loaded)
@@ -334,12 +335,12 @@ def sequencer(
         )
     from node.server import serve
 
-    start_metrics(role, host, metrics_port)
+    metrics_socket = open_metrics_socket("sequencer", host, metrics_port)
     console.print(
         f"sequencer: chain {node.config.chain_id}, head block {node.head.number}, "
         f"JSON-RPC http://{host}:{port}" + (f", L1 {l1_rpc}" if l1_rpc else "")
     )
-    asyncio.run(serve(role, host, port, limits))
+    asyncio.run(serve(role, host, port, limits, metrics_socket))
 
 
 def make_sequencer(
@@ -409,7 +410,7 @@ def verifier(
     from rollup_cli.l1_roles import make_verifier
 
     role = make_verifier(node, l1_rpc, contracts, key if challenge else None, exit_key)
-    start_metrics(role, host, metrics_port)
+    metrics_socket = open_metrics_socket("verifier", host, metrics_port)
     if key is not None and challenge and role.challenger is None:
         console.print("[yellow]the deployment has no DisputeGame: not challenging[/yellow]")
     console.print(
@@ -417,7 +418,7 @@ def verifier(
         + (", challenging wrong outputs" if role.challenger is not None else "")
         + (", proposing when the proposer stops" if role.proposer is not None else "")
     )
-    asyncio.run(serve(role, host, port, limits))
+    asyncio.run(serve(role, host, port, limits, metrics_socket))
 
 
 @app.command()
@@ -593,7 +594,7 @@ def devnet(
                 contracts.add_row(name, "0x" + value.hex())
         print_table(contracts)
         chain = node.config.chain_id
-        start_metrics(sequencer_role, LOCALHOST, metrics_port)
+        metrics_socket = open_metrics_socket("sequencer", LOCALHOST, metrics_port)
         lines = [f"L2 sequencer JSON-RPC [bold]http://{LOCALHOST}:{port}[/bold] (chain {chain})"]
         if anvil is not None:
             lines.append(f"L2 verifier JSON-RPC http://{LOCALHOST}:{verifier_port}")
@@ -604,7 +605,7 @@ def devnet(
             console.print(line, soft_wrap=True)
         from node.server import serve
 
-        asyncio.run(serve(sequencer_role, LOCALHOST, port, limits))
+        asyncio.run(serve(sequencer_role, LOCALHOST, port, limits, metrics_socket))
     finally:
         if verifier_process is not None:
             verifier_process.terminate()

@@ -5,10 +5,9 @@ chain its deployment was made on. Each failure is one clear line for `docker com
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
-from l1.backoff import compute_retry_interval
+from l1.backoff import retry_for
 from l1.deploy import Deployment
 from l1.rpc import L1Client, L1Error
 from node.storage import Storage
@@ -31,21 +30,17 @@ def open_storage(url: str, wait_seconds: float) -> Storage:
 def read_l1_chain_id(l1_rpc: str, wait_seconds: float) -> int:
     """The chain id the L1 at `l1_rpc` answers, asking again for up to `wait_seconds` while it
     does not answer at all. Raises StartupFailed once the wait is over."""
-    deadline = time.monotonic() + wait_seconds
-    failures = 0
+
+    def report(exc: Exception) -> None:
+        log.warning("L1 at %s not ready (%s); retrying", l1_rpc, exc)
+
     with L1Client(l1_rpc, timeout=5.0) as client:
-        while True:
-            try:
-                return client.chain_id()
-            except L1Error as exc:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise StartupFailed(
-                        f"cannot reach the L1 at {l1_rpc} (waited {wait_seconds:g} s): {exc}"
-                    ) from exc
-                log.warning("L1 at %s not ready (%s); retrying", l1_rpc, exc)
-                time.sleep(min(compute_retry_interval(failures, 0.5), left))
-                failures += 1
+        try:
+            return retry_for(wait_seconds, client.chain_id, L1Error, report)
+        except L1Error as exc:
+            raise StartupFailed(
+                f"cannot reach the L1 at {l1_rpc} (waited {wait_seconds:g} s): {exc}"
+            ) from exc
 
 
 def check_l1_chain(
