@@ -4,8 +4,6 @@ views of its L1 events, L2 transactions sent from a key, and figures reported fo
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +32,6 @@ from l1.contracts.output_oracle import (
 from l1.rpc import L1Client, L1Log
 from l1.sender import L1Sender
 from rollup.stepstate import PHASE_BLOCK_START, PHASE_MESSAGES, PHASE_TXS, StepState
-from tests.e2e.conftest import REPO_ROOT
 from tests.e2e.l1_network import Network, rpc
 from tests.polling import wait_for
 
@@ -185,19 +182,6 @@ def report(line: str) -> None:
 def output_root_of(chain: Chain, l2_block: int) -> bytes:
     result = rpc(chain.network.verifier.url, "rollup_outputAtBlock", [hex(l2_block)])
     return bytes.fromhex(result["outputRoot"][2:])
-
-
-def run_rollup(*args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "rollup_cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def cli_l1(chain: Chain) -> list[str]:

@@ -6,14 +6,11 @@ sent, prints every row and column, and writes its JSON.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import run_rollup
 
 ROWS = (
     "accepted tx/s",
@@ -37,17 +34,9 @@ COLUMNS = ("metric", "rollup node", "anvil", "node / anvil")
 
 def test_quick_bench_prints_every_row_and_column_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "rollup_cli.main", "bench", "--quick", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO_ROOT,
-        env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    printed = run_rollup("bench", "--quick", "--json", str(out))
     for label in ROWS + COLUMNS:
-        assert label in result.stdout, label
+        assert label in printed, label
     results = orjson.loads(out.read_bytes())
     burst = results["node"]["burst"]
     assert burst["included"] == burst["sent"] == 2_000

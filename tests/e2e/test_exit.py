@@ -20,8 +20,8 @@ import pytest
 from eth_account import Account
 
 from l1.contracts.output_oracle import OUTPUT_PROPOSED_TOPIC
-from tests.e2e.conftest import DEV_KEYS
-from tests.e2e.fraud_chain import Chain, address_of, cli_l1, run_rollup
+from tests.e2e.conftest import DEV_KEYS, run_rollup
+from tests.e2e.fraud_chain import Chain, address_of, cli_l1
 from tests.e2e.l1_network import rpc, run_network
 from tests.polling import wait_for
 
