@@ -57,6 +57,7 @@ from tests.e2e.conftest import (
     WETH,
     contract,
     load_abi,
+    run_rollup,
 )
 from tests.e2e.fraud_chain import (
     Chain,
@@ -66,7 +67,6 @@ from tests.e2e.fraud_chain import (
     early_in_a_range,
     output_root_of,
     report,
-    run_rollup,
     send_l2,
 )
 from tests.e2e.l1_network import rpc, run_network
