@@ -274,7 +274,7 @@ class RpcHandler:
         Served from the finalized head (and at least RECENT_STATE_BLOCKS back) to the head."""
         if value is None or value in ("latest", "pending"):
             return self.node.state, self.node.get_pending_environment()
-        number = self.resolve_block_number(value)
+        number = self.resolve_block_number(name_hash_as_object(value))
         head = self.node.head.number
         if number == head:
             return self.node.state, self.node.get_pending_environment()
@@ -623,7 +623,7 @@ class RpcHandler:
 
     def eth_get_block_receipts(self, params: Any) -> list[dict[str, Any]] | None:
         params = parse_params(params, 1, 1)
-        number = self.resolve_block_number(params[0])
+        number = self.resolve_block_number(name_hash_as_object(params[0]))
         header = self.get_header(number) if number <= self.node.head.number else None
         if header is None:
             return None
@@ -860,7 +860,8 @@ class RpcHandler:
         accountProof holds one element: the encoded compact-SMT proof of the account leaf
         (rollup.smt.encode_proof). storageKeys are taken as tree keys of any leaf (keccak of a
         typed key, rollup.state.compute_tree_key); each storageProof value is that leaf's value
-        hash, 0 if absent. storageHash is the state root every proof verifies against.
+        hash as a quantity (the specification's uint256), 0x0 if absent. storageHash is the state
+        root every proof verifies against.
         """
         params = parse_params(params, 2, 3)
         address = parse_address(params[0])
@@ -880,7 +881,7 @@ class RpcHandler:
             storage_proofs.append(
                 {
                     "key": fmt.data(key),
-                    "value": fmt.data(value_hash or bytes(32)),
+                    "value": fmt.quantity(int.from_bytes(value_hash or bytes(32), "big")),
                     "proof": [fmt.data(encode_proof(state.tree.prove(key)))],
                 }
             )
@@ -896,6 +897,15 @@ class RpcHandler:
             "accountProof": [fmt.data(encode_proof(state.tree.prove(account_tree_key)))],
             "storageProof": storage_proofs,
         }
+
+
+def name_hash_as_object(value: Any) -> Any:
+    """A block parameter where the specification takes BlockNumberOrTagOrHash (state reads,
+    eth_getBlockReceipts): a 32-byte hex string names a block by hash, as geth reads one; it
+    becomes the EIP-1898 object resolve_block_number takes. Anything else is left as it is."""
+    if isinstance(value, str) and len(value) == 66:
+        return {"blockHash": value}
+    return value
 
 
 def format_stored_log(entry: StoredLog, header: Header) -> dict[str, Any]:

@@ -74,6 +74,14 @@ def test_a_block_hash_object_reads_the_same_state_as_its_number(
         balance(handler, {"blockHash": "0x" + "ab" * 32})
 
 
+def test_a_block_hash_string_reads_the_same_state_as_its_number(
+    chain: tuple[Sequencer, RpcHandler],
+) -> None:
+    """The specification's BlockNumberOrTagOrHash: a bare 32-byte hash names a block (as geth)."""
+    sequencer, handler = chain
+    assert balance(handler, "0x" + sequencer.node.get_stored_header(2).hash.hex()) == 2
+
+
 def test_safe_and_finalized_name_the_rollups_heads(chain: tuple[Sequencer, RpcHandler]) -> None:
     sequencer, handler = chain
     sequencer.node.safe_number, sequencer.node.finalized_number = 2, 1
