@@ -109,6 +109,7 @@ class Proposer:
         self.finalized_block = 0
         self.in_flight_block = 0
         self.latest_output_block: int | None = None  # the L2 block of our last landed output
+        self.next_output_block: int | None = None  # the oracle's next block, as last read
 
     def call(self, data: bytes) -> bytes:
         return self.sender.client.call(self.output_oracle, data)
@@ -116,6 +117,10 @@ class Proposer:
     def next_block_number(self) -> int:
         (number,) = NEXT_BLOCK_NUMBER.decode_result(self.call(NEXT_BLOCK_NUMBER.encode()))
         return int(number)
+
+    def get_next_output_block(self) -> int | None:
+        """The L2 block of the next output, as last read from the oracle (None before)."""
+        return self.next_output_block
 
     def latest_block_number(self) -> int:
         (number,) = LATEST_BLOCK_NUMBER.decode_result(self.call(LATEST_BLOCK_NUMBER.encode()))
@@ -140,6 +145,7 @@ class Proposer:
                 log.error("output proposal failed in L1 block %d", receipt.block_number)
             return
         number = self.next_block_number()
+        self.next_output_block = number
         if number > safe_through:
             return
         if self.sender.count_pending():

@@ -17,6 +17,9 @@ from collections.abc import Generator
 import uvicorn
 from prometheus_client import make_asgi_app
 
+from node.explorer.api import ExplorerApi
+from node.explorer.routes import mount_explorer
+from node.explorer.settlement_view import SettlementView
 from node.role import Role
 from node.rpc import HttpLimits, create_app
 
@@ -75,11 +78,14 @@ async def serve(
     port: int,
     limits: HttpLimits | None = None,
     metrics_socket: socket.socket | None = None,
+    l1_view: SettlementView | None = None,
 ) -> None:
-    """Serve the role's node over JSON-RPC on host:port and run the role (its task and workers)
+    """Serve the role's node over JSON-RPC on host:port, with the explorer at /explorer/ (its
+    settlement page read from L1 through `l1_view`), and run the role (its task and workers)
     until interrupted; with `metrics_socket` (bind_socket), serve its metrics there too."""
     limits = limits if limits is not None else HttpLimits()
     app = create_app(role, limits)
+    mount_explorer(app, ExplorerApi(app.state.handler), l1_view)
     config = uvicorn.Config(
         app,
         host=host,

@@ -580,6 +580,21 @@ SELECT_TRANSACTION = select(
     _transactions.raw,
 ).where(_transactions.hash == bindparam("hash"))
 
+SELECT_LATEST_TRANSACTIONS = (
+    select(
+        _transactions.hash,
+        _transactions.block_number,
+        _transactions.tx_index,
+        _transactions.sender,
+        _transactions.raw,
+    )
+    .order_by(_transactions.block_number.desc(), _transactions.tx_index.desc())
+    .limit(bindparam("limit"))
+)
+SELECT_LATEST_SENDER_TRANSACTIONS = SELECT_LATEST_TRANSACTIONS.where(
+    _transactions.sender == bindparam("sender")
+)
+
 _SELECT_RECEIPTS = (
     select(
         _transactions.hash,
@@ -1310,6 +1325,20 @@ class Storage:
             return None
         row = rows[0]
         return StoredTransaction(row[0], row[1], row[2], row[3], row[4])
+
+    def get_latest_transactions(
+        self, limit: int, sender: bytes | None = None
+    ) -> list[StoredTransaction]:
+        """The newest `limit` included transactions (of `sender`, if given), newest first: a walk
+        down the (block, index) key, or the sender index."""
+        with self._reading() as read:
+            if sender is None:
+                rows = read.rows(SELECT_LATEST_TRANSACTIONS, {"limit": limit})
+            else:
+                rows = read.rows(
+                    SELECT_LATEST_SENDER_TRANSACTIONS, {"limit": limit, "sender": sender}
+                )
+        return [StoredTransaction(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
     # -----------------------------------------------------------------------------------------
     # Receipts and logs

@@ -24,7 +24,8 @@ from prover.verifier import Verifier
 from rollup.crypto import compute_private_key_address
 from rollup.genesis import build_genesis, load_default_genesis_document
 from rollup.machine import make_genesis_step_state
-from sequencer.batcher import Batcher
+from sequencer.batcher import Batcher, OutputBlock, have_no_output_block
+from sequencer.posting import DEVNET_MAX_DELAY, PostingPolicy
 from sequencer.role import Sequencer
 from sequencer.settlement import Settlement
 
@@ -204,6 +205,7 @@ def attach_settlement(
     batcher_key: bytes,
     proposer_key: bytes | None,
     batch_interval: float = 1.0,
+    batch_max_delay: float = DEVNET_MAX_DELAY,
     *,
     defend: bool = True,
     fault: Fault | None = None,
@@ -216,16 +218,8 @@ def attach_settlement(
     follower = make_follower(client, deployment, SEQUENCER_L1_CONFIRMATIONS)
     seed_follower_origin(follower, client, deployment)
     node.follower = follower
-    batcher_class = fault.batcher_class() if fault is not None else Batcher
-    batcher = batcher_class(
-        node.storage,
-        L1Sender(L1Client(l1_url), batcher_key),
-        follower,
-        deployment.batch_inbox,
-        node.config.chain_id,
-        interval=batch_interval,
-    )
-    settlement = Settlement(node, follower, batcher, None, threading.Event())
+    proposer = None
+    dispute = None
     if proposer_key is not None:
         # One sender for the proposer and the defender: they share the key's nonces.
         proposer_sender = L1Sender(L1Client(l1_url), proposer_key)
@@ -234,13 +228,24 @@ def attach_settlement(
         traces: TraceProvider = provider
         if fault is not None:
             outputs, traces = fault.make_outputs(provider, proposer_sender.address)
-        settlement.proposer = Proposer(
-            node.storage, proposer_sender, deployment.output_oracle, outputs
-        )
+        proposer = Proposer(node.storage, proposer_sender, deployment.output_oracle, outputs)
         if defend:
-            settlement.dispute = make_dispute_player(
-                l1_url, deployment, proposer_sender, traces, defend=True
-            )
+            dispute = make_dispute_player(l1_url, deployment, proposer_sender, traces, defend=True)
+    output_block: OutputBlock = have_no_output_block
+    if proposer is not None:
+        output_block = proposer.get_next_output_block
+    batcher_class = fault.batcher_class() if fault is not None else Batcher
+    batcher = batcher_class(
+        node.storage,
+        L1Sender(L1Client(l1_url), batcher_key),
+        follower,
+        deployment.batch_inbox,
+        node.config.chain_id,
+        PostingPolicy(batch_max_delay, node.config.sequencer_window),
+        interval=batch_interval,
+        output_block=output_block,
+    )
+    settlement = Settlement(node, follower, batcher, proposer, threading.Event(), dispute=dispute)
     sequencer.attach_settlement(settlement)
     return settlement
 

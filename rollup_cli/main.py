@@ -25,10 +25,13 @@ from rich.table import Table
 from rollup import addresses
 from rollup.genesis import InvalidGenesis, build_genesis, load_default_genesis_document
 from rollup_cli import bridge_commands, challenge_commands
+from sequencer.posting import DEFAULT_MAX_DELAY, DEVNET_MAX_DELAY
 
 if TYPE_CHECKING:  # imported where used: `rollup --help` stays fast
     from faults.plugin import Fault
+    from l1.deploy import Deployment
     from node.chain import Node
+    from node.explorer.settlement_view import SettlementView
     from sequencer.role import Sequencer
 
 app = typer.Typer(
@@ -88,6 +91,14 @@ def open_node(
         fail(str(exc))
 
 
+def make_l1_view(l1_rpc: str, deployment: Deployment) -> SettlementView:
+    """What the explorer reads of L1 for its settlement page and withdrawals."""
+    from l1.rpc import L1Client
+    from node.explorer.settlement_view import SettlementView
+
+    return SettlementView(L1Client(l1_rpc), deployment)
+
+
 def open_metrics_socket(name: str, host: str, port: int | None) -> socket.socket | None:
     """The socket the role's metrics are served on (node.server.serve), bound now so that a port
     in use fails the start with its reason; None when port is None."""
@@ -134,6 +145,15 @@ BlockTime = Annotated[
     typer.Option(min=0.05, max=60.0, help="Seconds between L2 blocks (0.1 to 60; default 1)."),
 ]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="JSON-RPC port on 127.0.0.1.")]
+BatchMaxDelay = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        max=3600,
+        help="Seconds the oldest unposted block may wait for its batch on a quiet chain "
+        "(batches also go when full, when an output needs them, or near the sequencer window).",
+    ),
+]
 RecoveryWorkers = Annotated[
     int,
     typer.Option(min=0, max=64, help="Processes that recover signatures of batched transactions."),
@@ -271,8 +291,9 @@ def sequencer(
         str | None, typer.Option(help="L1 key that bonds output roots; omit to not propose.")
     ] = None,
     batch_interval: Annotated[
-        float, typer.Option(min=0.1, max=3600, help="Seconds between batch postings.")
+        float, typer.Option(min=0.1, max=3600, help="Least seconds between two batch postings.")
     ] = 1.0,
+    batch_max_delay: BatchMaxDelay = DEFAULT_MAX_DELAY,
     censor: Annotated[
         list[str] | None,
         typer.Option(help="TESTING ONLY: silently ignore transactions from this L2 address."),
@@ -330,6 +351,7 @@ def sequencer(
             parse_key(batcher_key, "--batcher-key"),
             parse_key(proposer_key, "--proposer-key") if proposer_key else None,
             batch_interval,
+            batch_max_delay,
             defend=defend,
             fault=loaded,
         )
@@ -338,9 +360,11 @@ def sequencer(
     metrics_socket = open_metrics_socket("sequencer", host, metrics_port)
     console.print(
         f"sequencer: chain {node.config.chain_id}, head block {node.head.number}, "
-        f"JSON-RPC http://{host}:{port}" + (f", L1 {l1_rpc}" if l1_rpc else "")
+        f"JSON-RPC http://{host}:{port}, explorer http://{host}:{port}/explorer/"
+        + (f", L1 {l1_rpc}" if l1_rpc else "")
     )
-    asyncio.run(serve(role, host, port, limits, metrics_socket))
+    l1_view = make_l1_view(l1_rpc, contracts) if l1_rpc and contracts else None
+    asyncio.run(serve(role, host, port, limits, metrics_socket, l1_view))
 
 
 def make_sequencer(
@@ -414,11 +438,12 @@ def verifier(
     if key is not None and challenge and role.challenger is None:
         console.print("[yellow]the deployment has no DisputeGame: not challenging[/yellow]")
     console.print(
-        f"verifier: chain {node.config.chain_id}, JSON-RPC http://{host}:{port}, L1 {l1_rpc}"
+        f"verifier: chain {node.config.chain_id}, JSON-RPC http://{host}:{port}, "
+        f"explorer http://{host}:{port}/explorer/, L1 {l1_rpc}"
         + (", challenging wrong outputs" if role.challenger is not None else "")
         + (", proposing when the proposer stops" if role.proposer is not None else "")
     )
-    asyncio.run(serve(role, host, port, limits, metrics_socket))
+    asyncio.run(serve(role, host, port, limits, metrics_socket, make_l1_view(l1_rpc, contracts)))
 
 
 @app.command()
@@ -451,6 +476,7 @@ def devnet(
     submission_interval: Annotated[
         int, typer.Option(min=1, max=100_000, help="L2 blocks between output proposals.")
     ] = 10,
+    batch_max_delay: BatchMaxDelay = DEVNET_MAX_DELAY,
     standalone: Annotated[
         bool, typer.Option(help="Only the L2 node: no anvil, batches or verifier.")
     ] = False,
@@ -522,7 +548,13 @@ def devnet(
             from rollup_cli.l1_roles import attach_settlement
 
             attach_settlement(
-                sequencer_role, anvil.url, deployment, L1_BATCHER_KEY, L1_PROPOSER_KEY, fault=loaded
+                sequencer_role,
+                anvil.url,
+                deployment,
+                L1_BATCHER_KEY,
+                L1_PROPOSER_KEY,
+                batch_max_delay=batch_max_delay,
+                fault=loaded,
             )
             verifier_log = (data_dir / "verifier.log").open("wb")
             verifier_process = subprocess.Popen(
@@ -596,8 +628,10 @@ def devnet(
         chain = node.config.chain_id
         metrics_socket = open_metrics_socket("sequencer", LOCALHOST, metrics_port)
         lines = [f"L2 sequencer JSON-RPC [bold]http://{LOCALHOST}:{port}[/bold] (chain {chain})"]
+        lines.append(f"L2 explorer [bold]http://{LOCALHOST}:{port}/explorer/[/bold]")
         if anvil is not None:
             lines.append(f"L2 verifier JSON-RPC http://{LOCALHOST}:{verifier_port}")
+            lines.append(f"L2 verifier explorer http://{LOCALHOST}:{verifier_port}/explorer/")
             lines.append(f"L2 verifier metrics http://{LOCALHOST}:{verifier_metrics_port}/metrics")
             lines.append(f"L1 anvil JSON-RPC http://{LOCALHOST}:{anvil.port} (chain 31337)")
             lines.append(f"deployment {deployment_path} | genesis {genesis_path}")
@@ -605,7 +639,8 @@ def devnet(
             console.print(line, soft_wrap=True)
         from node.server import serve
 
-        asyncio.run(serve(sequencer_role, LOCALHOST, port, limits, metrics_socket))
+        l1_view = make_l1_view(anvil.url, deployment) if anvil is not None else None
+        asyncio.run(serve(sequencer_role, LOCALHOST, port, limits, metrics_socket, l1_view))
     finally:
         if verifier_process is not None:
             verifier_process.terminate()

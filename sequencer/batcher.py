@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 
 from l1.contracts.batch_inbox import APPEND_BATCH
 from l1.follower import L1Follower, find_still_on_l1
@@ -33,6 +34,13 @@ from rollup.crypto import keccak256
 from rollup.deposit import DEPOSIT_TX_TYPE, KIND_FORCED_TRANSACTION
 from rollup.derivation import L1BlockData
 from rollup.transaction import Transaction, decode_transaction
+from sequencer.posting import (
+    Backlog,
+    PostingPolicy,
+    PostingReason,
+    choose_urgent_reason,
+    is_full,
+)
 
 log = logging.getLogger("rollup.batcher")
 
@@ -55,6 +63,14 @@ def compute_batch_gas_limit(calldata: bytes) -> int:
 
 def keccak_words(data: bytes) -> int:
     return (len(data) + 31) // 32
+
+
+DESCRIBED_REASONS: dict[PostingReason, str] = {
+    "window": "its oldest block nears the end of the sequencer window",
+    "output": "the next output needs it",
+    "delay": "its oldest block reached the maximum delay",
+    "full": "a full batch",
+}
 
 
 def compute_forced_hashes(
@@ -89,8 +105,18 @@ def read_sequenced_transactions(
     return tuple(sequenced)
 
 
+OutputBlock = Callable[[], int | None]
+"""The L2 block of the proposer's next output, or None (no proposer, or not known yet)."""
+
+
+def have_no_output_block() -> int | None:
+    """The OutputBlock of a batcher without a proposer."""
+    return None
+
+
 class Batcher:
-    """Posts blocks (posted_through, head] in batches, one transaction in flight at a time."""
+    """Posts blocks (posted_through, head] in batches, one transaction in flight at a time, when
+    its posting policy (sequencer.posting) says posting buys something."""
 
     def __init__(
         self,
@@ -99,16 +125,23 @@ class Batcher:
         follower: L1Follower,
         batch_inbox: bytes,
         chain_id: int,
+        policy: PostingPolicy,
         interval: float = 1.0,
         bump_after: float = 20.0,
+        output_block: OutputBlock = have_no_output_block,
     ) -> None:
         self.storage = storage
         self.sender = sender
         self.follower = follower
         self.batch_inbox = batch_inbox
         self.chain_id = chain_id
-        self.interval = interval
+        self.policy = policy
+        self.interval = interval  # the least time between two batches
         self.bump_after = bump_after
+        self.output_block = output_block
+        self.backlog_since: float | None = None  # when the unposted blocks began to wait
+        self.checked_not_full: tuple[int, int] | None = None  # (first, head) found not full
+        self.posted_by_reason: Counter[PostingReason] = Counter()
         self.safe_through = 0  # blocks whose batch is mined on L1
         self.posted_through = 0  # blocks sent (mined or in flight)
         self.in_flight: tuple[bytes, int] | None = None  # (tx hash, last block of the batch)
@@ -175,8 +208,8 @@ class Batcher:
         if through:
             log.info("batcher: L1 already holds L2 blocks up to %d", through)
 
-    def build_next_batch(self, head_number: int) -> tuple[Batch, bytes] | None:
-        """The next batch from posted_through + 1, as full as the size cap allows."""
+    def collect_next_batch(self, head_number: int) -> Batch | None:
+        """The blocks from posted_through + 1 to the head (at most 1,000), as one unpacked batch."""
         first = self.posted_through + 1
         if first > head_number:
             return None
@@ -194,8 +227,42 @@ class Batcher:
             previous = header
             if len(blocks) >= 1_000:
                 break
-        batch = Batch(first, parent.hash, parent.timestamp, parent.l1_origin_number, tuple(blocks))
-        return self.pack(batch)
+        return Batch(first, parent.hash, parent.timestamp, parent.l1_origin_number, tuple(blocks))
+
+    def build_next_batch(self, head_number: int) -> tuple[Batch, bytes] | None:
+        """The next batch from posted_through + 1, as full as the size cap allows."""
+        batch = self.collect_next_batch(head_number)
+        return None if batch is None else self.pack(batch)
+
+    def choose_posting_reason(self, head_number: int) -> PostingReason | None:
+        """Why the unposted blocks up to `head_number` should be posted now, or None to wait
+        (sequencer.posting). Whether they fill a batch is only known by packing them: that is
+        done once for each head, and only when no other reason holds."""
+        first = self.posted_through + 1
+        if first > head_number:
+            self.backlog_since = None
+            return None
+        now = time.monotonic()
+        if self.backlog_since is None:
+            self.backlog_since = now
+        oldest = self.storage.get_header(first)
+        if oldest is None:
+            return None
+        backlog = Backlog(first, head_number, oldest.l1_origin_number, now - self.backlog_since)
+        reason = choose_urgent_reason(
+            self.policy, backlog, self.follower.head_number, self.output_block()
+        )
+        if reason is not None or self.checked_not_full == (first, head_number):
+            return reason
+        batch = self.collect_next_batch(head_number)
+        if batch is None:
+            return None
+        # The honest packing: a faulty batcher's pack (faults.rules) breaks only what it posts.
+        packed, data = pack_batch(batch)
+        if is_full(len(packed.blocks), head_number - first + 1, len(data)):
+            return "full"
+        self.checked_not_full = (first, head_number)
+        return None
 
     def pack(self, batch: Batch) -> tuple[Batch, bytes]:
         """As many of `batch`'s blocks as one batch holds, and their L1 bytes (pack_batch)."""
@@ -237,6 +304,9 @@ class Batcher:
                 return
             if time.monotonic() - self.last_post < self.interval:
                 return
+            reason = self.choose_posting_reason(head_number)
+            if reason is None:
+                return
             built = self.build_next_batch(head_number)
             if built is None:
                 return
@@ -258,15 +328,18 @@ class Batcher:
             self.in_flight = (tx_hash, last)
             self.posted_through = last
             self.last_post = time.monotonic()
+            self.backlog_since = None
+            self.posted_by_reason[reason] += 1
             self.bytes_posted += len(data)
             self.transactions_posted += batch.transaction_count
             log.info(
-                "batch of blocks %d-%d (%d txs, %d bytes) sent in 0x%s",
+                "batch of blocks %d-%d (%d txs, %d bytes) sent in 0x%s (%s)",
                 batch.first_block_number,
                 last,
                 batch.transaction_count,
                 len(data),
                 tx_hash.hex(),
+                DESCRIBED_REASONS[reason],
             )
 
     def check_in_flight(self) -> None:

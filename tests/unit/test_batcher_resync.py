@@ -13,8 +13,10 @@ import pytest
 from l1.rpc import L1BlockNotFound
 from node.storage import L1Progress, Storage
 from sequencer.batcher import Batcher
+from sequencer.posting import PostingPolicy
 
 SENDER = b"\x0b" * 20
+POST_AT_ONCE = PostingPolicy(max_delay=0.0, sequencer_window=120)
 
 
 class ScriptedL1:
@@ -50,7 +52,7 @@ def make_batcher(l1: ScriptedL1, follower_head: int) -> Batcher:
     sender: Any = ScriptedSender(l1)
     follower: Any = SimpleNamespace(history={}, head_number=follower_head)
     storage: Any = SimpleNamespace(get_header=lambda number: None)
-    return Batcher(storage, sender, follower, b"\x0c" * 20, 901)
+    return Batcher(storage, sender, follower, b"\x0c" * 20, 901, POST_AT_ONCE)
 
 
 def test_a_new_batcher_resyncs_before_posting() -> None:
@@ -123,7 +125,7 @@ def make_resuming_batcher(tmp_path: Path, l1: ChainOfBlocks) -> tuple[Batcher, l
     )
     storage = Storage.open(f"sqlite:///{tmp_path}/sequencer.db")
     sender: Any = ScriptedSender(ScriptedL1(0, 0, 0))
-    return Batcher(storage, sender, follower, b"\x0c" * 20, 901), loads
+    return Batcher(storage, sender, follower, b"\x0c" * 20, 901, POST_AT_ONCE), loads
 
 
 def test_a_restarted_batcher_reads_l1_from_its_newest_safe_batch_still_on_l1(

@@ -37,6 +37,7 @@ from rollup.derivation import L1BlockData
 from rollup.genesis import build_genesis
 from rollup.machine import Machine, make_genesis_step_state
 from rollup.stepstate import PHASE_BLOCK_START
+from sequencer.posting import PostingPolicy
 from sequencer.role import Sequencer
 from tests.unit.helpers import ADDRESSES, ANVIL_KEYS, Chain, base_document
 from tests.unit.test_dispute_faults import Inputs
@@ -321,7 +322,10 @@ def make_batch_of(transfers: list[int]) -> Batch:
 
 @pytest.mark.parametrize("cls", [ParentForgingBatcher, TailGarblingBatcher])
 def test_a_faulty_batcher_breaks_only_its_first_batch_holding_a_transaction(cls: Any) -> None:
-    batcher = cls(None, None, None, b"", build_genesis(base_document()).config.chain_id)
+    config = build_genesis(base_document()).config
+    batcher = cls(
+        None, None, None, b"", config.chain_id, PostingPolicy(0.0, config.sequencer_window)
+    )
     chain_id = batcher.chain_id
     empty = make_batch_of([0])
     _, data = batcher.pack(empty)
