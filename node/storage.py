@@ -93,6 +93,9 @@ from rollup.state import (
     KIND_LIQUIDITY,
     KIND_MARKET,
     KIND_MARKET_CONFIG,
+    KIND_PERPS_MARKET,
+    KIND_PERPS_MARKET_CONFIG,
+    KIND_PERPS_POSITION,
     KIND_POOL,
     KIND_POSITION,
     KIND_PRICE,
@@ -135,6 +138,9 @@ KEY_FIELD_SIZES: dict[int, tuple[int, ...]] = {
     KIND_SYSTEM: (),
     KIND_WITHDRAWALS: (),
     KIND_WITHDRAWAL: (HASH_SIZE,),
+    KIND_PERPS_MARKET: (ADDRESS_SIZE,),
+    KIND_PERPS_MARKET_CONFIG: (ADDRESS_SIZE,),
+    KIND_PERPS_POSITION: (ADDRESS_SIZE, ADDRESS_SIZE),
 }
 """The byte width of each field of a typed state key, by kind (to unpack a stored key)."""
 

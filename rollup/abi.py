@@ -1,8 +1,9 @@
 """ABI encoding for the system contracts' calls, return values, events and revert reasons.
 
-Every system-contract function takes only static arguments (address, uint256, bytes32), so calldata
-is decoded the way Solidity's decoder does it: fixed 32-byte words after the 4-byte selector, with
-addresses required to be zero-padded. Extra trailing bytes are ignored, as Solidity ignores them.
+Every system-contract function takes only static arguments (address, uint256, int256, bytes32), so
+calldata is decoded the way Solidity's decoder does it: fixed 32-byte words after the 4-byte
+selector, with addresses required to be zero-padded. Extra trailing bytes are ignored, as Solidity
+ignores them.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def decode_static_arguments(types: Sequence[str], calldata: bytes) -> list[Any]:
             values.append(word[12:])
         elif abi_type == "uint256":
             values.append(int.from_bytes(word, "big"))
+        elif abi_type == "int256":  # two's complement, as Solidity's abi.decode(data, (int256))
+            values.append(int.from_bytes(word, "big", signed=True))
         elif abi_type == "bytes32":
             values.append(word)
         else:  # pragma: no cover - the function table only declares the types above

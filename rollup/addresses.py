@@ -15,6 +15,7 @@ AMM = _address("0x4200000000000000000000000000000000000100")
 LENDING = _address("0x4200000000000000000000000000000000000200")
 LEVERAGE = _address("0x4200000000000000000000000000000000000300")
 ORACLE = _address("0x4200000000000000000000000000000000000400")
+PERPS = _address("0x4200000000000000000000000000000000000500")
 
 # Contracts with behaviour of their own; every registered token is a system contract too.
 NAMED_SYSTEM_CONTRACTS: dict[bytes, str] = {
@@ -24,6 +25,7 @@ NAMED_SYSTEM_CONTRACTS: dict[bytes, str] = {
     LENDING: "Lending",
     LEVERAGE: "Leverage",
     ORACLE: "Oracle",
+    PERPS: "Perps",
 }
 
 # eth_getCode answers this for every system contract: the single byte 0xFE (INVALID), so tools

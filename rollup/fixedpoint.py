@@ -105,3 +105,69 @@ def isqrt(value: int) -> int:
     import math
 
     return math.isqrt(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Signed values (int256). Leaves hold uint256 words, so a signed field is stored as its two's
+# complement word (Solidity: `int256(word)` / `uint256(value)`, free casts). Arithmetic on signed
+# values is checked against the int256 range, as Solidity 0.8's checked int256 arithmetic; every
+# signed division states its rounding (Solidity's `/` truncates toward zero, so the Solidity mirror
+# implements floor and ceiling explicitly).
+
+INT256_MAX = 2**255 - 1
+INT256_MIN = -(2**255)
+
+
+def check_int256(value: int) -> int:
+    """Return `value` if it is a valid int256, else raise ArithmeticOverflow."""
+    if value < INT256_MIN or value > INT256_MAX:
+        raise ArithmeticOverflow("int256 overflow or underflow")
+    return value
+
+
+def to_word(value: int) -> int:
+    """The two's complement uint256 word of an int256 (Solidity: uint256(int256 value))."""
+    return check_int256(value) & UINT256_MAX
+
+
+def from_word(word: int) -> int:
+    """The int256 a two's complement uint256 word encodes (Solidity: int256(uint256 word))."""
+    check_uint256(word)
+    return word - 2**256 if word > INT256_MAX else word
+
+
+def to_int(value: int) -> int:
+    """A uint256 as int256; reverts above 2**255 - 1 (Solidity: SafeCast.toInt256)."""
+    check_uint256(value)
+    return check_int256(value)
+
+
+def signed_add(a: int, b: int) -> int:
+    """Checked int256 a + b."""
+    return check_int256(a + b)
+
+
+def signed_sub(a: int, b: int) -> int:
+    """Checked int256 a - b."""
+    return check_int256(a - b)
+
+
+def signed_mul(a: int, b: int) -> int:
+    """Checked int256 a * b."""
+    return check_int256(a * b)
+
+
+def signed_mul_div_floor(a: int, b: int, denominator: int) -> int:
+    """floor(a * b / denominator) toward negative infinity, denominator > 0; the product may not
+    overflow int256."""
+    if denominator <= 0:
+        raise ZeroDivisionError("division by zero")
+    return signed_mul(a, b) // denominator
+
+
+def signed_mul_div_ceil(a: int, b: int, denominator: int) -> int:
+    """ceil(a * b / denominator) toward positive infinity, denominator > 0; the product may not
+    overflow int256."""
+    if denominator <= 0:
+        raise ZeroDivisionError("division by zero")
+    return -(-signed_mul(a, b) // denominator)

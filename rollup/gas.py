@@ -37,6 +37,11 @@ OPERATION_GAS: dict[str, int] = {
     "leverage_open": 260_000,
     "leverage_close": 260_000,
     "oracle_set_price": 30_000,
+    "perps_deposit": 90_000,
+    "perps_withdraw": 120_000,
+    "perps_modify": 170_000,
+    "perps_close": 200_000,
+    "perps_liquidate": 190_000,
     "bridge_withdraw": 60_000,
 }
 

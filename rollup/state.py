@@ -39,6 +39,9 @@ KIND_PRICE = 11
 KIND_SYSTEM = 12
 KIND_WITHDRAWALS = 13
 KIND_WITHDRAWAL = 14  # a leaf of the withdrawal tree, not of the state tree
+KIND_PERPS_MARKET = 15
+KIND_PERPS_MARKET_CONFIG = 16
+KIND_PERPS_POSITION = 17
 
 # A key is the kind followed by its fields (20-byte addresses or 32-byte hashes), e.g.
 # (KIND_TOKEN_BALANCE, token, owner).
@@ -171,6 +174,59 @@ class WithdrawalLeaf(NamedTuple):
     present: int = 0
 
 
+class PerpsMarket(NamedTuple):
+    """The moving part of a perpetual futures market (docs/PERPETUALS.md §3).
+
+    Sizes are in WAD units of the asset (1e18 = one whole token), USD amounts in WAD. Fields
+    marked signed hold an int256 as its two's complement uint256 word (rollup.fixedpoint.to_word).
+    """
+
+    skew: int = 0  # signed: sum of all position sizes (long_open_interest - short_open_interest)
+    long_open_interest: int = 0  # sum of positive sizes
+    short_open_interest: int = 0  # sum of |negative sizes|
+    funding_rate: int = 0  # signed: funding rate per day (WAD) as of last_funding_time
+    funding_index: int = 0  # signed: accumulated funding (USD WAD) per 1e18 of size
+    last_funding_time: int = 0  # timestamp up to which funding is accrued
+    insurance_fund: int = 0  # USD WAD: fees, liquidation remainders; pays shortfalls first
+    cash: int = 0  # signed: USD WAD netted between traders (realized losses in, profits out)
+    long_bad_debt_index: int = 0  # USD WAD charged per 1e18 of long size, accumulated
+    short_bad_debt_index: int = 0  # USD WAD charged per 1e18 of short size, accumulated
+    liquidation_bucket: int = 0  # size (WAD) liquidated and not yet drained from the bucket
+    liquidation_block: int = 0  # block number at which the bucket was last drained
+
+
+class PerpsMarketConfig(NamedTuple):
+    """A perpetual futures market's fixed parameters, set at genesis (WAD unless noted)."""
+
+    listed: int = 0
+    margin_token: int = 0  # the settlement token (USDC), as uint160
+    skew_scale: int = 0  # size (WAD) at which the skew premium is 100%
+    max_funding_velocity: int = 0  # funding-rate change per day per day at |skew| >= skew_scale
+    maker_fee: int = 0  # fee on the part of an order that reduces |skew|
+    taker_fee: int = 0  # fee on the part of an order that increases |skew|
+    min_initial_margin_ratio: int = 0
+    initial_margin_slope: int = 0  # k: IMR grows by k * |size| / skew_scale
+    volatility_sensitivity: int = 0  # IMR grows by sensitivity * oracle volatility
+    maintenance_margin_scalar: int = 0  # MMR = IMR * scalar
+    min_margin: int = 0  # USD WAD added to both margin requirements
+    keeper_reward_ratio: int = 0  # rho: keeper reward = rho * notional, clamped
+    keeper_reward_min: int = 0  # USD WAD
+    keeper_reward_max: int = 0  # USD WAD
+    max_open_interest: int = 0  # size (WAD) cap on each side's open interest
+    min_position_size: int = 0  # size (WAD): a non-zero position is at least this large
+    liquidation_capacity: int = 0  # size (WAD) the liquidation bucket drains per block
+
+
+class PerpsPosition(NamedTuple):
+    """An account's isolated position in one perpetual futures market."""
+
+    size: int = 0  # signed: WAD units of the asset, > 0 long, < 0 short
+    entry_price: int = 0  # USD WAD: fill price of the last modification (0 without a position)
+    margin: int = 0  # USD WAD: the account's margin ledger (the USDC is held by the contract)
+    funding_index: int = 0  # signed: market funding_index when last realized
+    bad_debt_index: int = 0  # the side's bad-debt index when last realized
+
+
 LEAF_TYPES: dict[int, type[tuple[int, ...]]] = {
     KIND_ACCOUNT: Account,
     KIND_TOKEN: Token,
@@ -186,6 +242,9 @@ LEAF_TYPES: dict[int, type[tuple[int, ...]]] = {
     KIND_SYSTEM: System,
     KIND_WITHDRAWALS: Withdrawals,
     KIND_WITHDRAWAL: WithdrawalLeaf,
+    KIND_PERPS_MARKET: PerpsMarket,
+    KIND_PERPS_MARKET_CONFIG: PerpsMarketConfig,
+    KIND_PERPS_POSITION: PerpsPosition,
 }
 
 EMPTY_LEAVES: dict[int, tuple[int, ...]] = {kind: cls() for kind, cls in LEAF_TYPES.items()}
@@ -247,6 +306,18 @@ WITHDRAWALS_KEY: StateKey = (KIND_WITHDRAWALS,)
 
 def withdrawal_key(withdrawal_hash: bytes) -> StateKey:
     return (KIND_WITHDRAWAL, withdrawal_hash)
+
+
+def perps_market_key(asset: bytes) -> StateKey:
+    return (KIND_PERPS_MARKET, asset)
+
+
+def perps_market_config_key(asset: bytes) -> StateKey:
+    return (KIND_PERPS_MARKET_CONFIG, asset)
+
+
+def perps_position_key(account: bytes, asset: bytes) -> StateKey:
+    return (KIND_PERPS_POSITION, account, asset)
 
 
 def encode_key(key: StateKey) -> bytes:

@@ -23,6 +23,7 @@ INTERFACE_OF: dict[bytes, str] = {
     addresses.LENDING: "ILending",
     addresses.LEVERAGE: "ILeverage",
     addresses.ORACLE: "IOracle",
+    addresses.PERPS: "IPerps",
     addresses.L2_BRIDGE: "IL2Bridge",
     addresses.WETH: "IWETH",
 }

@@ -2,7 +2,8 @@
 
 The document (see rollup/genesis/devnet.json) names the chain id, gas parameters, the oracle key,
 funded accounts, tokens with their initial holders, lending markets with their risk parameters,
-initial prices and volatilities, AMM pools with their initial liquidity, and initial market supply.
+initial prices and volatilities, AMM pools with their initial liquidity, initial market supply, and
+perpetual futures markets with their constants and insurance funds (docs/PERPETUALS.md §2).
 Fractions (rates, factors) may be written as decimal strings ("0.75") and are converted exactly to
 WAD; amounts are integers (or decimal strings of integers) in the token's smallest unit.
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from rollup.addresses import AMM, LENDING, NAMED_SYSTEM_CONTRACTS, WETH, ZERO_ADDRESS
+from rollup.addresses import AMM, LENDING, NAMED_SYSTEM_CONTRACTS, PERPS, WETH, ZERO_ADDRESS
 from rollup.block import Header, build_genesis_header
 from rollup.config import ChainConfig
 from rollup.fixedpoint import RAY, UINT256_MAX, WAD, isqrt, wad_mul_up
@@ -28,6 +29,8 @@ from rollup.state import (
     Market,
     MarketConfig,
     Overlay,
+    PerpsMarket,
+    PerpsMarketConfig,
     Pool,
     Position,
     Price,
@@ -41,6 +44,8 @@ from rollup.state import (
     liquidity_key,
     market_config_key,
     market_key,
+    perps_market_config_key,
+    perps_market_key,
     pool_key,
     position_key,
     price_key,
@@ -335,6 +340,56 @@ def _build_genesis(document: dict[str, Any]) -> Genesis:
             slots[slots.index(0)] = asset_word
             writes.set(lending_account_key(account), type(lending_account)(*slots))
 
+    for entry in document.get("perpsMarkets", []):
+        asset = require_token(entry["asset"], "perps market asset")
+        margin_token = require_token(entry["marginToken"], "perps marginToken")
+        if decimals_of[margin_token] > 18:
+            raise InvalidGenesis(
+                f"perps market {entry['asset']}: marginToken has above 18 decimals"
+            )
+        perps_config = PerpsMarketConfig(
+            listed=1,
+            margin_token=int.from_bytes(margin_token, "big"),
+            skew_scale=parse_wad(entry["skewScale"], "skewScale"),
+            max_funding_velocity=parse_wad(entry["maxFundingVelocity"], "maxFundingVelocity"),
+            maker_fee=parse_wad(entry["makerFee"], "makerFee"),
+            taker_fee=parse_wad(entry["takerFee"], "takerFee"),
+            min_initial_margin_ratio=parse_wad(
+                entry["minInitialMarginRatio"], "minInitialMarginRatio"
+            ),
+            initial_margin_slope=parse_wad(entry["initialMarginSlope"], "initialMarginSlope"),
+            volatility_sensitivity=parse_wad(
+                entry["volatilitySensitivity"], "volatilitySensitivity"
+            ),
+            maintenance_margin_scalar=parse_wad(
+                entry["maintenanceMarginScalar"], "maintenanceMarginScalar"
+            ),
+            min_margin=parse_wad(entry["minMargin"], "minMargin"),
+            keeper_reward_ratio=parse_wad(entry["keeperRewardRatio"], "keeperRewardRatio"),
+            keeper_reward_min=parse_wad(entry["keeperRewardMin"], "keeperRewardMin"),
+            keeper_reward_max=parse_wad(entry["keeperRewardMax"], "keeperRewardMax"),
+            max_open_interest=parse_wad(entry["maxOpenInterest"], "maxOpenInterest"),
+            min_position_size=parse_wad(entry["minPositionSize"], "minPositionSize"),
+            liquidation_capacity=parse_wad(entry["liquidationCapacity"], "liquidationCapacity"),
+        )
+        validate_perps_market_config(entry["asset"], perps_config)
+        if writes.get(perps_market_config_key(asset)).listed:
+            raise InvalidGenesis(f"perps market {entry['asset']} is listed twice")
+        if writes.get(price_key(asset)).price == 0:
+            raise InvalidGenesis(f"perps market {entry['asset']} has no genesis price")
+        fund = parse_amount(
+            entry.get("insuranceFund", "0"), decimals_of[margin_token], "insuranceFund"
+        )
+        credit_token(margin_token, PERPS, fund)
+        writes.set(perps_market_config_key(asset), perps_config)
+        writes.set(
+            perps_market_key(asset),
+            PerpsMarket(
+                insurance_fund=fund * 10 ** (18 - decimals_of[margin_token]),
+                last_funding_time=now,
+            ),
+        )
+
     state_root = state.apply_writes(writes.writes)
     return Genesis(config=config, state=state, header=build_genesis_header(config, state_root))
 
@@ -364,3 +419,43 @@ def validate_market_config(asset: str, config: MarketConfig) -> None:
         raise InvalidGenesis(
             f"market {asset}: liquidationThreshold × (1 + liquidationBonus) must be below 1"
         )
+
+
+PERPS_SIZE_LIMIT = 2**128
+"""Bound of skewScale, maxOpenInterest, minPositionSize and liquidationCapacity (sizes, WAD), so
+that products of sizes, prices and rates stay far inside int256 (docs/PERPETUALS.md §2)."""
+
+
+def validate_perps_market_config(asset: str, config: PerpsMarketConfig) -> None:
+    """Constants that keep every perps formula defined (docs/PERPETUALS.md §2)."""
+    sizes = (
+        config.skew_scale,
+        config.max_open_interest,
+        config.min_position_size,
+        config.liquidation_capacity,
+    )
+    if not all(0 < size < PERPS_SIZE_LIMIT for size in sizes):
+        raise InvalidGenesis(
+            f"perps market {asset}: skewScale, maxOpenInterest, minPositionSize and "
+            "liquidationCapacity must be in (0, 2**128)"
+        )
+    if config.max_funding_velocity >= PERPS_SIZE_LIMIT:
+        raise InvalidGenesis(f"perps market {asset}: maxFundingVelocity must be below 2**128")
+    if config.maker_fee >= WAD // 10 or config.taker_fee >= WAD // 10:
+        raise InvalidGenesis(f"perps market {asset}: makerFee and takerFee must be below 0.1")
+    if not 0 < config.min_initial_margin_ratio < WAD:
+        raise InvalidGenesis(f"perps market {asset}: minInitialMarginRatio must be in (0, 1)")
+    if config.initial_margin_slope >= PERPS_SIZE_LIMIT:
+        raise InvalidGenesis(f"perps market {asset}: initialMarginSlope must be below 2**128")
+    if config.volatility_sensitivity >= PERPS_SIZE_LIMIT:
+        raise InvalidGenesis(f"perps market {asset}: volatilitySensitivity must be below 2**128")
+    if not 0 < config.maintenance_margin_scalar < WAD:
+        raise InvalidGenesis(f"perps market {asset}: maintenanceMarginScalar must be in (0, 1)")
+    if config.keeper_reward_ratio >= WAD:
+        raise InvalidGenesis(f"perps market {asset}: keeperRewardRatio must be below 1")
+    if not config.keeper_reward_min <= config.keeper_reward_max < PERPS_SIZE_LIMIT:
+        raise InvalidGenesis(
+            f"perps market {asset}: need keeperRewardMin <= keeperRewardMax < 2**128"
+        )
+    if config.min_margin >= PERPS_SIZE_LIMIT:
+        raise InvalidGenesis(f"perps market {asset}: minMargin must be below 2**128")

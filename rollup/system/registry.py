@@ -22,7 +22,7 @@ from rollup.state import (
     pool_key,
     token_key,
 )
-from rollup.system import amm, bridge, lending, leverage, oracle, tokens
+from rollup.system import amm, bridge, lending, leverage, oracle, perps, tokens
 from rollup.system.context import CallContext
 
 # A handler returns its outputs as a tuple, or None for a function without outputs.
@@ -277,6 +277,71 @@ ORACLE_FUNCTIONS: tuple[SystemFunction, ...] = (
     ),
 )
 
+PERPS_FUNCTIONS: tuple[SystemFunction, ...] = (
+    SystemFunction(
+        "depositMargin(address,uint256)",
+        (),
+        "perps_deposit",
+        lambda c, t, a: perps.deposit_margin(c, a[0], a[1]),
+    ),
+    SystemFunction(
+        "withdrawMargin(address,uint256)",
+        ("uint256",),
+        "perps_withdraw",
+        lambda c, t, a: (perps.withdraw_margin(c, a[0], a[1]),),
+    ),
+    SystemFunction(
+        "modifyPosition(address,int256,uint256,uint256)",
+        ("uint256", "uint256"),
+        "perps_modify",
+        lambda c, t, a: perps.modify_position(c, *a),
+    ),
+    SystemFunction(
+        "closePosition(address,uint256,uint256)",
+        ("uint256", "uint256", "uint256"),
+        "perps_close",
+        lambda c, t, a: perps.close_position(c, *a),
+    ),
+    SystemFunction(
+        "liquidate(address,address)",
+        ("uint256",),
+        "perps_liquidate",
+        lambda c, t, a: (perps.liquidate(c, a[0], a[1]),),
+    ),
+    SystemFunction(
+        "getPosition(address,address)",
+        ("int256", "uint256", "uint256", "int256", "int256", "uint256", "uint256", "uint256"),
+        "read",
+        lambda c, t, a: perps.get_position(c, a[0], a[1]),
+        view=True,
+    ),
+    SystemFunction(
+        "getMarket(address)",
+        (
+            "int256",
+            "uint256",
+            "uint256",
+            "int256",
+            "int256",
+            "uint256",
+            "int256",
+            "uint256",
+            "uint256",
+            "uint256",
+        ),
+        "read",
+        lambda c, t, a: perps.get_market_summary(c, a[0]),
+        view=True,
+    ),
+    SystemFunction(
+        "quoteOrder(address,int256)",
+        ("uint256", "uint256"),
+        "read",
+        lambda c, t, a: perps.quote_order(c, a[0], a[1]),
+        view=True,
+    ),
+)
+
 BRIDGE_FUNCTIONS: tuple[SystemFunction, ...] = (
     SystemFunction(
         "withdrawETH(address)",
@@ -322,6 +387,7 @@ INTERFACES: dict[str, tuple[SystemFunction, ...]] = {
     "ILending": LENDING_FUNCTIONS,
     "ILeverage": LEVERAGE_FUNCTIONS,
     "IOracle": ORACLE_FUNCTIONS,
+    "IPerps": PERPS_FUNCTIONS,
     "IL2Bridge": BRIDGE_FUNCTIONS,
 }
 
@@ -334,6 +400,7 @@ _NAMED_INTERFACES: dict[bytes, str] = {
     addresses.LENDING: "ILending",
     addresses.LEVERAGE: "ILeverage",
     addresses.ORACLE: "IOracle",
+    addresses.PERPS: "IPerps",
     addresses.L2_BRIDGE: "IL2Bridge",
 }
 

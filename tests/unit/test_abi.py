@@ -118,6 +118,28 @@ EXPECTED_INTERFACES: dict[str, tuple[set[str], set[str]]] = {
         },
         {"PriceUpdated(address indexed,uint256,uint256,uint256)"},
     ),
+    "IPerps": (
+        {
+            "depositMargin(address,uint256) nonpayable returns ()",
+            "withdrawMargin(address,uint256) nonpayable returns (uint256)",
+            "modifyPosition(address,int256,uint256,uint256) nonpayable returns (uint256,uint256)",
+            "closePosition(address,uint256,uint256) nonpayable returns (uint256,uint256,uint256)",
+            "liquidate(address,address) nonpayable returns (uint256)",
+            "getPosition(address,address) view returns"
+            " (int256,uint256,uint256,int256,int256,uint256,uint256,uint256)",
+            "getMarket(address) view returns"
+            " (int256,uint256,uint256,int256,int256,uint256,int256,uint256,uint256,uint256)",
+            "quoteOrder(address,int256) view returns (uint256,uint256)",
+        },
+        {
+            "MarginDeposited(address indexed,address indexed,uint256)",
+            "MarginWithdrawn(address indexed,address indexed,uint256)",
+            "PositionModified(address indexed,address indexed,int256,int256,uint256,uint256,"
+            "int256)",
+            "PositionLiquidated(address indexed,address indexed,address indexed,int256,uint256,"
+            "uint256,uint256,uint256,uint256)",
+        },
+    ),
     "IL2Bridge": (
         {
             "withdrawETH(address) payable returns (uint256)",
@@ -363,6 +385,7 @@ def test_system_addresses_match_the_python_constants() -> None:
         "LENDING",
         "LEVERAGE",
         "ORACLE",
+        "PERPS",
     }
     for name, value in declared.items():
         assert getattr(addresses, name) == value, (

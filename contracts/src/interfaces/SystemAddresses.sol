@@ -27,4 +27,7 @@ library SystemAddresses {
 
     /// @notice The price and volatility oracle (IOracle).
     address internal constant ORACLE = 0x4200000000000000000000000000000000000400;
+
+    /// @notice The perpetual futures markets, margined and settled in USDC (IPerps).
+    address internal constant PERPS = 0x4200000000000000000000000000000000000500;
 }
