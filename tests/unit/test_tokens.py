@@ -26,11 +26,13 @@ def test_devnet_token_metadata_is_readable_through_erc20_views() -> None:
     assert chain.call_one(DAI, "decimals()") == 18
 
 
-def test_total_supply_is_the_sum_of_genesis_balances_pools_and_supplies() -> None:
+def test_total_supply_is_the_sum_of_genesis_balances_pools_supplies_and_perps_funds() -> None:
     chain = Chain()
     # 8 accounts x 100,000 + whale 20,000,000 + pools 3,000,000 + 3,000,000 + 1,000,000
-    # + lending supply 5,000,000
-    expected = (8 * 100_000 + 20_000_000 + 3_000_000 + 3_000_000 + 1_000_000 + 5_000_000) * 10**6
+    # + lending supply 5,000,000 + perps insurance funds 2 x 100,000
+    expected = (
+        8 * 100_000 + 20_000_000 + 3_000_000 + 3_000_000 + 1_000_000 + 5_000_000 + 2 * 100_000
+    ) * 10**6
     assert chain.call_one(USDC, "totalSupply()") == expected
 
 
