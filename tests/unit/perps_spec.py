@@ -77,9 +77,7 @@ def perps_document(**market_overrides: str) -> dict[str, Any]:
         {"asset": hex_address(WETH), "price": "2000.0", "volatility": "0.0"},
         {"asset": hex_address(USDC6), "price": "1.0", "volatility": "0.0"},
     ]
-    document["perpsMarkets"] = [
-        {"asset": hex_address(WETH), **PERPS_MARKET, **market_overrides}
-    ]
+    document["perpsMarkets"] = [{"asset": hex_address(WETH), **PERPS_MARKET, **market_overrides}]
     return document
 
 
@@ -119,10 +117,14 @@ class SpecRequirements(NamedTuple):
 
 
 def spec_requirements(size: int, price: int, volatility: int = 0) -> SpecRequirements:
-    imr = min(MIN_IMR + ceil_div(abs(size) * K, S) + ceil_div(VOL_SENSITIVITY * volatility, WAD), WAD)
+    imr = min(
+        MIN_IMR + ceil_div(abs(size) * K, S) + ceil_div(VOL_SENSITIVITY * volatility, WAD), WAD
+    )
     mmr = ceil_div(imr * MM_SCALAR, WAD)
     notional = ceil_div(abs(size) * price, WAD)
-    reward = min(max(floor_div(floor_div(abs(size) * price, WAD) * RHO, WAD), REWARD_MIN), REWARD_MAX)
+    reward = min(
+        max(floor_div(floor_div(abs(size) * price, WAD) * RHO, WAD), REWARD_MIN), REWARD_MAX
+    )
     reward -= reward % SCALE
     return SpecRequirements(
         ceil_div(notional * imr, WAD) + MIN_MARGIN,

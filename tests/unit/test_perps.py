@@ -359,7 +359,9 @@ def test_a_stale_price_refuses_opening_and_a_price_exactly_max_age_old_does_not(
 def test_a_stale_price_refuses_closing() -> None:
     chain = world()
     alice_long(chain)
-    reason = chain.fails(ALICE_KEY, PERPS, CLOSE, WETH, 0, FAR_DEADLINE, timestamp=GENESIS_TIME + 3_601)
+    reason = chain.fails(
+        ALICE_KEY, PERPS, CLOSE, WETH, 0, FAR_DEADLINE, timestamp=GENESIS_TIME + 3_601
+    )
     assert reason == "stale price"
 
 
@@ -589,7 +591,7 @@ def test_a_shortfall_beyond_the_fund_is_charged_to_the_other_side_through_its_ba
 
 def test_bad_debt_is_realized_into_the_margin_at_the_next_modification() -> None:
     chain = world()
-    socialized, bob_fill, bob_margin = crash_with_a_short_on_the_other_side(chain)
+    _socialized, bob_fill, bob_margin = crash_with_a_short_on_the_other_side(chain)
     index = market(chain).short_bad_debt_index
     skew = from_word(market(chain).skew)
     assert skew == -5 * WAD
