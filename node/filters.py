@@ -57,6 +57,8 @@ class Filter:
     to_value: Any = None
     """A log filter's fromBlock and toBlock as given (tags resolve at each use)."""
     pending: deque[bytes] = field(default_factory=lambda: deque(maxlen=MAX_PENDING_KEPT))
+    full: bool = False
+    """A pending-transaction filter reporting whole transactions (geth's fullTransactions)."""
     reported_from: int = 0
     """The block after which this filter started reporting (the head when it was installed,
     lowered by rewinds below it)."""

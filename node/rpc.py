@@ -691,8 +691,13 @@ class RpcHandler:
         return self.filters.install("blocks", self.node.head.number, rewinds_seen=rewinds_seen)
 
     def eth_new_pending_transaction_filter(self, params: Any) -> str:
-        parse_params(params, 0, 1)  # geth's optional fullTransactions flag is not served
-        return self.filters.install("pending", self.node.head.number)
+        params = parse_params(params, 0, 1)
+        full = get_param(params, 0, "fullTransactions", required=False)  # geth's option
+        return self.filters.install(
+            "pending",
+            self.node.head.number,
+            full=parse_bool(full, "fullTransactions") if full is not None else False,
+        )
 
     def eth_get_filter_changes(self, params: Any) -> list[Any]:
         params = parse_params(params, 1, 1)
@@ -700,7 +705,11 @@ class RpcHandler:
         if installed.kind == "pending":
             hashes = [fmt.data(tx_hash) for tx_hash in installed.pending]
             installed.pending.clear()
-            return hashes
+            if not installed.full:
+                return hashes
+            # Whole transactions, as they are now (pending, or included since); dropped ones go.
+            found = (self.eth_get_transaction_by_hash([tx_hash]) for tx_hash in hashes)
+            return [tx for tx in found if tx is not None]
         journal = self.node.removed_logs
         rewinds = journal.since(installed.rewinds_seen)
         if rewinds is None:  # a rewind under way (the verifier's thread): at the next poll

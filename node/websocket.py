@@ -35,6 +35,7 @@ from node.rpc_params import (
     LimitExceeded,
     LogCriteria,
     matches,
+    parse_bool,
     parse_log_criteria,
     parse_params,
 )
@@ -59,6 +60,8 @@ class Subscription:
     announced_from: int = 0
     """The block after which blocks were announced to it: the hub's newest announced block when
     it subscribed, lowered by rewinds below it."""
+    full: bool = False
+    """newPendingTransactions with geth's `true` option: whole transactions, not hashes."""
 
 
 class Connection:
@@ -121,11 +124,14 @@ class Connection:
                 f"unknown subscription kind {kind!r}: one of {', '.join(SUBSCRIPTION_KINDS)}"
             )
         criteria = None
+        full = False
         if kind == "logs":
             query = params[1] if len(params) > 1 else {}
             if not isinstance(query, dict):
                 raise InvalidParams("logs: the filter must be an object")
             criteria = parse_log_criteria(query)
+        elif kind == "newPendingTransactions" and len(params) > 1 and params[1] is not None:
+            full = parse_bool(params[1], "fullTransactions")
         elif len(params) > 1 and params[1] not in (None, False):
             raise InvalidParams(f"{kind} takes no options")
         if len(self.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
@@ -135,7 +141,7 @@ class Connection:
             )
         subscription_id = "0x" + secrets.token_hex(16)
         self.subscriptions[subscription_id] = Subscription(
-            kind, criteria, self.hub.announced_through
+            kind, criteria, self.hub.announced_through, full
         )
         return subscription_id
 
@@ -274,16 +280,27 @@ class SubscriptionHub:
                 connection.notify(subscription_id, formatted)
 
     def announce_pending(self, tx_hash: bytes) -> None:
+        whole: dict[str, Any] | None = None  # formatted once, for the first subscriber wanting it
         for connection in list(self.connections):
             for subscription_id, subscription in connection.subscriptions.items():
-                if subscription.kind == "newPendingTransactions":
+                if subscription.kind != "newPendingTransactions":
+                    continue
+                if not subscription.full:
                     connection.notify(subscription_id, fmt.data(tx_hash))
+                    continue
+                if whole is None:
+                    whole = self.handler.eth_get_transaction_by_hash([fmt.data(tx_hash)])
+                if whole is not None:
+                    connection.notify(subscription_id, whole)
 
 
-def is_origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
+def is_origin_allowed(origin: str | None, allowed: tuple[str, ...], host: str | None) -> bool:
     """A browser page's WebSocket is let in only from the origins CORS lets call over HTTP
-    (--allow-origin); clients that send no Origin (libraries, scripts) always are."""
-    return origin is None or "*" in allowed or origin in allowed
+    (--allow-origin), or from the node's own pages (the explorer: the origin is the host the
+    page was loaded from); clients that send no Origin (libraries, scripts) always are."""
+    if origin is None or "*" in allowed or origin in allowed:
+        return True
+    return host is not None and origin in (f"http://{host}", f"https://{host}")
 
 
 async def serve_connection(
@@ -292,7 +309,8 @@ async def serve_connection(
     """Answer one client's frames until it goes, or is closed for reading too slowly. (A frame
     above the request body limit never gets here: node.server sets it as uvicorn's ws_max_size,
     which closes the connection with 1009.)"""
-    if not is_origin_allowed(websocket.headers.get("origin"), allowed):
+    headers = websocket.headers
+    if not is_origin_allowed(headers.get("origin"), allowed, headers.get("host")):
         await websocket.close(CLOSE_POLICY_VIOLATION)  # before accepting: HTTP 403
         return
     await websocket.accept()
