@@ -180,6 +180,16 @@ class Node:
             cached = self._pending_environment = (head, environment)
         return cached[1]
 
+    def get_block_environment(self, number: int) -> BlockEnvironment:
+        """The environment stored block `number` executed in (a call or a replay at it)."""
+        header = self.get_stored_header(number)
+        return BlockEnvironment(
+            number=number,
+            timestamp=header.timestamp,
+            base_fee=header.base_fee,
+            chain_id=self.config.chain_id,
+        )
+
     def get_heads(self) -> dict[str, object]:
         """The L1 head and the three L2 heads, as rollup_syncStatus reports them (OP Stack's
         names)."""

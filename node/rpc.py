@@ -289,14 +289,7 @@ class RpcHandler:
                 f"head {head})",
                 code=-32000,
             )
-        header = self.node.get_stored_header(number)
-        environment = BlockEnvironment(
-            number=number,
-            timestamp=header.timestamp,
-            base_fee=header.base_fee,
-            chain_id=self.node.config.chain_id,
-        )
-        return StoredState(self.node.storage, number), environment
+        return StoredState(self.node.storage, number), self.node.get_block_environment(number)
 
     def get_header(self, number: int) -> Header | None:
         return self.node.get_header(number)
