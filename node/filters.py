@@ -125,6 +125,12 @@ def fixed_block(value: Any) -> int | None:
         return None
 
 
+def draw_id() -> str:
+    """A fresh filter or subscription id: 128 random bits as a hex quantity (no leading zero
+    digits, as the execution-apis schema and geth have it)."""
+    return hex(secrets.randbits(128) | 1 << 127)
+
+
 class FilterRegistry:
     """The installed filters of one node, by id. Used from the event loop's thread only."""
 
@@ -139,7 +145,7 @@ class FilterRegistry:
                 f"too many filters: at most {MAX_FILTERS}; uninstall unused ones or let them "
                 f"expire ({FILTER_TIMEOUT_SECONDS:g} s unpolled)"
             )
-        filter_id = "0x" + secrets.token_hex(16)
+        filter_id = draw_id()
         self.filters[filter_id] = Filter(kind, head, self.clock(), reported_from=head, **fields)
         return filter_id
 

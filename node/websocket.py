@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +26,7 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from node import rpc_format as fmt
-from node.filters import take_block_span
+from node.filters import draw_id, take_block_span
 from node.removed_logs import RemovedLog, Rewind, take_removed_logs
 from node.rpc import RpcHandler, format_removed_log, format_stored_log
 from node.rpc_params import (
@@ -139,7 +138,7 @@ class Connection:
                 f"too many subscriptions on this connection: at most "
                 f"{MAX_SUBSCRIPTIONS_PER_CONNECTION}"
             )
-        subscription_id = "0x" + secrets.token_hex(16)
+        subscription_id = draw_id()
         self.subscriptions[subscription_id] = Subscription(
             kind, criteria, self.hub.announced_through, full
         )

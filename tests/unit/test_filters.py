@@ -3,6 +3,7 @@ a log filter reports again after a rewind."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from node.filters import (
     Filter,
     FilterNotFound,
     FilterRegistry,
+    draw_id,
 )
 from node.removed_logs import RemovedLog, Rewind
 from node.rpc_params import LimitExceeded, LogCriteria
@@ -163,3 +165,9 @@ def test_taking_the_rewinds_marks_them_seen() -> None:
     assert installed.rewinds_seen == 4
     assert installed.take_rewinds([]) == []
     assert installed.rewinds_seen == 4
+
+
+def test_filter_ids_are_hex_quantities_of_128_bits() -> None:
+    ids = [draw_id() for _ in range(2_000)]
+    assert all(re.fullmatch(r"0x[89a-f][0-9a-f]{31}", filter_id) for filter_id in ids)
+    assert len(set(ids)) == len(ids)
