@@ -22,6 +22,7 @@ import orjson
 from l1.follower import L1Follower
 from node.metrics import NodeMetrics
 from node.recovery import RecoveryPool
+from node.removed_logs import RemovedLogJournal, read_logs
 from node.storage import Storage
 from rollup.block import Header, compute_next_base_fee
 from rollup.config import ChainConfig
@@ -58,6 +59,8 @@ class Node:
         self.l1_lock = threading.Lock()
         self.safe_number = 0  # highest block whose batch is on L1
         self.finalized_number = 0  # highest block of a finalized output
+        # The logs of blocks rewinds removed, for the filters and subscriptions that reported them.
+        self.removed_logs = RemovedLogJournal()
 
     def _load_state(self, genesis: Genesis) -> tuple[State, Header]:
         head_number = self.storage.get_head_number()
@@ -79,7 +82,26 @@ class Node:
     def rewind(self, number: int) -> None:
         """Remove the blocks after `number` from storage and make block `number` the head, with
         its state reloaded from storage (an L1 reorg removed what they were built or derived on).
-        The caller holds back everything that reads the head meanwhile (builder, deriver)."""
+        The caller holds back everything that reads the head meanwhile (builder, deriver).
+
+        The removed blocks' logs go to `removed_logs` first; readers see the rewind there once the
+        head has moved back (node.removed_logs)."""
+        if number >= self.head.number:
+            self._roll_back_to(number)
+            return
+        try:
+            logs, logs_through = read_logs(self.storage, number + 1, self.head.number)
+        except Exception as failure:  # the rewind matters more than telling readers
+            log.error("could not read the logs of blocks rewound past %d: %s", number, failure)
+            logs, logs_through = [], number
+        rewind = self.removed_logs.begin(number, logs, logs_through)
+        try:
+            self._roll_back_to(number)
+        finally:
+            self.removed_logs.finish(rewind)
+
+    def _roll_back_to(self, number: int) -> None:
+        """The rewind itself: storage, the state in memory, the heads."""
         self.storage.rollback_to(number)
         state = State()
         root = self.storage.load_state(state)
@@ -157,6 +179,16 @@ class Node:
             )
             cached = self._pending_environment = (head, environment)
         return cached[1]
+
+    def get_block_environment(self, number: int) -> BlockEnvironment:
+        """The environment stored block `number` executed in (a call or a replay at it)."""
+        header = self.get_stored_header(number)
+        return BlockEnvironment(
+            number=number,
+            timestamp=header.timestamp,
+            base_fee=header.base_fee,
+            chain_id=self.config.chain_id,
+        )
 
     def get_heads(self) -> dict[str, object]:
         """The L1 head and the three L2 heads, as rollup_syncStatus reports them (OP Stack's

@@ -4,7 +4,9 @@ eth_uninstallFilter by id.
 
 A filter remembers the newest block it has reported; a poll reports what came after, up to the
 head (at most MAX_BLOCKS_PER_POLL blocks at a time: the rest at the next poll). After a rewind
-below it (an L1 reorg) it reports the replacing blocks again. A pending-transaction filter keeps
+below it (an L1 reorg, node.removed_logs) a log filter first reports again, with `removed: true`,
+the logs it had reported from the removed blocks, then both kinds report the replacing blocks.
+A pending-transaction filter keeps
 the hashes admitted since its last poll, at most MAX_PENDING_KEPT (the oldest dropped). Filters
 unpolled for FILTER_TIMEOUT_SECONDS are removed, and at most MAX_FILTERS exist at once.
 """
@@ -14,11 +16,20 @@ from __future__ import annotations
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from node.rpc_params import LimitExceeded, LogCriteria, RpcError
+from node.removed_logs import RemovedLog, Rewind, take_removed_logs
+from node.rpc_params import (
+    BLOCK_TAGS,
+    InvalidParams,
+    LimitExceeded,
+    LogCriteria,
+    RpcError,
+    matches,
+    parse_quantity,
+)
 
 FILTER_TIMEOUT_SECONDS = 300.0
 MAX_FILTERS = 10_000
@@ -46,6 +57,13 @@ class Filter:
     to_value: Any = None
     """A log filter's fromBlock and toBlock as given (tags resolve at each use)."""
     pending: deque[bytes] = field(default_factory=lambda: deque(maxlen=MAX_PENDING_KEPT))
+    full: bool = False
+    """A pending-transaction filter reporting whole transactions (geth's fullTransactions)."""
+    reported_from: int = 0
+    """The block after which this filter started reporting (the head when it was installed,
+    lowered by rewinds below it)."""
+    rewinds_seen: int = 0
+    """The sequence number of the last rewind this filter has accounted for (node.removed_logs)."""
 
     def take_block_range(self, head: int) -> tuple[int, int] | None:
         """The blocks to report now (first, last), and mark them reported; None if none."""
@@ -53,6 +71,28 @@ class Filter:
             self.reported_through, head, MAX_BLOCKS_PER_POLL
         )
         return span
+
+    def take_rewinds(self, rewinds: Sequence[Rewind]) -> list[RemovedLog]:
+        """Account for `rewinds`, those after the last one it accounted for: the logs it had
+        reported that they removed (for a log filter: matching its address and topics, and
+        within its fromBlock / toBlock where they name fixed blocks); it then reports the
+        replacing blocks."""
+        if not rewinds:
+            return []
+        self.reported_from, self.reported_through, removed = take_removed_logs(
+            self.reported_from, self.reported_through, rewinds
+        )
+        self.rewinds_seen = rewinds[-1].sequence
+        if self.kind != "logs" or self.criteria is None:
+            return []
+        low, high = fixed_block(self.from_value), fixed_block(self.to_value)
+        return [
+            entry
+            for entry in removed
+            if matches(self.criteria, entry.log.address, entry.log.topics)
+            and (low is None or entry.log.block_number >= low)
+            and (high is None or entry.log.block_number <= high)
+        ]
 
 
 def take_block_span(
@@ -70,6 +110,27 @@ def take_block_span(
     return last, (reported_through + 1, last)
 
 
+def fixed_block(value: Any) -> int | None:
+    """A filter's fromBlock or toBlock if it names one block for good (a number, `earliest`);
+    None for none, or a tag that moves with the heads (a log reported under it was within it)."""
+    if isinstance(value, dict):  # EIP-1898: only {"blockNumber": ...} is fixed here
+        value = value.get("blockNumber")
+    if value == "earliest":
+        return 0
+    if value is None or (isinstance(value, str) and value in BLOCK_TAGS):
+        return None
+    try:
+        return parse_quantity(value, "block")
+    except InvalidParams:
+        return None
+
+
+def draw_id() -> str:
+    """A fresh filter or subscription id: 128 random bits as a hex quantity (no leading zero
+    digits, as the execution-apis schema and geth have it)."""
+    return hex(secrets.randbits(128) | 1 << 127)
+
+
 class FilterRegistry:
     """The installed filters of one node, by id. Used from the event loop's thread only."""
 
@@ -84,8 +145,8 @@ class FilterRegistry:
                 f"too many filters: at most {MAX_FILTERS}; uninstall unused ones or let them "
                 f"expire ({FILTER_TIMEOUT_SECONDS:g} s unpolled)"
             )
-        filter_id = "0x" + secrets.token_hex(16)
-        self.filters[filter_id] = Filter(kind, head, self.clock(), **fields)
+        filter_id = draw_id()
+        self.filters[filter_id] = Filter(kind, head, self.clock(), reported_from=head, **fields)
         return filter_id
 
     def poll(self, filter_id: Any) -> Filter:

@@ -22,13 +22,14 @@ from fastapi.responses import Response
 from starlette.middleware.cors import CORSMiddleware
 
 from node import rpc_format as fmt
-from node.filters import FilterRegistry
+from node.filters import Filter, FilterRegistry
 from node.recent_state import (
     RECENT_STATE_BLOCKS,
     StoredState,
     find_oldest_state_block,
 )
 from node.recovery import Recovered, recover_raw_transactions
+from node.removed_logs import RemovedLog
 from node.role import Role, TransactionRejected
 from node.rpc_params import (
     ExecutionReverted,
@@ -288,14 +289,7 @@ class RpcHandler:
                 f"head {head})",
                 code=-32000,
             )
-        header = self.node.get_stored_header(number)
-        environment = BlockEnvironment(
-            number=number,
-            timestamp=header.timestamp,
-            base_fee=header.base_fee,
-            chain_id=self.node.config.chain_id,
-        )
-        return StoredState(self.node.storage, number), environment
+        return StoredState(self.node.storage, number), self.node.get_block_environment(number)
 
     def get_header(self, number: int) -> Header | None:
         return self.node.get_header(number)
@@ -672,9 +666,13 @@ class RpcHandler:
         for name in ("fromBlock", "toBlock"):  # refused now rather than at every poll
             if query.get(name) is not None:
                 self.resolve_block_number(query[name], name)
+        # The rewinds finished so far, read before the head: one under way is accounted for at
+        # the first poll (which then reports the replacing blocks), never skipped.
+        rewinds_seen = self.node.removed_logs.finished
         return self.filters.install(
             "logs",
             self.node.head.number,
+            rewinds_seen=rewinds_seen,
             criteria=criteria,
             from_value=query.get("fromBlock"),
             to_value=query.get("toBlock"),
@@ -682,11 +680,17 @@ class RpcHandler:
 
     def eth_new_block_filter(self, params: Any) -> str:
         parse_params(params, 0, 0)
-        return self.filters.install("blocks", self.node.head.number)
+        rewinds_seen = self.node.removed_logs.finished
+        return self.filters.install("blocks", self.node.head.number, rewinds_seen=rewinds_seen)
 
     def eth_new_pending_transaction_filter(self, params: Any) -> str:
-        parse_params(params, 0, 1)  # geth's optional fullTransactions flag is not served
-        return self.filters.install("pending", self.node.head.number)
+        params = parse_params(params, 0, 1)
+        full = get_param(params, 0, "fullTransactions", required=False)  # geth's option
+        return self.filters.install(
+            "pending",
+            self.node.head.number,
+            full=parse_bool(full, "fullTransactions") if full is not None else False,
+        )
 
     def eth_get_filter_changes(self, params: Any) -> list[Any]:
         params = parse_params(params, 1, 1)
@@ -694,10 +698,32 @@ class RpcHandler:
         if installed.kind == "pending":
             hashes = [fmt.data(tx_hash) for tx_hash in installed.pending]
             installed.pending.clear()
-            return hashes
-        span = installed.take_block_range(self.node.head.number)
-        if span is None:
+            if not installed.full:
+                return hashes
+            # Whole transactions, as they are now (pending, or included since); dropped ones go.
+            found = (self.eth_get_transaction_by_hash([tx_hash]) for tx_hash in hashes)
+            return [tx for tx in found if tx is not None]
+        journal = self.node.removed_logs
+        rewinds = journal.since(installed.rewinds_seen)
+        if rewinds is None:  # a rewind under way (the verifier's thread): at the next poll
             return []
+        changes: list[Any] = [
+            format_removed_log(entry) for entry in installed.take_rewinds(rewinds)
+        ]
+        before = installed.reported_through
+        span = installed.take_block_range(self.node.head.number)  # the head after the rewinds
+        if span is None:
+            return changes
+        new = self.take_block_changes(installed, span)
+        if journal.sequence != installed.rewinds_seen:
+            # A rewind began while reading: what was read may be half removed. Report it at the
+            # next poll instead, after the logs the rewind removed.
+            installed.reported_through = before
+            return changes
+        return changes + new
+
+    def take_block_changes(self, installed: Filter, span: tuple[int, int]) -> list[Any]:
+        """What a block or log filter reports of the blocks span[0]..span[1]."""
         if installed.kind == "blocks":
             return [
                 fmt.data(header.hash)
@@ -920,6 +946,24 @@ def format_stored_log(entry: StoredLog, header: Header) -> dict[str, Any]:
         entry.tx_index,
         entry.log_index,
         header.timestamp,
+    )
+
+
+def format_removed_log(removed: RemovedLog) -> dict[str, Any]:
+    """A log of a block a rewind removed, as filters and the `logs` subscription report it again:
+    its removed block's hash and timestamp, and `removed: true`."""
+    entry = removed.log
+    return fmt.format_log(
+        entry.address,
+        entry.topics,
+        entry.data,
+        entry.block_number,
+        entry.block_hash,
+        entry.tx_hash,
+        entry.tx_index,
+        entry.log_index,
+        removed.block_timestamp,
+        removed=True,
     )
 
 

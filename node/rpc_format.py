@@ -50,7 +50,9 @@ def format_log(
     tx_index: int,
     log_index: int,
     block_timestamp: int,
+    removed: bool = False,
 ) -> dict[str, Any]:
+    """A log as eth_getLogs shows it; `removed` marks one of a block a rewind removed (a reorg)."""
     return {
         "address": data(address),
         "topics": [data(topic) for topic in topics],
@@ -61,7 +63,7 @@ def format_log(
         "transactionHash": data(tx_hash),
         "transactionIndex": quantity(tx_index),
         "logIndex": quantity(log_index),
-        "removed": False,
+        "removed": removed,
     }
 
 

@@ -161,6 +161,18 @@ class LogCriteria:
     topics: list[list[bytes] | None]
 
 
+def matches(criteria: LogCriteria, address: bytes, topics: tuple[bytes, ...]) -> bool:
+    """Whether a log matches a filter, by eth_getLogs' rules (node.storage.Storage.get_logs)."""
+    if criteria.addresses and address not in criteria.addresses:
+        return False
+    if len(topics) < len(criteria.topics):
+        return False
+    return all(
+        wanted is None or topic in wanted
+        for wanted, topic in zip(criteria.topics, topics, strict=False)
+    )
+
+
 def parse_log_criteria(query: dict[str, Any]) -> LogCriteria:
     """The `address` and `topics` of an eth_getLogs / eth_newFilter / logs subscription object."""
     address_filter = query.get("address")

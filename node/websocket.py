@@ -6,10 +6,12 @@ an address / topics filter) and `newPendingTransactions` (the hash of each trans
 here). Notifications are `eth_subscription` messages.
 
 One watcher per node follows the head (polling it every HEAD_POLL_SECONDS on the event loop) and
-fans each new block out; after a rewind below what it announced (an L1 reorg) it announces the
-replacing blocks. Every connection has a bounded queue of outgoing messages: a client that does
-not read them fast enough is disconnected (close code 1008, "slow reader") instead of growing the
-node's memory, and at most MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions exist per connection.
+fans each new block out. After a rewind below what it announced (an L1 reorg, node.removed_logs)
+it first sends each `logs` subscription again, with `removed: true`, the logs it had sent from the
+removed blocks, then announces the replacing blocks (heads and logs). Every connection has a
+bounded queue of outgoing messages: a client that does not read them fast enough is disconnected
+(close code 1008, "slow reader") instead of growing the node's memory, and at most
+MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions exist per connection.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,15 +26,20 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from node import rpc_format as fmt
-from node.filters import take_block_span
-from node.rpc import RpcHandler, format_stored_log
+from node.filters import draw_id, take_block_span
+from node.removed_logs import RemovedLog, Rewind, take_removed_logs
+from node.rpc import RpcHandler, format_removed_log, format_stored_log
 from node.rpc_params import (
     InvalidParams,
     LimitExceeded,
     LogCriteria,
+    matches,
+    parse_bool,
     parse_log_criteria,
     parse_params,
 )
+from node.storage import StoredLog
+from rollup.block import Header
 
 log = logging.getLogger("rollup.websocket")
 
@@ -46,29 +52,23 @@ SUBSCRIPTION_KINDS = ("newHeads", "logs", "newPendingTransactions")
 CLOSE_POLICY_VIOLATION = 1008
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Subscription:
     kind: str
     criteria: LogCriteria | None = None
-
-
-def matches(criteria: LogCriteria, address: bytes, topics: tuple[bytes, ...]) -> bool:
-    """Whether a log matches a filter, by eth_getLogs' rules (node.storage.Storage.get_logs)."""
-    if criteria.addresses and address not in criteria.addresses:
-        return False
-    if len(topics) < len(criteria.topics):
-        return False
-    return all(
-        wanted is None or topic in wanted
-        for wanted, topic in zip(criteria.topics, topics, strict=False)
-    )
+    announced_from: int = 0
+    """The block after which blocks were announced to it: the hub's newest announced block when
+    it subscribed, lowered by rewinds below it."""
+    full: bool = False
+    """newPendingTransactions with geth's `true` option: whole transactions, not hashes."""
 
 
 class Connection:
     """One WebSocket client: its subscriptions and its bounded queue of outgoing messages."""
 
-    def __init__(self, websocket: WebSocket) -> None:
+    def __init__(self, websocket: WebSocket, hub: SubscriptionHub) -> None:
         self.websocket = websocket
+        self.hub = hub
         self.subscriptions: dict[str, Subscription] = {}
         self.outgoing: asyncio.Queue[bytes] = asyncio.Queue(MAX_QUEUED_MESSAGES)
         self.overflowed = False
@@ -123,11 +123,14 @@ class Connection:
                 f"unknown subscription kind {kind!r}: one of {', '.join(SUBSCRIPTION_KINDS)}"
             )
         criteria = None
+        full = False
         if kind == "logs":
             query = params[1] if len(params) > 1 else {}
             if not isinstance(query, dict):
                 raise InvalidParams("logs: the filter must be an object")
             criteria = parse_log_criteria(query)
+        elif kind == "newPendingTransactions" and len(params) > 1 and params[1] is not None:
+            full = parse_bool(params[1], "fullTransactions")
         elif len(params) > 1 and params[1] not in (None, False):
             raise InvalidParams(f"{kind} takes no options")
         if len(self.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
@@ -135,8 +138,10 @@ class Connection:
                 f"too many subscriptions on this connection: at most "
                 f"{MAX_SUBSCRIPTIONS_PER_CONNECTION}"
             )
-        subscription_id = "0x" + secrets.token_hex(16)
-        self.subscriptions[subscription_id] = Subscription(kind, criteria)
+        subscription_id = draw_id()
+        self.subscriptions[subscription_id] = Subscription(
+            kind, criteria, self.hub.announced_through, full
+        )
         return subscription_id
 
     def unsubscribe(self, params: Any) -> bool:
@@ -155,12 +160,14 @@ class SubscriptionHub:
         self.handler = handler
         self.node = handler.node
         self.connections: set[Connection] = set()
+        self.rewinds_seen = self.node.removed_logs.finished  # before the head, as filters
         self.announced_through = self.node.head.number
         self.watcher: asyncio.Task[None] | None = None
         handler.pending_listeners.append(self.announce_pending)
 
     def add(self, connection: Connection) -> None:
         if self.watcher is None or self.watcher.done():
+            self.rewinds_seen = self.node.removed_logs.finished
             self.announced_through = self.node.head.number
             self.watcher = asyncio.get_running_loop().create_task(self.watch())
         self.connections.add(connection)
@@ -183,10 +190,27 @@ class SubscriptionHub:
             await asyncio.sleep(HEAD_POLL_SECONDS)
 
     def announce_new_blocks(self) -> None:
+        """Send what changed since the last call: the logs rewinds removed, then the new blocks.
+        As eth_getFilterChanges (node.rpc): nothing while a rewind is under way (the verifier's
+        thread), the head read after the rewinds, and nothing read while a rewind began is sent
+        (it is read again next time)."""
+        journal = self.node.removed_logs
+        rewinds = journal.since(self.rewinds_seen)
+        if rewinds is None:
+            return
+        subscribers = [
+            (connection, subscription_id, subscription)
+            for connection in list(self.connections)
+            for subscription_id, subscription in connection.subscriptions.items()
+        ]
+        if rewinds:
+            self.rewinds_seen = rewinds[-1].sequence
+            self.announce_removed_logs(rewinds, subscribers)
         head = self.node.head.number
         if not self.connections:
             self.announced_through = head
             return
+        before = self.announced_through
         self.announced_through, span = take_block_span(
             self.announced_through, head, MAX_BLOCKS_PER_ANNOUNCEMENT
         )
@@ -198,11 +222,15 @@ class SubscriptionHub:
             for number in range(first, last + 1)
             if (header := self.handler.get_header(number)) is not None
         }
-        subscribers = [
-            (connection, subscription_id, subscription)
-            for connection in list(self.connections)
-            for subscription_id, subscription in connection.subscriptions.items()
-        ]
+        log_subscribers = [item for item in subscribers if item[2].kind == "logs"]
+        found = (
+            self.node.storage.get_logs(first, last, None, [], MAX_LOGS_PER_ANNOUNCEMENT)
+            if log_subscribers
+            else []
+        )
+        if journal.sequence != self.rewinds_seen:  # a rewind began while reading: next time
+            self.announced_through = before
+            return
         if any(subscription.kind == "newHeads" for _, _, subscription in subscribers):
             for header in headers.values():
                 block = self.handler.format_block(header, False)
@@ -210,10 +238,36 @@ class SubscriptionHub:
                 for connection, subscription_id, subscription in subscribers:
                     if subscription.kind == "newHeads":
                         connection.notify(subscription_id, block)
-        log_subscribers = [item for item in subscribers if item[2].kind == "logs"]
-        if not log_subscribers:
-            return
-        found = self.node.storage.get_logs(first, last, None, [], MAX_LOGS_PER_ANNOUNCEMENT)
+        self.announce_logs(found, headers, log_subscribers)
+
+    def announce_removed_logs(
+        self, rewinds: list[Rewind], subscribers: list[tuple[Connection, str, Subscription]]
+    ) -> None:
+        """Send every `logs` subscription the logs it was sent that `rewinds` removed, with
+        `removed: true`; then the blocks after the lowest rewind are announced again."""
+        formatted: dict[tuple[bytes, int], dict[str, Any]] = {}  # by (block hash, log index)
+        for connection, subscription_id, subscription in subscribers:
+            removed: list[RemovedLog]
+            subscription.announced_from, _, removed = take_removed_logs(
+                subscription.announced_from, self.announced_through, rewinds
+            )
+            if subscription.kind != "logs":
+                continue
+            assert subscription.criteria is not None
+            for entry in removed:
+                if matches(subscription.criteria, entry.log.address, entry.log.topics):
+                    key = (entry.log.block_hash, entry.log.log_index)
+                    if key not in formatted:
+                        formatted[key] = format_removed_log(entry)
+                    connection.notify(subscription_id, formatted[key])
+        self.announced_through = min([self.announced_through, *(r.to_block for r in rewinds)])
+
+    def announce_logs(
+        self,
+        found: list[StoredLog],
+        headers: dict[int, Header],
+        log_subscribers: list[tuple[Connection, str, Subscription]],
+    ) -> None:
         for entry in found:
             formatted: dict[str, Any] | None = None
             for connection, subscription_id, subscription in log_subscribers:
@@ -225,16 +279,27 @@ class SubscriptionHub:
                 connection.notify(subscription_id, formatted)
 
     def announce_pending(self, tx_hash: bytes) -> None:
+        whole: dict[str, Any] | None = None  # formatted once, for the first subscriber wanting it
         for connection in list(self.connections):
             for subscription_id, subscription in connection.subscriptions.items():
-                if subscription.kind == "newPendingTransactions":
+                if subscription.kind != "newPendingTransactions":
+                    continue
+                if not subscription.full:
                     connection.notify(subscription_id, fmt.data(tx_hash))
+                    continue
+                if whole is None:
+                    whole = self.handler.eth_get_transaction_by_hash([fmt.data(tx_hash)])
+                if whole is not None:
+                    connection.notify(subscription_id, whole)
 
 
-def is_origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
+def is_origin_allowed(origin: str | None, allowed: tuple[str, ...], host: str | None) -> bool:
     """A browser page's WebSocket is let in only from the origins CORS lets call over HTTP
-    (--allow-origin); clients that send no Origin (libraries, scripts) always are."""
-    return origin is None or "*" in allowed or origin in allowed
+    (--allow-origin), or from the node's own pages (the explorer: the origin is the host the
+    page was loaded from); clients that send no Origin (libraries, scripts) always are."""
+    if origin is None or "*" in allowed or origin in allowed:
+        return True
+    return host is not None and origin in (f"http://{host}", f"https://{host}")
 
 
 async def serve_connection(
@@ -243,11 +308,12 @@ async def serve_connection(
     """Answer one client's frames until it goes, or is closed for reading too slowly. (A frame
     above the request body limit never gets here: node.server sets it as uvicorn's ws_max_size,
     which closes the connection with 1009.)"""
-    if not is_origin_allowed(websocket.headers.get("origin"), allowed):
+    headers = websocket.headers
+    if not is_origin_allowed(headers.get("origin"), allowed, headers.get("host")):
         await websocket.close(CLOSE_POLICY_VIOLATION)  # before accepting: HTTP 403
         return
     await websocket.accept()
-    connection = Connection(websocket)
+    connection = Connection(websocket, hub)
     hub.add(connection)
     writer = connection.writer = asyncio.create_task(connection.write())
     try:

@@ -1,4 +1,4 @@
-"""When the batcher posts: not on a clock, but when posting buys something (docs/SETTLEMENT.md §5).
+"""When the batcher posts: not on a clock, but when posting buys something (docs/SETTLEMENT.md §6).
 
 Every batch pays L1's fixed cost (21,000 gas, the inbox's storage slot and event) whatever it
 holds, so a batch of empty blocks every second is money for nothing. The batcher posts the blocks

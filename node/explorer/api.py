@@ -25,7 +25,6 @@ from rollup.block import Header
 from rollup.deposit import DEPOSIT_TX_TYPE
 from rollup.execution import InvalidBlockTransaction, execute_call, process_transaction
 from rollup.state import Overlay
-from rollup.system.context import BlockEnvironment
 from rollup.transaction import decode_transaction
 
 if TYPE_CHECKING:
@@ -267,12 +266,7 @@ class ExplorerApi:
         except RpcError as exc:
             return f"unavailable: {exc}"
         header = self.node.get_stored_header(number)
-        environment = BlockEnvironment(
-            number=number,
-            timestamp=header.timestamp,
-            base_fee=header.base_fee,
-            chain_id=self.node.config.chain_id,
-        )
+        environment = self.node.get_block_environment(number)
         state = Overlay(parent_state)
         for hash_, sender, raw in self.node.storage.get_block_transactions(number):
             if raw[0] == DEPOSIT_TX_TYPE:

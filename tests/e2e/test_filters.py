@@ -44,6 +44,28 @@ def test_a_pending_filter_reports_a_sent_transaction(w3: Web3) -> None:
     assert receipt["transactionHash"] in pending_filter.get_new_entries()
 
 
+def test_a_full_pending_filter_reports_the_whole_sent_transaction(
+    node: NodeProcess, w3: Web3
+) -> None:
+    filter_id = node.rpc("eth_newPendingTransactionFilter", [True])["result"]
+    receipt = send(w3, account(6), to=account(7).address, value=3, gas=21_000)
+    (tx,) = node.rpc("eth_getFilterChanges", [filter_id])["result"]
+    assert (
+        tx
+        == node.rpc("eth_getTransactionByHash", [receipt["transactionHash"].to_0x_hex()])["result"]
+    )
+    assert (tx["from"], tx["to"], tx["value"]) == (
+        account(6).address.lower(),
+        account(7).address.lower(),
+        "0x3",
+    )
+
+
+def test_a_pending_filter_with_a_non_boolean_option_is_refused(node: NodeProcess) -> None:
+    answer = node.rpc("eth_newPendingTransactionFilter", ["yes"])
+    assert answer["error"]["code"] == -32602
+
+
 def test_an_uninstalled_filter_is_gone(node: NodeProcess, w3: Web3) -> None:
     block_filter = w3.eth.filter("latest")
     assert w3.eth.uninstall_filter(block_filter.filter_id) is True

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from eth_account import Account
 from eth_typing import HexStr
@@ -257,6 +258,16 @@ def test_an_honest_output_survives_a_challenger_who_disagrees_with_everything(
     assert delta == chain.games.bond() - chain.spent_in_block(defender, block)
     listing = run_rollup("challenge", "list", *cli_l1(chain))
     assert "defender won" in listing
+    # The explorer's settlement page shows the game and each of its moves, read from L1.
+    page = httpx.get(f"{chain.network.verifier.url}/explorer/api/settlement", timeout=30).json()
+    (shown,) = page["games"]
+    defends = len(chain.events(DEFENDED_TOPIC))
+    assert (shown["id"], shown["outputIndex"], shown["status"]) == (game_id, 0, "defender_won")
+    assert [move["kind"] for move in shown["moves"]] == [
+        *(["defend", "respond"] * defends),
+        "one-step proof",
+    ]
+    assert shown["moves"][-1]["l1TransactionHash"] == "0x" + resolved.log.tx_hash.hex()
 
 
 def test_a_challenger_who_stops_answering_loses_on_time(chain_factory: Any) -> None:

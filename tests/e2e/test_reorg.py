@@ -1,7 +1,9 @@
 """L1 reorgs: one that drops a batch (the verifier rolls back, the batcher posts again, both
 agree), and deeper ones, of 3, 6 and 12 blocks, that also remove the L1 origins of the sequencer's
 unsafe blocks and a deposit those blocks included (the sequencer rewinds onto the new L1 chain and
-re-includes its users' transactions: docs/SETTLEMENT.md §5).
+re-includes its users' transactions: docs/SETTLEMENT.md §5), and one that removes an L2 block with
+a log a WebSocket `logs` subscription and a polling filter had reported (both get it again with
+`removed: true`, then the log of the block that includes its transaction again).
 
 Real processes end to end: anvil with the rollup's contracts (started here with the devnet's own
 helpers), `rollup sequencer` with its batcher and proposer, and `rollup verifier`, all on
@@ -14,21 +16,22 @@ those blocks again; and the verifier must then derive exactly the sequencer's ch
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
-from collections.abc import Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from eth_account import Account
-from web3 import Web3
+from web3 import AsyncWeb3, Web3, WebSocketProvider
 
 from l1.contracts.batch_inbox import BATCH_APPENDED_TOPIC, decode_batch_calldata
 from l1.contracts.bridge import Bridge
 from l1.rpc import L1Log
 from l1.sender import L1Sender
 from rollup.batch import decode_batch
-from tests.e2e.conftest import DEV_KEYS, send
+from tests.e2e.conftest import DEV_KEYS, WETH, send
 from tests.e2e.l1_network import (
     L1_BLOCK_TIME,
     Network,
@@ -36,6 +39,7 @@ from tests.e2e.l1_network import (
     run_network,
     wait_until_verifier_has,
 )
+from tests.e2e.test_websocket import take_notifications
 from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +51,8 @@ WALLET_KEY = DEV_KEYS[6]
 RECIPIENT = Web3.to_checksum_address("0x00000000000000000000000000000000000e0e61")
 DEPOSITOR_KEY = DEV_KEYS[7]
 DEEP_WALLET_KEYS = {3: DEV_KEYS[3], 6: DEV_KEYS[4], 12: DEV_KEYS[5]}
+WRAPPER_KEY = DEV_KEYS[8]
+WETH_DEPOSIT_TOPIC = Web3.keccak(text="Deposit(address,uint256)").to_0x_hex()
 
 
 @pytest.fixture(scope="module")
@@ -251,6 +257,102 @@ def test_a_deep_l1_reorg_rewinds_the_sequencer_onto_the_new_l1_chain(
         f"reorg of depth {depth} back to L1 block {common}: sequencer rewound L2 blocks "
         f"{rewind.group(1)}-{rewind.group(2)}; reorg-to-converged "
         f"{converged - reorged_at:.1f} s at L2 block {target}"
+    )
+
+
+def test_logs_of_an_l2_block_a_reorg_removes_come_back_removed_to_subscribers_and_filters(
+    network: Network,
+) -> None:
+    """An L2 transaction wraps ETH into WETH (a Deposit log) in a block built on an L1 origin that
+    a reorg of depth 3 then replaces. A WebSocket `logs` subscription and a polling filter on the
+    sequencer reported the log; after the sequencer's rewind each gets it again with `removed:
+    true` and the removed block's hash, then the log of the block that includes the transaction
+    again (docs/ARCHITECTURE.md §4)."""
+    depth = 3
+    url = network.sequencer.url
+    client = network.anvil.client
+    wallet = Account.from_key(WRAPPER_KEY)
+    deposits = {
+        "address": WETH,
+        "topics": [WETH_DEPOSIT_TOPIC, "0x" + "00" * 12 + wallet.address[2:].lower()],
+    }
+    filter_id = rpc(url, "eth_newFilter", [deposits])
+    polled: list[dict[str, Any]] = []
+
+    def poll_filter_until(condition: Callable[[list[dict[str, Any]]], bool], what: str) -> None:
+        def changed() -> bool:
+            polled.extend(rpc(url, "eth_getFilterChanges", [filter_id]))
+            return condition(polled)
+
+        wait_for(changed, RECOVERY_TIMEOUT, what)
+
+    def wrap_then_reorg() -> tuple[Any, int, re.Match[str]]:
+        """The wrap in a block on an origin the reorg removes, reported to the filter; the
+        reorg; the sequencer's rewind (its log line)."""
+        network.anvil.rpc("evm_setIntervalMining", [0])
+        try:
+            for _ in range(3):  # the sequencer builds on H-2 once it has read H-1
+                network.anvil.mine(1)
+                time.sleep(L1_BLOCK_TIME)  # one a second, as interval mining would
+            head = client.block_number()
+            common = head - depth  # the last L1 block the reorg keeps
+            wait_for(lambda: l1_head_read_by(network) >= head - 1, 60, "the sequencer to read L1")
+            wrapped = send(network.seq, wallet, to=WETH, value=10**15, gas=100_000)
+            block = rpc(url, "eth_getBlockByNumber", [hex(wrapped["blockNumber"]), False])
+            assert int(block["l1OriginNumber"], 16) > common  # an origin the reorg removes
+            poll_filter_until(lambda logs: len(logs) == 1, "the filter to report the log")
+            network.anvil.reorg(depth)
+        finally:
+            network.anvil.rpc("evm_setIntervalMining", [L1_BLOCK_TIME])
+        rewind = wait_for(
+            lambda: re.search(
+                rf"L1 reorg to block {common} removed the origins of L2 blocks (\d+)-(\d+)",
+                network.sequencer.log(),
+            ),
+            RECOVERY_TIMEOUT,
+            "the sequencer to rewind",
+        )
+        return wrapped, common, rewind
+
+    async def run() -> tuple[Any, int, re.Match[str], list[Any]]:
+        async with AsyncWeb3(WebSocketProvider(url.replace("http://", "ws://"))) as ws:
+            await ws.eth.subscribe("logs", deposits)
+            wrapped, common, rewind = await asyncio.to_thread(wrap_then_reorg)
+            notified = await asyncio.wait_for(take_notifications(ws, 3), RECOVERY_TIMEOUT)
+            return wrapped, common, rewind, notified
+
+    wrapped, common, rewind, notified = asyncio.run(run())
+    number, removed_hash = wrapped["blockNumber"], wrapped["blockHash"].to_0x_hex()
+    assert int(rewind.group(1)) <= number <= int(rewind.group(2))
+    poll_filter_until(lambda logs: len(logs) == 3, "the filter to report the removal")
+    tx_hash = wrapped["transactionHash"].to_0x_hex()
+    replacing = rpc(url, "eth_getTransactionReceipt", [tx_hash])
+    assert replacing["blockHash"] != removed_hash
+    original, removed, again = polled
+    assert [(log["blockHash"], log["removed"]) for log in polled] == [
+        (removed_hash, False),
+        (removed_hash, True),
+        (replacing["blockHash"], False),
+    ]
+    assert {**removed, "removed": False} == original  # the same log, marked removed
+    assert again == {**replacing["logs"][1], "removed": False}  # Transfer, then Deposit
+    assert [
+        (log["blockNumber"], log["blockHash"].to_0x_hex(), log["removed"], log["transactionHash"])
+        for log in notified
+    ] == [
+        (number, removed_hash, False, wrapped["transactionHash"]),
+        (number, removed_hash, True, wrapped["transactionHash"]),
+        (
+            int(replacing["blockNumber"], 16),
+            replacing["blockHash"],
+            False,
+            wrapped["transactionHash"],
+        ),
+    ]
+    print(
+        f"reorg back to L1 block {common} removed L2 blocks {rewind.group(1)}-{rewind.group(2)}; "
+        f"the Deposit log of block {number} came back removed, then in block "
+        f"{int(replacing['blockNumber'], 16)}"
     )
 
 

@@ -102,6 +102,29 @@ def test_a_pending_transactions_subscription_delivers_a_sent_hash(
     assert tx_hash == receipt["transactionHash"]
 
 
+def test_a_full_pending_transactions_subscription_delivers_the_whole_transaction(
+    node: NodeProcess, w3: Web3
+) -> None:
+    async def run() -> tuple[Any, Any]:
+        async with connect(ws_url(node)) as socket:
+            answer = await request(socket, "eth_subscribe", ["newPendingTransactions", True])
+            assert "result" in answer, answer
+            receipt = await asyncio.to_thread(
+                send, w3, account(8), to=account(7).address, value=5, gas=21_000
+            )
+            message = orjson.loads(await asyncio.wait_for(socket.recv(), TIMEOUT))
+            return message["params"]["result"], receipt
+
+    tx, receipt = asyncio.run(run())
+    assert tx["hash"] == receipt["transactionHash"].to_0x_hex()
+    assert (tx["from"], tx["to"], tx["value"], tx["blockNumber"]) == (
+        account(8).address.lower(),
+        account(7).address.lower(),
+        "0x5",
+        None,  # as it was when admitted: pending
+    )
+
+
 def test_every_http_method_is_served_over_the_socket(node: NodeProcess) -> None:
     async def run() -> Any:
         async with connect(ws_url(node)) as socket:

@@ -1,4 +1,4 @@
-"""When the batcher posts (sequencer.posting, docs/SETTLEMENT.md §5): near the end of the
+"""When the batcher posts (sequencer.posting, docs/SETTLEMENT.md §6): near the end of the
 sequencer window, when the next output needs the blocks, after the maximum delay, or when the
 blocks fill a batch; otherwise it waits, and an idle chain pays L1 nothing between those."""
 

@@ -1,6 +1,10 @@
-"""Polling filters (node.filters): ids, expiry, bounds, and what a poll reports."""
+"""Polling filters (node.filters): ids, expiry, bounds, what a poll reports, and the removed logs
+a log filter reports again after a rewind."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 import pytest
 
@@ -12,8 +16,14 @@ from node.filters import (
     Filter,
     FilterNotFound,
     FilterRegistry,
+    draw_id,
 )
-from node.rpc_params import LimitExceeded
+from node.removed_logs import RemovedLog, Rewind
+from node.rpc_params import LimitExceeded, LogCriteria
+from node.storage import StoredLog
+
+A, B = b"\xaa" * 20, b"\xbb" * 20
+T1, T2 = b"\x01" * 32, b"\x02" * 32
 
 
 class Clock:
@@ -95,3 +105,69 @@ def test_after_a_rewind_the_replacing_blocks_are_reported_again() -> None:
     installed = Filter("blocks", reported_through=10, last_polled=0.0)
     assert installed.take_block_range(7) is None  # rewound to 7
     assert installed.take_block_range(9) == (8, 9)
+
+
+# ---------------------------------------------------------------------------------------------
+# Removed logs after a rewind
+
+
+def removed(block: int, address: bytes = A, topics: tuple[bytes, ...] = (T1,)) -> RemovedLog:
+    entry = StoredLog(block, 0, 0, bytes(32), address, topics, b"", bytes([block]) * 32)
+    return RemovedLog(entry, 1_000 + block)
+
+
+def log_filter(reported_through: int, **fields: Any) -> Filter:
+    fields.setdefault("criteria", LogCriteria(None, []))
+    return Filter("logs", reported_through, 0.0, **fields)
+
+
+REWIND_TO_7 = [Rewind(4, 7, (removed(8), removed(9), removed(10)), 10)]
+
+
+def test_a_log_filter_that_reported_through_exactly_the_rewind_point_gets_nothing_back() -> None:
+    installed = log_filter(reported_through=7)
+    assert installed.take_rewinds(REWIND_TO_7) == []
+    assert installed.take_block_range(9) == (8, 9)
+
+
+def test_a_log_filter_that_reported_one_block_more_gets_that_blocks_logs_back() -> None:
+    installed = log_filter(reported_through=8)
+    assert installed.take_rewinds(REWIND_TO_7) == [removed(8)]
+    assert installed.take_block_range(9) == (8, 9)  # the replacing blocks
+
+
+def test_removed_logs_come_back_only_if_they_match_the_address_and_topics() -> None:
+    rewinds = [Rewind(1, 7, (removed(8, A, (T1,)), removed(8, B, (T1,)), removed(9, A, (T2,))), 9)]
+    installed = log_filter(reported_through=9, criteria=LogCriteria([A], [[T1]]))
+    assert installed.take_rewinds(rewinds) == [removed(8, A, (T1,))]
+
+
+def test_removed_logs_outside_a_fixed_from_and_to_block_do_not_come_back() -> None:
+    installed = log_filter(reported_through=10, from_value="0x9", to_value={"blockNumber": "0x9"})
+    assert installed.take_rewinds(REWIND_TO_7) == [removed(9)]
+
+
+def test_a_to_block_tag_does_not_narrow_the_removed_logs() -> None:
+    """Under `latest` every block up to the head was in range when it was reported."""
+    installed = log_filter(reported_through=10, from_value="earliest", to_value="latest")
+    assert installed.take_rewinds(REWIND_TO_7) == [removed(8), removed(9), removed(10)]
+
+
+def test_a_block_filter_gets_no_logs_back_and_reports_the_replacing_blocks() -> None:
+    installed = Filter("blocks", reported_through=10, last_polled=0.0)
+    assert installed.take_rewinds(REWIND_TO_7) == []
+    assert installed.take_block_range(10) == (8, 10)
+
+
+def test_taking_the_rewinds_marks_them_seen() -> None:
+    installed = log_filter(reported_through=10)
+    installed.take_rewinds(REWIND_TO_7)
+    assert installed.rewinds_seen == 4
+    assert installed.take_rewinds([]) == []
+    assert installed.rewinds_seen == 4
+
+
+def test_filter_ids_are_hex_quantities_of_128_bits() -> None:
+    ids = [draw_id() for _ in range(2_000)]
+    assert all(re.fullmatch(r"0x[89a-f][0-9a-f]{31}", filter_id) for filter_id in ids)
+    assert len(set(ids)) == len(ids)

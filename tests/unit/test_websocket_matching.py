@@ -1,9 +1,8 @@
-"""Which logs a `logs` subscription delivers: eth_getLogs' rules (node.websocket.matches)."""
+"""Which logs a `logs` subscription delivers: eth_getLogs' rules (node.rpc_params.matches)."""
 
 from __future__ import annotations
 
-from node.rpc_params import LogCriteria
-from node.websocket import matches
+from node.rpc_params import LogCriteria, matches
 
 A, B = b"\xaa" * 20, b"\xbb" * 20
 T1, T2, T3 = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
