@@ -51,6 +51,8 @@ from rollup.state import (
     PerpsPosition,
     Price,
     System,
+    TokenBalance,
+    balance_key,
     perps_market_config_key,
     perps_market_key,
     perps_position_key,
@@ -118,6 +120,17 @@ def get_price(ctx: CallContext, asset: bytes, require_fresh: bool) -> Price:
         system: System = ctx.state.get(SYSTEM_KEY)
         require(ctx.block.timestamp <= price.updated_at + system.price_max_age, "stale price")
     return price
+
+
+def require_market_liquidity(ctx: CallContext, config: PerpsMarketConfig, amount: int) -> None:
+    """A payout of `amount` tokens must not exceed what the perps contract holds.
+
+    The net skew's profit is not backed (docs/PERPETUALS.md §5, "Market liquidity"): when winners
+    have realized more than the losers' margins, the fund and the cash hold, the payout is refused
+    with its own reason, before the function's own writes and before any token moves.
+    """
+    held: TokenBalance = ctx.state.get(balance_key(get_margin_token(config), PERPS))
+    require(amount <= held.amount, "insufficient market liquidity")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,6 +376,7 @@ def withdraw_margin(ctx: CallContext, asset: bytes, amount: int) -> int:
     require(amount > 0, "withdraw amount is zero")
     value = mul(amount, scale)
     require(value <= position.margin, "withdraw amount exceeds margin")
+    require_market_liquidity(ctx, config, amount)
     position = position._replace(margin=position.margin - value)
     size = from_word(position.size)
     if size != 0:
@@ -494,6 +508,8 @@ def close_position(
     key = perps_position_key(ctx.sender, asset)
     margin = ctx.state.get(key).margin
     paid, dust = margin // scale, margin % scale
+    if paid:
+        require_market_liquidity(ctx, config, paid)
     ctx.state.set(key, PerpsPosition())
     if dust:
         market: PerpsMarket = ctx.state.get(perps_market_key(asset))
@@ -536,6 +552,9 @@ def liquidate(ctx: CallContext, account: bytes, asset: bytes) -> int:
     )
 
     reward = requirements.keeper_reward
+    paid = reward // scale
+    if paid:
+        require_market_liquidity(ctx, config, paid)
     margin = to_int(position.margin)
     equity = values.equity
     fund = market.insurance_fund
@@ -570,7 +589,6 @@ def liquidate(ctx: CallContext, account: bytes, asset: bytes) -> int:
     )
     ctx.state.set(perps_market_key(asset), market)
     ctx.state.set(key, PerpsPosition())
-    paid = reward // scale
     if paid:
         move_tokens(ctx, get_margin_token(config), PERPS, ctx.sender, paid)
     ctx.emit(

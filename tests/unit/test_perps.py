@@ -671,3 +671,50 @@ def test_a_liquidatable_position_cannot_be_traded() -> None:
     alice_long(chain)
     set_price(chain, 1_000 * WAD)
     assert trade_fails(chain, ALICE_KEY, -5 * WAD) == "position is liquidatable"
+
+
+# ---------------------------------------------------------------------------------------------
+# Market liquidity: a payout never exceeds what the perps contract holds
+
+
+def alice_wins_big(chain: Chain) -> int:
+    """Alice's 10 WETH long gains $500 a WETH; returns her margin after closing at the fill."""
+    margin = alice_long(chain)
+    set_price(chain, 2_500 * WAD)
+    fill = spec_fill(2_500 * WAD, 10 * WAD, -10 * WAD)
+    fee = spec_fee(10 * WAD, -10 * WAD, fill)
+    return margin + spec_pnl(10 * WAD, spec_fill(PRICE, 0, 10 * WAD), fill) - fee
+
+
+def test_a_close_paying_one_unit_more_than_the_contract_holds_reverts_and_exactly_all_passes() -> (
+    None
+):
+    chain = world()
+    paid = alice_wins_big(chain) // SCALE
+    held = chain.balance(USDC6, PERPS)
+    assert paid > held  # the skew's profit is larger than the margins and the fund
+    deposit(chain, BOB_KEY, paid - held - 1)
+    reason = chain.fails(ALICE_KEY, PERPS, CLOSE, WETH, 0, FAR_DEADLINE, dt=0)
+    assert reason == "insufficient market liquidity"
+    assert position(chain, ALICE).size == to_word(10 * WAD)
+    deposit(chain, BOB_KEY, 1)
+    sent = chain.ok(ALICE_KEY, PERPS, CLOSE, WETH, 0, FAR_DEADLINE, dt=0)
+    assert sent.returned("uint256", "uint256", "uint256")[2] == paid
+    assert chain.balance(USDC6, PERPS) == 0
+
+
+def test_a_withdrawal_of_one_unit_more_than_the_contract_holds_reverts_and_exactly_all_passes() -> (
+    None
+):
+    chain = world()
+    margin = alice_wins_big(chain)
+    trade(chain, ALICE_KEY, -10 * WAD)  # realized into the margin, no token moves
+    assert position(chain, ALICE).margin == margin
+    held = chain.balance(USDC6, PERPS)
+    assert margin // SCALE > held
+    reason = chain.fails(ALICE_KEY, PERPS, WITHDRAW, WETH, held + 1, dt=0)
+    assert reason == "insufficient market liquidity"
+    chain.ok(ALICE_KEY, PERPS, WITHDRAW, WETH, held, dt=0)
+    assert position(chain, ALICE).margin == margin - held * SCALE
+    assert chain.balance(USDC6, PERPS) == 0
+    assert chain.fails(ALICE_KEY, PERPS, WITHDRAW, WETH, 1, dt=0) == "insufficient market liquidity"
