@@ -24,5 +24,6 @@ contract CodeSizeTest is Test {
         _assertFits("AmmModule.sol:AmmModule");
         _assertFits("LendingModule.sol:LendingModule");
         _assertFits("LeverageModule.sol:LeverageModule");
+        _assertFits("PerpsModule.sol:PerpsModule");
     }
 }

@@ -1,7 +1,7 @@
 """An anvil L1 with the rollup's real contracts, for differential tests of the one-step prover.
 
 `ProverRig` starts anvil (automine, 127.0.0.1, stopped by pid), deploys BatchInbox, OutputOracle,
-Bridge, TestERC20, the OneStepProver with its TransactionRunner and the four STF modules and the
+Bridge, TestERC20, the OneStepProver with its TransactionRunner and the five STF modules and the
 DisputeGame with l1.deploy.deploy_rollup_contracts (the chain config is the L2 genesis's), and then
 offers what a test needs to drive them: queueing deposits and forced transactions on the Bridge
 (real L1 blocks), appending batches from the sequencer account, reading them back the way a dispute
@@ -51,6 +51,7 @@ PROVER_CONTRACTS = (
     "AmmModule",
     "LendingModule",
     "LeverageModule",
+    "PerpsModule",
 )
 PROVE_STEP = Function(
     f"proveStep({STEP_STATE_TUPLE},uint256,bytes,bytes)",

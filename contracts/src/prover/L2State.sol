@@ -35,6 +35,9 @@ library L2State {
     uint8 internal constant KIND_PRICE = 11;
     uint8 internal constant KIND_SYSTEM = 12;
     uint8 internal constant KIND_WITHDRAWALS = 13;
+    uint8 internal constant KIND_PERPS_MARKET = 15;
+    uint8 internal constant KIND_PERPS_MARKET_CONFIG = 16;
+    uint8 internal constant KIND_PERPS_POSITION = 17;
 
     uint256 internal constant MAX_MARKETS_PER_ACCOUNT = 8;
     uint256 internal constant MAX_WITHDRAWALS_PER_STEP = 8;
@@ -142,6 +145,53 @@ library L2State {
     struct Withdrawals {
         uint256 count;
         uint256 root;
+    }
+
+    /// @notice rollup.state.PerpsMarket (12 words); int256 fields are their two's complement
+    ///         words in the leaf (docs/PERPETUALS.md §3).
+    struct PerpsMarket {
+        int256 skew;
+        uint256 longOpenInterest;
+        uint256 shortOpenInterest;
+        int256 fundingRate;
+        int256 fundingIndex;
+        uint256 lastFundingTime;
+        uint256 insuranceFund;
+        int256 cash;
+        uint256 longBadDebtIndex;
+        uint256 shortBadDebtIndex;
+        uint256 liquidationBucket;
+        uint256 liquidationBlock;
+    }
+
+    /// @notice rollup.state.PerpsMarketConfig (17 words).
+    struct PerpsMarketConfig {
+        uint256 listed;
+        uint256 marginToken;
+        uint256 skewScale;
+        uint256 maxFundingVelocity;
+        uint256 makerFee;
+        uint256 takerFee;
+        uint256 minInitialMarginRatio;
+        uint256 initialMarginSlope;
+        uint256 volatilitySensitivity;
+        uint256 maintenanceMarginScalar;
+        uint256 minMargin;
+        uint256 keeperRewardRatio;
+        uint256 keeperRewardMin;
+        uint256 keeperRewardMax;
+        uint256 maxOpenInterest;
+        uint256 minPositionSize;
+        uint256 liquidationCapacity;
+    }
+
+    /// @notice rollup.state.PerpsPosition (5 words).
+    struct PerpsPosition {
+        int256 size;
+        uint256 entryPrice;
+        uint256 margin;
+        int256 fundingIndex;
+        uint256 badDebtIndex;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -294,6 +344,18 @@ library L2State {
 
     function withdrawalsKey() internal pure returns (bytes32) {
         return keccak256(abi.encodePacked(KIND_WITHDRAWALS));
+    }
+
+    function perpsMarketKey(address _asset) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(KIND_PERPS_MARKET, _asset));
+    }
+
+    function perpsMarketConfigKey(address _asset) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(KIND_PERPS_MARKET_CONFIG, _asset));
+    }
+
+    function perpsPositionKey(address _account, address _asset) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(KIND_PERPS_POSITION, _account, _asset));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -492,6 +554,69 @@ library L2State {
 
     function setWithdrawals(Db memory _db, Withdrawals memory _value) internal pure {
         _writeWords(_db, withdrawalsKey(), _pair(_value.count, _value.root));
+    }
+
+    // The perps leaves: a struct of n 32-byte fields has the memory layout of n words, so the
+    // words are copied as they are (an int256 field is its two's complement word).
+
+    function getPerpsMarket(Db memory _db, address _asset)
+        internal
+        pure
+        returns (PerpsMarket memory m_)
+    {
+        uint256[] memory w = _find(_db, perpsMarketKey(_asset)).words;
+        if (w.length != 12) revert MalformedWitnessLeaf(perpsMarketKey(_asset));
+        assembly ("memory-safe") {
+            mcopy(m_, add(w, 0x20), 384)
+        }
+    }
+
+    function setPerpsMarket(Db memory _db, address _asset, PerpsMarket memory _value)
+        internal
+        pure
+    {
+        uint256[] memory w = new uint256[](12);
+        assembly ("memory-safe") {
+            mcopy(add(w, 0x20), _value, 384)
+        }
+        _writeWords(_db, perpsMarketKey(_asset), w);
+    }
+
+    function getPerpsMarketConfig(Db memory _db, address _asset)
+        internal
+        pure
+        returns (PerpsMarketConfig memory c_)
+    {
+        uint256[] memory w = _find(_db, perpsMarketConfigKey(_asset)).words;
+        if (w.length != 17) revert MalformedWitnessLeaf(perpsMarketConfigKey(_asset));
+        assembly ("memory-safe") {
+            mcopy(c_, add(w, 0x20), 544)
+        }
+    }
+
+    function getPerpsPosition(Db memory _db, address _account, address _asset)
+        internal
+        pure
+        returns (PerpsPosition memory p_)
+    {
+        uint256[] memory w = _find(_db, perpsPositionKey(_account, _asset)).words;
+        if (w.length != 5) revert MalformedWitnessLeaf(perpsPositionKey(_account, _asset));
+        assembly ("memory-safe") {
+            mcopy(p_, add(w, 0x20), 160)
+        }
+    }
+
+    function setPerpsPosition(
+        Db memory _db,
+        address _account,
+        address _asset,
+        PerpsPosition memory _value
+    ) internal pure {
+        uint256[] memory w = new uint256[](5);
+        assembly ("memory-safe") {
+            mcopy(add(w, 0x20), _value, 160)
+        }
+        _writeWords(_db, perpsPositionKey(_account, _asset), w);
     }
 
     // ------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ contract TransactionRunner {
     address internal constant LENDING = 0x4200000000000000000000000000000000000200;
     address internal constant LEVERAGE = 0x4200000000000000000000000000000000000300;
     address internal constant ORACLE = 0x4200000000000000000000000000000000000400;
+    address internal constant PERPS = 0x4200000000000000000000000000000000000500;
 
     /// @notice The module running ERC-20, WETH, L2 bridge and oracle calls.
     ISystemModule public immutable tokenModule;
@@ -50,6 +51,8 @@ contract TransactionRunner {
     ISystemModule public immutable lendingModule;
     /// @notice The module running leverage calls.
     ISystemModule public immutable leverageModule;
+    /// @notice The module running perps calls.
+    ISystemModule public immutable perpsModule;
 
     /// @notice Only the runner itself may enter a call frame.
     error OnlySelf();
@@ -58,16 +61,19 @@ contract TransactionRunner {
     /// @param _ammModule      AMM module.
     /// @param _lendingModule  Lending module.
     /// @param _leverageModule Leverage module.
+    /// @param _perpsModule    Perps module.
     constructor(
         ISystemModule _tokenModule,
         ISystemModule _ammModule,
         ISystemModule _lendingModule,
-        ISystemModule _leverageModule
+        ISystemModule _leverageModule,
+        ISystemModule _perpsModule
     ) {
         tokenModule = _tokenModule;
         ammModule = _ammModule;
         lendingModule = _lendingModule;
         leverageModule = _leverageModule;
+        perpsModule = _perpsModule;
     }
 
     /// @notice Runs `_tx` from `_sender` with `_gasAvailable` gas left in the block. A transaction
@@ -197,6 +203,7 @@ contract TransactionRunner {
         if (_to == AMM) return ammModule;
         if (_to == LENDING) return lendingModule;
         if (_to == LEVERAGE) return leverageModule;
+        if (_to == PERPS) return perpsModule;
         if (_to == ORACLE || _to == L2_BRIDGE) return tokenModule;
         if (L2State.getToken(_db, _to).registered == 1) return tokenModule;
         return ISystemModule(address(0));

@@ -12,6 +12,7 @@ import {TokenModule} from "../../src/prover/stf/TokenModule.sol";
 import {AmmModule} from "../../src/prover/stf/AmmModule.sol";
 import {LendingModule} from "../../src/prover/stf/LendingModule.sol";
 import {LeverageModule} from "../../src/prover/stf/LeverageModule.sol";
+import {PerpsModule} from "../../src/prover/stf/PerpsModule.sol";
 
 /// @notice Every step of a chain replayed by rollup/machine.py (scripts/gen_machine_vectors.py)
 ///         gives the same post-state hash when the OneStepProver re-executes it, with the batches
@@ -62,7 +63,8 @@ contract OneStepProverVectorsTest is Test {
             ISystemModule(address(new TokenModule())),
             ISystemModule(address(new AmmModule())),
             ISystemModule(address(new LendingModule())),
-            ISystemModule(address(new LeverageModule()))
+            ISystemModule(address(new LeverageModule())),
+            ISystemModule(address(new PerpsModule()))
         );
         prover = new OneStepProver(
             IBatchRecords(address(inbox)),

@@ -44,7 +44,7 @@ contract StfHarness {
         runner_ = _runners[_module];
         if (address(runner_) == address(0)) {
             ISystemModule m = ISystemModule(_module);
-            runner_ = new TransactionRunner(m, m, m, m);
+            runner_ = new TransactionRunner(m, m, m, m, m);
             _runners[_module] = runner_;
         }
     }

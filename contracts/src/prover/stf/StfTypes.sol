@@ -64,6 +64,12 @@ library CallData {
         }
     }
 
+    /// @notice Argument word `_index` as int256: its two's complement word, as Python's
+    ///         decode_static_arguments (any word is a valid int256).
+    function intAt(bytes memory _data, uint256 _index) internal pure returns (int256) {
+        return int256(uintAt(_data, _index));
+    }
+
     /// @notice Argument word `_index` as an address; reverts if its high bytes are not zero.
     function addressAt(bytes memory _data, uint256 _index) internal pure returns (address) {
         uint256 word = uintAt(_data, _index);
