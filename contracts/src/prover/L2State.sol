@@ -253,7 +253,9 @@ library L2State {
             if (used >= _witness.updateProofs.length) revert InvalidUpdateProof(leaf.key);
             bytes memory proof = _witness.updateProofs[used++];
             bool onPath = leaf.present
-                ? SparseMerkleProof.verifyInclusion(root_, leaf.key, _hashWords(leaf.original), proof)
+                ? SparseMerkleProof.verifyInclusion(
+                    root_, leaf.key, _hashWords(leaf.original), proof
+                )
                 : SparseMerkleProof.verifyExclusion(root_, leaf.key, proof);
             if (!onPath) revert InvalidUpdateProof(leaf.key);
             bool ok;

@@ -210,10 +210,12 @@ contract TransactionRunner {
     }
 
     /// @dev rollup.execution.transfer_eth.
-    function _transferEth(L2State.Db memory _db, address _source, address _destination, uint256 _amount)
-        internal
-        pure
-    {
+    function _transferEth(
+        L2State.Db memory _db,
+        address _source,
+        address _destination,
+        uint256 _amount
+    ) internal pure {
         if (_amount == 0 || _source == _destination) {
             if (_amount != 0) {
                 require(

@@ -154,9 +154,7 @@ contract OneStepProverVectorsTest is Test {
             if (batchFirst) {
                 vm.roll(_batches[b].l1BlockNumber);
                 vm.warp(_batches[b].l1Timestamp);
-                _inbox.appendBatch(
-                    _batches[b].data, block.number - 1, blockhash(block.number - 1)
-                );
+                _inbox.appendBatch(_batches[b].data, block.number - 1, blockhash(block.number - 1));
                 b++;
             } else {
                 _queue(_bridge, _messages[m]);

@@ -5,6 +5,8 @@ import {L2State} from "../../src/prover/L2State.sol";
 import {Env, Call, ISystemModule} from "../../src/prover/stf/StfTypes.sol";
 import {TransactionRunner, TxFields, TxOutcome} from "../../src/prover/TransactionRunner.sol";
 import {DepositLib} from "../../src/prover/stf/DepositLib.sol";
+import {PerpsModule} from "../../src/prover/stf/PerpsModule.sol";
+import {Log} from "../../src/prover/stf/PerpsLib.sol";
 
 /// @notice Test harness: one call or one transaction of the Solidity STF from a witness to a
 ///         post-state root, to compare with rollup.witness.run_with_witness.
@@ -22,6 +24,34 @@ contract StfHarness {
         TransactionRunner runner = _runnerFor(_module);
         (L2State.Db memory db, L2State.Witness memory witness) = L2State.load(_witness, _preRoot);
         (success_, db) = runner.runCall(db, _env, _call);
+        postRoot_ = L2State.commit(db, witness, _preRoot);
+    }
+
+    /// @notice Runs `_call` with PerpsModule.run directly (no ETH transfer, no payable check):
+    ///         success, post root, return data or revert data, and abi.encode(logs).
+    function runPerps(
+        PerpsModule _module,
+        bytes memory _witness,
+        bytes32 _preRoot,
+        Env memory _env,
+        Call memory _call
+    )
+        external
+        view
+        returns (bool success_, bytes32 postRoot_, bytes memory output_, bytes memory logs_)
+    {
+        (L2State.Db memory db, L2State.Witness memory witness) = L2State.load(_witness, _preRoot);
+        try _module.run(db, _env, _call) returns (
+            L2State.Db memory changed, bytes memory returnData, Log[] memory logs
+        ) {
+            success_ = true;
+            db = changed;
+            output_ = returnData;
+            logs_ = abi.encode(logs);
+        } catch (bytes memory reason) {
+            output_ = reason;
+            logs_ = abi.encode(new Log[](0));
+        }
         postRoot_ = L2State.commit(db, witness, _preRoot);
     }
 

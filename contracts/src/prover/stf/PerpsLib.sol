@@ -160,11 +160,7 @@ library PerpsLib {
         require(config_.listed == 1, "perps market not listed");
     }
 
-    function marginToken(L2State.PerpsMarketConfig memory _config)
-        internal
-        pure
-        returns (address)
-    {
+    function marginToken(L2State.PerpsMarketConfig memory _config) internal pure returns (address) {
         return address(uint160(_config.marginToken));
     }
 
@@ -232,8 +228,7 @@ library PerpsLib {
         int256 velocity = computeFundingVelocity(_market.skew, _config);
         int256 rate = lastRate + velocity.mulDivFloor(elapsed, DAY);
         int256 meanRateTimesTwo = lastRate + rate;
-        int256 delta =
-            ((0 - meanRateTimesTwo) * elapsed).mulDivFloor(_price.toInt(), 2 * DAY * WAD);
+        int256 delta = ((0 - meanRateTimesTwo) * elapsed).mulDivFloor(_price.toInt(), 2 * DAY * WAD);
         _market.fundingRate = rate;
         _market.fundingIndex = _market.fundingIndex + delta;
         _market.lastFundingTime = _now;
@@ -403,7 +398,9 @@ library PerpsLib {
         L2State.PerpsMarketConfig memory _config,
         uint256 _number
     ) internal pure returns (uint256) {
-        if (_number <= _market.liquidationBlock) return _market.liquidationBucket;
+        if (_number <= _market.liquidationBlock) {
+            return _market.liquidationBucket;
+        }
         uint256 drained = (_number - _market.liquidationBlock) * _config.liquidationCapacity;
         return _market.liquidationBucket > drained ? _market.liquidationBucket - drained : 0;
     }
@@ -427,7 +424,11 @@ library PerpsLib {
         _out.logs[_out.logCount++] = Log(_emitter, _topics, _data);
     }
 
-    function _topics(bytes32 _a, address _b, address _c) private pure returns (bytes32[] memory t_) {
+    function _addressTopics(bytes32 _a, address _b, address _c)
+        private
+        pure
+        returns (bytes32[] memory t_)
+    {
         t_ = new bytes32[](3);
         t_[0] = _a;
         t_[1] = bytes32(uint256(uint160(_b)));
@@ -444,7 +445,9 @@ library PerpsLib {
         uint256 _amount
     ) internal pure {
         TokenLib.moveTokens(_db, _token, _source, _destination, _amount);
-        emitLog(_out, _token, _topics(TRANSFER_TOPIC, _source, _destination), abi.encode(_amount));
+        emitLog(
+            _out, _token, _addressTopics(TRANSFER_TOPIC, _source, _destination), abi.encode(_amount)
+        );
     }
 
     function emitMarginEvent(
@@ -454,7 +457,7 @@ library PerpsLib {
         address _asset,
         uint256 _amount
     ) internal pure {
-        emitLog(_out, PERPS, _topics(_topic, _account, _asset), abi.encode(_amount));
+        emitLog(_out, PERPS, _addressTopics(_topic, _account, _asset), abi.encode(_amount));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -621,11 +624,10 @@ library PerpsLib {
     function _requireNewMargin(Ctx memory _c, Order memory _o) private pure {
         int256 equity = _o.margin + computePnl(_o.newSize, _o.fill, _c.price);
         Requirements memory r = computeRequirements(_c, _o.newSize);
-        bool increasing = _o.size == 0 || (_o.size > 0) != (_o.newSize > 0)
-            || _o.newSize.abs() > _o.size.abs();
-        uint256 required = increasing
-            ? r.initialMargin + r.keeperReward
-            : r.maintenanceMargin + r.keeperReward;
+        bool increasing =
+            _o.size == 0 || (_o.size > 0) != (_o.newSize > 0) || _o.newSize.abs() > _o.size.abs();
+        uint256 required =
+            increasing ? r.initialMargin + r.keeperReward : r.maintenanceMargin + r.keeperReward;
         require(equity >= required.toInt(), "insufficient margin");
     }
 
@@ -753,9 +755,8 @@ library PerpsLib {
             uint256 shortfall;
             unchecked {
                 // reward < 2**255 and equity >= -2**255: the difference fits a uint256
-                shortfall = equity >= 0
-                    ? _s.reward - uint256(equity)
-                    : _s.reward + PerpsMath.abs(equity);
+                shortfall =
+                    equity >= 0 ? _s.reward - uint256(equity) : _s.reward + PerpsMath.abs(equity);
             }
             _s.fundPaid = shortfall < fund ? shortfall : fund;
             fund -= _s.fundPaid;
@@ -804,9 +805,8 @@ library PerpsLib {
             uint256 threshold = r.maintenanceMargin + r.keeperReward;
             health = FPM.mulDivDown(uint256(values.equity), WAD, threshold);
         }
-        uint256 liquidationPrice = computeLiquidationPrice(
-            position, values, r, maintenanceRatio, c.config.minMargin
-        );
+        uint256 liquidationPrice =
+            computeLiquidationPrice(position, values, r, maintenanceRatio, c.config.minMargin);
         _out.returnData = abi.encode(
             size,
             position.entryPrice,

@@ -93,10 +93,12 @@ contract PerpsModule is ISystemModule {
         return false; // no perps function is payable
     }
 
-    function _dispatch(L2State.Db memory _db, Env memory _env, Call memory _call, Output memory _out)
-        private
-        pure
-    {
+    function _dispatch(
+        L2State.Db memory _db,
+        Env memory _env,
+        Call memory _call,
+        Output memory _out
+    ) private pure {
         bytes memory data = _call.data;
         require(data.length >= 4, "missing function selector");
         bytes4 sel = CallData.selector(data);
