@@ -68,7 +68,7 @@ def test_every_function_succeeds_and_every_reason_is_reached() -> None:
     succeeded = {v.data[:4] for v in vectors if v.success}
     assert {f.selector for f in PERPS_FUNCTIONS} <= succeeded
     reasons = {v.revert_reason for v in vectors if not v.success}
-    assert REASONS <= reasons, REASONS - reasons
+    assert reasons >= REASONS, REASONS - reasons
 
 
 def test_liquidations_cover_no_shortfall_fund_socialized_and_deficit() -> None:
