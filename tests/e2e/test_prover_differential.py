@@ -42,7 +42,7 @@ from l1.inputs import L1InputReader
 from l1.rpc import L1RpcError
 from rollup import fastlz
 from rollup.abi import compute_selector, encode_call
-from rollup.addresses import AMM, FEE_VAULT, L2_BRIDGE, LENDING, LEVERAGE, ORACLE, WETH
+from rollup.addresses import AMM, FEE_VAULT, L2_BRIDGE, LENDING, LEVERAGE, ORACLE, PERPS, WETH
 from rollup.batch import (
     BATCH_VERSION,
     MAX_BATCH_BLOCKS,
@@ -94,8 +94,10 @@ from tests.unit.helpers import (
     LENDING_USDC,
     UINT256_MAX,
     Chain,
+    hex_address,
     lending_document,
 )
+from tests.unit.perps_spec import PERPS_MARKET
 
 pytestmark = pytest.mark.e2e
 
@@ -142,19 +144,28 @@ OPERATIONS = (
     + ["leverage_open"] * 3
     + ["leverage_close"] * 2
     + ["oracle_set_price"] * 3
+    + ["perps_deposit", "perps_withdraw", "perps_modify", "perps_modify", "perps_modify"]
+    + ["perps_close", "perps_liquidate", "perps_liquidate", "perps_view"]
     + ["bridge_withdraw_eth", "bridge_withdraw_token"]
     + ["view", "bad_calldata", "value_to_nonpayable", "round_trip"]
 )
+PERPS_POSITION = "getPosition(address,address)"
+PERPS_POSITION_TYPES = (
+    "int256", "uint256", "uint256", "int256", "int256", "uint256", "uint256", "uint256",
+)  # fmt: skip
 Call = tuple[str, bytes, bytes, int, int | None]
 """(label, to, calldata, value, signer key index or None for the acting user)."""
 
 
 def make_document() -> dict[str, Any]:
     """The lending genesis with a block gas limit low enough that blocks move the base fee (and
-    can fill up), and a base fee above the floor so that it can fall too."""
-    return lending_document(
+    can fill up), and a base fee above the floor so that it can fall too; plus the WETH perps
+    market of tests/unit/perps_spec.py, margined in the lending genesis's USDC."""
+    document = lending_document(
         gasLimit=BLOCK_GAS_LIMIT, baseFee=5 * 10**6, sequencerWindow=SEQUENCER_WINDOW
     )
+    document["perpsMarkets"] = [{"asset": hex_address(WETH), **PERPS_MARKET}]
+    return document
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -902,6 +913,105 @@ class World:
         price = self.price(asset) * self.pick([40, 50, 60, 70, 85]) // 100
         data = encode_call("setPrice(address,uint256,uint256)", asset, price or 1, 0)
         return [("oracle_crash", ORACLE, data, 0, 9)]
+
+    # -- perps --------------------------------------------------------------------------------
+
+    def perps_position(self, who: bytes) -> tuple[Any, ...] | None:
+        return self.view(PERPS, PERPS_POSITION, who, WETH, types=PERPS_POSITION_TYPES)
+
+    def perps_size(self, who: bytes) -> int:
+        position = self.perps_position(who)
+        return int(position[0]) if position else 0
+
+    def perps_deposit_calls(self, me: bytes, asset: bytes, amount: int) -> list[Call]:
+        calls = self.approve_first(LENDING_USDC, PERPS, me, amount)
+        data = encode_call("depositMargin(address,uint256)", asset, amount)
+        return [*calls, ("perps_deposit", PERPS, data, 0, None)]
+
+    def perps_trader(self, me: bytes) -> tuple[bytes, int | None]:
+        """The acting user, or (healthy operations) a sender holding USDC to margin with."""
+        return self.holder(me, lambda who: self.balance(LENDING_USDC, who) >= 5_000 * 10**6)
+
+    @staticmethod
+    def signed_by(calls: list[Call], signer: int | None) -> list[Call]:
+        return [(label, to, data, value, signer) for label, to, data, value, _ in calls]
+
+    def op_perps_deposit(self, me: bytes, timestamp: int) -> list[Call]:
+        me, signer = self.perps_trader(me)
+        asset = self.either([WETH], [LENDING_DAI, NOT_A_TOKEN])
+        amount = self.either([self.pick([100, 1_000, 5_000]) * 10**6], [0, 10**30])
+        return self.signed_by(self.perps_deposit_calls(me, asset, amount), signer)
+
+    def op_perps_withdraw(self, me: bytes, timestamp: int) -> list[Call]:
+        def has_margin(who: bytes) -> bool:
+            position = self.perps_position(who)
+            return bool(position and position[2])
+
+        me, signer = self.holder(me, has_margin)
+        amount = self.either([UINT256_MAX, self.pick([1, 50, 500]) * 10**6], [0, 10**30])
+        data = encode_call("withdrawMargin(address,uint256)", WETH, amount)
+        return [("perps_withdraw", PERPS, data, 0, signer)]
+
+    def op_perps_modify(self, me: bytes, timestamp: int) -> list[Call]:
+        me, signer = self.perps_trader(me)
+        size = self.perps_size(me)
+        good = [self.pick([1, 2, 5, 10, -1, -4, -10]) * WAD // 2]
+        if size:
+            good.append(-size)
+        delta = self.either(good, [0, WAD // 100, 10**40, -(2**255), 2**255 - 1])
+        calls: list[Call] = []
+        position = self.perps_position(me)
+        if not self.faulty and (not position or position[2] < 2_000 * WAD or self.chance(0.3)):
+            calls = self.perps_deposit_calls(me, WETH, self.pick([1_000, 3_000]) * 10**6)
+        acceptable = self.either(
+            [UINT256_MAX if delta > 0 else 0], [1 if delta > 0 else UINT256_MAX]
+        )
+        data = encode_call(
+            "modifyPosition(address,int256,uint256,uint256)",
+            WETH, delta, acceptable, self.deadline(timestamp),
+        )  # fmt: skip
+        return self.signed_by([*calls, ("perps_modify", PERPS, data, 0, None)], signer)
+
+    def op_perps_close(self, me: bytes, timestamp: int) -> list[Call]:
+        me, signer = self.holder(me, lambda who: bool(self.perps_size(who)))
+        size = self.perps_size(me)
+        acceptable = self.either([UINT256_MAX if size < 0 else 0], [1 if size < 0 else UINT256_MAX])
+        data = encode_call(
+            "closePosition(address,uint256,uint256)", WETH, acceptable, self.deadline(timestamp)
+        )
+        return [("perps_close", PERPS, data, 0, signer)]
+
+    def op_perps_liquidate(self, me: bytes, timestamp: int) -> list[Call]:
+        traders, unhealthy = [], []
+        for index in SENDER_KEYS:
+            who = ADDRESSES[index]
+            position = self.perps_position(who)
+            if who == me or not position or not position[0]:
+                continue
+            traders.append(who)
+            if position[7] < WAD:
+                unhealthy.append(who)
+        crash: list[Call] = []
+        if not unhealthy and traders and not self.faulty and self.chance(0.6):
+            longs = any(self.perps_size(who) > 0 for who in traders)
+            factor = self.pick([70, 80, 90]) if longs else self.pick([115, 130, 160])
+            price = self.price(WETH) * factor // 100
+            data = encode_call("setPrice(address,uint256,uint256)", WETH, price or 1, 0)
+            crash = [("oracle_crash", ORACLE, data, 0, 9)]
+        target = self.either(unhealthy or traders or [FRESH], [me, FRESH])
+        asset = self.either([WETH], [LENDING_DAI])
+        data = encode_call("liquidate(address,address)", target, asset)
+        return [*crash, ("perps_liquidate", PERPS, data, 0, None)]
+
+    def op_perps_view(self, me: bytes, timestamp: int) -> list[Call]:
+        data = self.pick(
+            [
+                encode_call(PERPS_POSITION, self.other(me), WETH),
+                encode_call("getMarket(address)", self.either([WETH], [LENDING_DAI])),
+                encode_call("quoteOrder(address,int256)", WETH, self.either([WAD, -WAD], [0])),
+            ]
+        )
+        return [("perps_view", PERPS, data, 0, None)]
 
     def op_bridge_withdraw_eth(self, me: bytes, timestamp: int) -> list[Call]:
         value = self.either([1, 10**17, 10**18], [0])
