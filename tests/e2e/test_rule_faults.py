@@ -43,7 +43,9 @@ pytestmark = pytest.mark.e2e
 
 GAME_DEPTH = 6
 SEQUENCER_WINDOW = 10
-PROPOSAL_TIMEOUT = 20
+PROPOSAL_TIMEOUT = 40
+"""Long enough that the verifier's exit proposer never bonds the first output before the faulty
+sequencer's proposer (counted from the deployment, which comes some seconds before the nodes)."""
 FINALIZATION_PERIOD = 30
 """The shortest safe with this window (10 s of L1 time and 15 s to open a game), and a margin."""
 CHALLENGER_KEY = DEV_KEYS[3]
@@ -63,7 +65,8 @@ def chain_factory(tmp_path: Path) -> Iterator[Any]:
     def start(kind: str, **genesis: Any) -> Chain:
         context = run_network(
             tmp_path,
-            ["--fault", kind],
+            # Batches within a second of each block, so the faulty output is bonded early.
+            ["--fault", kind, "--batch-max-delay", "1"],
             ["--challenger-key", CHALLENGER_KEY, "--proposer-key", EXIT_PROPOSER_KEY],
             genesis_overrides={"sequencerWindow": SEQUENCER_WINDOW, **genesis},
             game_max_depth=GAME_DEPTH,
