@@ -306,8 +306,8 @@ def sequencer(
         typer.Option(
             help="TESTING ONLY: propose one wrong output (wrong-balance, skipped-tx, "
             "wrong-interest, forged-signature, invalid-liquidation, wrong-withdrawal-root, "
-            "wrong-block-hash), or break a derivation rule on L1 and propose the chain that "
-            "ignores it (future-timestamp, stale-origin, bad-parent, garbage-tail)."
+            "wrong-block-hash, wrong-funding), or break a derivation rule on L1 and propose the "
+            "chain that ignores it (future-timestamp, stale-origin, bad-parent, garbage-tail)."
         ),
     ] = None,
     max_request_bytes: MaxRequestBytes = 5 * 1024 * 1024,
