@@ -92,8 +92,14 @@ def test_the_defi_mix_succeeds_when_sent_in_order(tmp_path: Path) -> None:
         "leverage_close",
         "oracle_set_price",
         "token_transfer",
+        "perps_deposit",
+        "perps_modify",
+        "perps_liquidate",
     ):
         assert done[operation] > 0, operation
+    # 8 perps traders (4 groups of 10, two each) liquidate their pair once a cycle, two cycles.
+    assert done["perps_liquidate"] == 8 * 2
+    assert done["perps_deposit"] == 8 * 2
 
 
 def test_the_profile_summary_counts_own_and_inclusive_samples(tmp_path: Path) -> None:
