@@ -13,7 +13,9 @@ price drop makes every long liquidatable: the two perps traders of a group liqui
 - transfers: ETH to 64 recipients (21,000 gas each);
 - tokens: USDC transfers to the same recipients;
 - swaps: each sender approves the AMM, then swaps small WETH amounts for USDC;
-- defi: the mix above (sender 0 is the genesis oracle key); perps trades are the perps_* operations.
+- defi: the mix above (sender 0 is the genesis oracle key); perps trades are the perps_* operations;
+- perps: perps trades alone (the L1 bytes of a trade): each sender approves USDC and deposits
+  margin, then alternately opens and closes a 0.1 WETH long with modifyPosition.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from rollup.transaction import (
     sign_transaction,
 )
 
-WORKLOADS = ("transfers", "tokens", "swaps", "defi")
+WORKLOADS = ("transfers", "tokens", "swaps", "defi", "perps")
 USDC = bytes.fromhex("4200000000000000000000000000000000001001")
 ORACLE = bytes.fromhex("4200000000000000000000000000000000000400")
 # The genesis oracle (anvil's dev account #9, public): only it may call Oracle.setPrice.
@@ -133,6 +135,8 @@ def build_call(workload: str, index: int, senders: int, addresses: Sequence[byte
         if round_ == 0:
             return WETH, 0, encode_call("approve(address,uint256)", AMM, MAX_UINT), "token_approve"
         return swap(WETH, USDC, 10**15 + index, addresses[sender])
+    if workload == "perps":
+        return build_perps_trade(round_)
     return build_defi_call(sender, round_, senders, addresses)
 
 
@@ -229,6 +233,16 @@ def build_perps_call(sender: int, round_: int, addresses: Sequence[bytes]) -> Ca
     if round_ % 2:
         return swap(WETH, USDC, WAD // 10, me)
     return swap(USDC, WETH, 300 * USDC_UNIT, me)
+
+
+def build_perps_trade(round_: int) -> Call:
+    """The perps workload: approve, deposit, then a 0.1 WETH long opened and closed in turn."""
+    if round_ == 0:
+        return PERPS_SETUP_CALLS[2]  # approve USDC to Perps
+    if round_ == 1:
+        data = encode_call("depositMargin(address,uint256)", WETH, 10_000 * USDC_UNIT)
+        return PERPS, 0, data, "perps_deposit"
+    return perps_modify(PERPS_TRADE // 2 if round_ % 2 == 0 else -PERPS_TRADE // 2)
 
 
 def build_defi_call(sender: int, round_: int, senders: int, addresses: Sequence[bytes]) -> Call:

@@ -821,8 +821,9 @@ def bench(
     workload: Annotated[
         str,
         typer.Option(
-            help="transfers (ETH), tokens (USDC transfers), swaps (WETH->USDC) or defi (swaps, "
-            "lending, leverage, oracle moves and liquidations)."
+            help="transfers (ETH), tokens (USDC transfers), swaps (WETH->USDC), defi (swaps, "
+            "lending, leverage, perps trades, oracle moves and liquidations) or perps (perps "
+            "trades alone)."
         ),
     ] = "transfers",
     l1: Annotated[
