@@ -10,6 +10,9 @@ The kinds:
 - wrong-balance: the sender of the first transaction gets 1 ETH more than it should.
 - skipped-tx: the first transaction is not applied (the cursor moves past it, the state does not).
 - wrong-interest: a lending market's borrow index is bumped.
+- wrong-funding: a perps market's funding accrual is perturbed: its funding index drops by one
+  USD per unit of size (longs are charged a dollar each they never owed) and its funding rate
+  moves by 1% a day.
 - forged-signature: 1 ETH moves from another funded account to the sender, as if that account
   had signed a transfer.
 - invalid-liquidation: a healthy borrower's collateral position moves to the sequencer.
@@ -20,6 +23,8 @@ The kinds:
 
 The perturbed step is the first step that includes a sequenced transaction; for wrong-interest and
 invalid-liquidation the first such step touching a lending market or position if there is one;
+for wrong-funding the first such step touching a perps market (a trade, a liquidation or a
+withdrawal with a position: the steps that accrue funding) if there is one;
 for wrong-block-hash the step that ends that transaction's block.
 
 faults.rules has the kinds whose sequencer breaks a derivation rule on L1 instead.
@@ -39,13 +44,16 @@ from rollup.batch import (
     read_transaction,
 )
 from rollup.crypto import keccak256
+from rollup.fixedpoint import from_word, to_word
 from rollup.machine import Machine
 from rollup.state import (
     KIND_ACCOUNT,
     KIND_MARKET,
+    KIND_PERPS_MARKET,
     KIND_POSITION,
     Account,
     Market,
+    PerpsMarket,
     Position,
     State,
     StateKey,
@@ -66,6 +74,7 @@ FORGED_SIGNATURE = "forged-signature"
 INVALID_LIQUIDATION = "invalid-liquidation"
 WRONG_WITHDRAWAL_ROOT = "wrong-withdrawal-root"
 WRONG_BLOCK_HASH = "wrong-block-hash"
+WRONG_FUNDING = "wrong-funding"
 
 FAULT_KINDS = (
     WRONG_BALANCE,
@@ -75,8 +84,13 @@ FAULT_KINDS = (
     INVALID_LIQUIDATION,
     WRONG_WITHDRAWAL_ROOT,
     WRONG_BLOCK_HASH,
+    WRONG_FUNDING,
 )
 LENDING_FAULTS = (WRONG_INTEREST, INVALID_LIQUIDATION)
+PERPS_FAULTS = (WRONG_FUNDING,)
+
+WAD = 10**18
+FUNDING_RATE_SHIFT = WAD // 100  # 1% a day
 
 ETHER = 10**18
 
@@ -85,7 +99,8 @@ ETHER = 10**18
 class FaultPlan:
     """Where and how a faulty trace departs from the honest one: the post-state of step `step`
     (trace[step] -> trace[step + 1]) is perturbed; `sender` is that step's transaction's sender,
-    `touched` the lending leaves the step read or wrote."""
+    `touched` the lending (or, for perps faults, the perps market) leaves the step read or
+    wrote."""
 
     kind: str
     step: int
@@ -122,14 +137,13 @@ def plan_fault(
     """
     if kind not in FAULT_KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
-    lending = {
-        compute_tree_key(key): key for key in state.leaves if key[0] in (KIND_MARKET, KIND_POSITION)
-    }
+    watched_kinds = (KIND_PERPS_MARKET,) if kind in PERPS_FAULTS else (KIND_MARKET, KIND_POSITION)
+    watched = {compute_tree_key(key): key for key in state.leaves if key[0] in watched_kinds}
     trace = [start]
     step = start
     first_tx: int | None = None
     first_tx_block_end: int | None = None
-    first_lending: int | None = None
+    first_watched: int | None = None
     touched_at: dict[int, tuple[StateKey, ...]] = {}
     while not step.is_final(target_block):
         post, proof = machine.execute_step(state, step, target_block)
@@ -137,11 +151,11 @@ def plan_fault(
         if step.phase == PHASE_TXS and post.tx_count > step.tx_count:
             if first_tx is None:
                 first_tx = index
-            if kind in LENDING_FAULTS and first_lending is None:
-                touched = _touched_lending(proof.witness, lending)
+            if kind in (*LENDING_FAULTS, *PERPS_FAULTS) and first_watched is None:
+                touched = _touched_leaves(proof.witness, watched)
                 touched_at[index] = touched
                 if touched:
-                    first_lending = index
+                    first_watched = index
         if first_tx is not None and first_tx_block_end is None and post.phase == PHASE_BLOCK_START:
             first_tx_block_end = index
         trace.append(post)
@@ -151,7 +165,7 @@ def plan_fault(
     if kind == WRONG_BLOCK_HASH:
         chosen = first_tx_block_end
     else:
-        chosen = first_lending if first_lending is not None else first_tx
+        chosen = first_watched if first_watched is not None else first_tx
     sender = _transaction_sender(machine, trace[first_tx if kind == WRONG_BLOCK_HASH else chosen])
     return trace, FaultPlan(kind, chosen, sender, touched_at.get(chosen, ()), beneficiary)
 
@@ -217,6 +231,14 @@ def perturb(state: State, plan: FaultPlan) -> None:
             market: Market = state.get(markets[0])
             bumped = market.borrow_index + market.borrow_index // 100 + 1
             writes[markets[0]] = market._replace(borrow_index=bumped)
+    elif plan.kind == WRONG_FUNDING:
+        perps_markets = [key for key in plan.touched if key[0] == KIND_PERPS_MARKET] or sorted(
+            key for key in state.leaves if key[0] == KIND_PERPS_MARKET
+        )
+        if not perps_markets:
+            writes[sender_key] = sender._replace(balance=sender.balance + ETHER)
+        else:
+            writes[perps_markets[0]] = perturb_funding(state.get(perps_markets[0]))
     elif plan.kind == INVALID_LIQUIDATION:
         collateral = _collateral_position(state, plan.touched)
         if collateral is None:  # no collateral anywhere: seize the sender's ether instead
@@ -240,10 +262,20 @@ def perturb(state: State, plan: FaultPlan) -> None:
     log.warning("FAULT: perturbed the state after step %d: %s", plan.step, plan.kind)
 
 
-def _touched_lending(witness: bytes, lending: dict[bytes, StateKey]) -> tuple[StateKey, ...]:
+def perturb_funding(market: PerpsMarket) -> PerpsMarket:
+    """A perps market whose funding accrual went wrong: the funding index one USD per unit of size
+    lower (every long owes a dollar per token it never owed, every short gains one) and the daily
+    funding rate 1% higher (signed fields are two's complement words, docs/PERPETUALS.md §3)."""
+    index = from_word(market.funding_index) - WAD
+    rate = from_word(market.funding_rate) + FUNDING_RATE_SHIFT
+    return market._replace(funding_index=to_word(index), funding_rate=to_word(rate))
+
+
+def _touched_leaves(witness: bytes, watched: dict[bytes, StateKey]) -> tuple[StateKey, ...]:
+    """The watched leaves (by tree key) among those the step's witness holds."""
     (decoded,) = abi_decode([WITNESS_ABI_TYPE], witness)
     leaves = decoded[0]
-    return tuple(lending[bytes(leaf[0])] for leaf in leaves if bytes(leaf[0]) in lending)
+    return tuple(watched[bytes(leaf[0])] for leaf in leaves if bytes(leaf[0]) in watched)
 
 
 def _transaction_sender(machine: Machine, pre: StepState) -> bytes:

@@ -7,8 +7,8 @@ capped by its block size. The senders get their ETH with anvil_setBalance. For t
 address gets the runtime code of contracts/src/L1/TestERC20.sol and every sender a balance
 written straight into its storage, so the very same USDC transfers run as EVM code.
 
-The swaps and DeFi workloads call the rollup's native system contracts (AMM, lending, leverage,
-oracle); anvil would need EVM ports of all of them, so those rows say n/a.
+The swaps, DeFi and perps workloads call the rollup's native system contracts (AMM, lending,
+leverage, perps, oracle); anvil would need EVM ports of all of them, so those rows say n/a.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ TOKEN_BALANCE = 10**18
 
 UNSUPPORTED = {
     "swaps": "the AMM is a native system contract of the rollup; anvil has no EVM port of it",
-    "defi": "AMM, lending, leverage and oracle are native system contracts of the rollup; "
+    "defi": "AMM, lending, leverage, perps and oracle are native system contracts of the rollup; "
     "anvil has no EVM ports of them",
+    "perps": "perps is a native system contract of the rollup; anvil has no EVM port of it",
 }
 
 

@@ -7,11 +7,15 @@ about the same moment. The DeFi mix uses that axis to order its story: approvals
 first, then cycles in which the oracle moves the WETH price down, liquidators liquidate the
 borrowers the move made unhealthy, the price comes back and the borrowers repay and borrow again,
 while traders swap, supply, borrow, repay, open and close leveraged positions and transfer tokens.
+Perps traders deposit USDC margin and open a WETH long each cycle, trade it down and up, and the
+price drop makes every long liquidatable: the two perps traders of a group liquidate each other.
 
 - transfers: ETH to 64 recipients (21,000 gas each);
 - tokens: USDC transfers to the same recipients;
 - swaps: each sender approves the AMM, then swaps small WETH amounts for USDC;
-- defi: the mix above (sender 0 is the genesis oracle key).
+- defi: the mix above (sender 0 is the genesis oracle key); perps trades are the perps_* operations;
+- perps: perps trades alone (the L1 bytes of a trade): each sender approves USDC and deposits
+  margin, then alternately opens and closes a 0.1 WETH long with modifyPosition.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import Any
 import orjson
 
 from rollup.abi import encode_call
-from rollup.addresses import AMM, LENDING, LEVERAGE, WETH
+from rollup.addresses import AMM, LENDING, LEVERAGE, PERPS, WETH
 from rollup.crypto import compute_private_key_address, keccak256
 from rollup.gas import OPERATION_GAS, compute_intrinsic_gas
 from rollup.genesis import load_default_genesis_document
@@ -37,7 +41,7 @@ from rollup.transaction import (
     sign_transaction,
 )
 
-WORKLOADS = ("transfers", "tokens", "swaps", "defi")
+WORKLOADS = ("transfers", "tokens", "swaps", "defi", "perps")
 USDC = bytes.fromhex("4200000000000000000000000000000000001001")
 ORACLE = bytes.fromhex("4200000000000000000000000000000000000400")
 # The genesis oracle (anvil's dev account #9, public): only it may call Oracle.setPrice.
@@ -65,6 +69,15 @@ LIQUIDATION_REPAY = 5_000 * USDC_UNIT
 BORROWER_TOP_UP = 35 * WAD // 8
 WETH_PRICE, WETH_LOW_PRICE, WETH_VOLATILITY = 3_000 * WAD, 2_400 * WAD, 6 * WAD // 10
 TRADER_STEPS = 10
+# Perps: each cycle a perps trader deposits margin, opens a 1 WETH long at $3,000 (about 4.3x:
+# initial margin plus keeper reward is ~$205), trades 0.2 WETH down and up, and after the 20% drop
+# is liquidatable with equity left (~$97 against ~$115 of maintenance margin plus reward), so the
+# keeper is paid and the rest goes to the insurance fund, with no shortfall.
+PERPS_MARGIN = 700 * USDC_UNIT
+PERPS_SIZE = WAD
+PERPS_TRADE = WAD // 5
+PERPS_DEPOSIT_AT, PERPS_OPEN_AT, PERPS_REDUCE_AT, PERPS_INCREASE_AT = 0, 1, 2, 3
+PERPS_LIQUIDATE_AT = (7, 8)  # the group's first perps trader liquidates the second, then back
 
 
 def make_sender_keys(count: int, workload: str = "transfers") -> list[bytes]:
@@ -122,6 +135,8 @@ def build_call(workload: str, index: int, senders: int, addresses: Sequence[byte
         if round_ == 0:
             return WETH, 0, encode_call("approve(address,uint256)", AMM, MAX_UINT), "token_approve"
         return swap(WETH, USDC, 10**15 + index, addresses[sender])
+    if workload == "perps":
+        return build_perps_trade(round_)
     return build_defi_call(sender, round_, senders, addresses)
 
 
@@ -151,13 +166,16 @@ def set_price(asset: bytes, price: int, volatility: int) -> Call:
 
 
 def get_role(sender: int, senders: int) -> str:
-    """oracle (sender 0), liquidator (1 in 10), borrower (3 in 10), trader (the rest)."""
+    """oracle (sender 0), liquidator (1 in 10), borrower (3 in 10), perps trader (2 in 10, in
+    pairs), trader (the rest)."""
     if sender == 0:
         return "oracle"
     if sender % 10 == 1 and sender + 3 < senders:
         return "liquidator"
     if sender % 10 in (2, 3, 4) and sender - sender % 10 + 1 + 3 < senders:
         return "borrower"
+    if sender % 10 in (5, 6) and sender - sender % 10 + 6 < senders:
+        return "perps"
     return "trader"
 
 
@@ -171,9 +189,67 @@ SETUP_CALLS: tuple[Call, ...] = (
 )
 
 
+PERPS_SETUP_CALLS: tuple[Call, ...] = (
+    SETUP_CALLS[0],
+    SETUP_CALLS[1],
+    (USDC, 0, encode_call("approve(address,uint256)", PERPS, MAX_UINT), "token_approve"),
+    SETUP_CALLS[2],
+    SETUP_CALLS[3],
+    lending("supply", WETH, WAD),
+)
+
+
+def perps_modify(delta: int) -> Call:
+    data = encode_call(
+        "modifyPosition(address,int256,uint256,uint256)",
+        WETH,
+        delta,
+        MAX_UINT if delta > 0 else 0,
+        DEADLINE,
+    )
+    return PERPS, 0, data, "perps_modify"
+
+
+def build_perps_call(sender: int, round_: int, addresses: Sequence[bytes]) -> Call:
+    """A perps trader's cycle: margin, a long, a trade down and up, a liquidation of its pair."""
+    if round_ < SETUP_ROUNDS:
+        return PERPS_SETUP_CALLS[round_]
+    position = (round_ - SETUP_ROUNDS) % CYCLE
+    if position == PERPS_DEPOSIT_AT:
+        data = encode_call("depositMargin(address,uint256)", WETH, PERPS_MARGIN)
+        return PERPS, 0, data, "perps_deposit"
+    if position == PERPS_OPEN_AT:
+        return perps_modify(PERPS_SIZE)
+    if position == PERPS_REDUCE_AT:
+        return perps_modify(-PERPS_TRADE)
+    if position == PERPS_INCREASE_AT:
+        return perps_modify(PERPS_TRADE)
+    first = sender % 10 == 5
+    if position == PERPS_LIQUIDATE_AT[0 if first else 1]:
+        pair = addresses[sender + 1 if first else sender - 1]
+        data = encode_call("liquidate(address,address)", pair, WETH)
+        return PERPS, 0, data, "perps_liquidate"
+    me = addresses[sender]
+    if round_ % 2:
+        return swap(WETH, USDC, WAD // 10, me)
+    return swap(USDC, WETH, 300 * USDC_UNIT, me)
+
+
+def build_perps_trade(round_: int) -> Call:
+    """The perps workload: approve, deposit, then a 0.1 WETH long opened and closed in turn."""
+    if round_ == 0:
+        return PERPS_SETUP_CALLS[2]  # approve USDC to Perps
+    if round_ == 1:
+        data = encode_call("depositMargin(address,uint256)", WETH, 10_000 * USDC_UNIT)
+        return PERPS, 0, data, "perps_deposit"
+    return perps_modify(PERPS_TRADE // 2 if round_ % 2 == 0 else -PERPS_TRADE // 2)
+
+
 def build_defi_call(sender: int, round_: int, senders: int, addresses: Sequence[bytes]) -> Call:
     role = get_role(sender, senders)
     me = addresses[sender]
+    if role == "perps":
+        return build_perps_call(sender, round_, addresses)
     if role == "oracle":
         position = (round_ - SETUP_ROUNDS) % CYCLE if round_ >= SETUP_ROUNDS else -1
         if position == PRICE_DOWN_AT:

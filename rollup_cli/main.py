@@ -306,8 +306,8 @@ def sequencer(
         typer.Option(
             help="TESTING ONLY: propose one wrong output (wrong-balance, skipped-tx, "
             "wrong-interest, forged-signature, invalid-liquidation, wrong-withdrawal-root, "
-            "wrong-block-hash), or break a derivation rule on L1 and propose the chain that "
-            "ignores it (future-timestamp, stale-origin, bad-parent, garbage-tail)."
+            "wrong-block-hash, wrong-funding), or break a derivation rule on L1 and propose the "
+            "chain that ignores it (future-timestamp, stale-origin, bad-parent, garbage-tail)."
         ),
     ] = None,
     max_request_bytes: MaxRequestBytes = 5 * 1024 * 1024,
@@ -821,8 +821,9 @@ def bench(
     workload: Annotated[
         str,
         typer.Option(
-            help="transfers (ETH), tokens (USDC transfers), swaps (WETH->USDC) or defi (swaps, "
-            "lending, leverage, oracle moves and liquidations)."
+            help="transfers (ETH), tokens (USDC transfers), swaps (WETH->USDC), defi (swaps, "
+            "lending, leverage, perps trades, oracle moves and liquidations) or perps (perps "
+            "trades alone)."
         ),
     ] = "transfers",
     l1: Annotated[

@@ -1,7 +1,7 @@
 """The JSON behind the explorer's pages (GET /explorer/api/...): built from the node's JSON-RPC
 answers, so the explorer shows exactly what a wallet reads, plus what a wallet would have to work
 out itself: calls and events decoded through the system contracts' ABIs, revert reasons, an
-account's DeFi positions, and where settlement on L1 stands.
+account's DeFi positions (lending, liquidity, leverage, perpetuals), and where settlement on L1 stands.
 
 Runs on the event loop, like the JSON-RPC: reads see whole blocks. L1 reads (SettlementView)
 block, so the routes run those on a worker thread.
@@ -46,7 +46,17 @@ LEVERAGE_OPENED = compute_event_topic(
 LEVERAGE_CLOSED = compute_event_topic(
     "LeverageClosed(address,address,address,uint256,uint256,uint256)"
 )
+PERPS_MARGIN_DEPOSITED = compute_event_topic("MarginDeposited(address,address,uint256)")
+PERPS_MARGIN_WITHDRAWN = compute_event_topic("MarginWithdrawn(address,address,uint256)")
+PERPS_POSITION_MODIFIED = compute_event_topic(
+    "PositionModified(address,address,int256,int256,uint256,uint256,int256)"
+)
+PERPS_POSITION_LIQUIDATED = compute_event_topic(
+    "PositionLiquidated(address,address,address,int256,uint256,uint256,uint256,uint256,uint256)"
+)
+PERPS_POSITION_TYPES = ["int256", "uint256", "uint256", "int256", "int256", "uint256", "uint256"]
 WAD = 10**18
+UINT256_MAX = 2**256 - 1
 
 
 class NotFound(Exception):
@@ -308,6 +318,8 @@ class ExplorerApi:
             "leverageEvents": self.read_account_logs(
                 addresses.LEVERAGE, [[LEVERAGE_OPENED, LEVERAGE_CLOSED], [address_topic(account)]]
             ),
+            "perps": self.read_perps(account, catalogue),
+            "perpsEvents": self.read_perps_events(account),
             "withdrawals": self.read_withdrawals(account),
         }
 
@@ -340,6 +352,68 @@ class ExplorerApi:
             "leverage": str(collateral * WAD // equity) if debt and equity > 0 else None,
             "positions": positions,
         }
+
+    def read_perps(self, account: bytes, catalogue: Catalogue) -> list[dict[str, Any]]:
+        """The account's position in each perps market where it has one (or margin), as
+        IPerps.getPosition values it at the head's index price (docs/PERPETUALS.md §4-§5)."""
+        positions = []
+        for asset in catalogue.perps_markets:
+            try:
+                size, entry, margin, pnl, funding, bad_debt, liquidation, health = self.view(
+                    addresses.PERPS,
+                    "getPosition(address,address)",
+                    ["address", "address"],
+                    [account, asset],
+                    [*PERPS_POSITION_TYPES, "uint256"],
+                )
+            except RpcError:  # no price for the asset: nothing to value the position at
+                continue
+            if not size and not margin:
+                continue
+            equity = margin + pnl + funding - bad_debt
+            (index_price, _updated, _volatility) = self.view(
+                addresses.ORACLE,
+                "getPrice(address)",
+                ["address"],
+                [asset],
+                ["uint256", "uint256", "uint256"],
+            )
+            notional = abs(size) * index_price // WAD
+            positions.append(
+                self.describe_token(asset)
+                | {
+                    "side": "long" if size > 0 else "short" if size < 0 else "none",
+                    "size": str(size),
+                    "entryPrice": str(entry),
+                    "indexPrice": str(index_price),
+                    "margin": str(margin),
+                    "pnl": str(pnl),
+                    "funding": str(funding),
+                    "badDebt": str(bad_debt),
+                    "equity": str(equity),
+                    "liquidationPrice": str(liquidation) if size else None,
+                    "health": str(health) if health != UINT256_MAX else None,
+                    # Notional over equity (WAD); none without a position or equity.
+                    "leverage": str(notional * WAD // equity) if size and equity > 0 else None,
+                }
+            )
+        return positions
+
+    def read_perps_events(self, account: bytes) -> list[dict[str, Any]]:
+        """The account's newest perps events: its margin moves and trades (account is topic 1)
+        and its liquidations (account is topic 2, after the keeper), newest first."""
+        own = self.read_account_logs(
+            addresses.PERPS,
+            [
+                [PERPS_MARGIN_DEPOSITED, PERPS_MARGIN_WITHDRAWN, PERPS_POSITION_MODIFIED],
+                [address_topic(account)],
+            ],
+        )
+        liquidated = self.read_account_logs(
+            addresses.PERPS, [[PERPS_POSITION_LIQUIDATED], [], [address_topic(account)]]
+        )
+        merged = sorted(own + liquidated, key=lambda event: event["blockNumber"], reverse=True)
+        return merged[:ACCOUNT_EVENTS]
 
     def read_liquidity(self, account: bytes, catalogue: Catalogue) -> list[dict[str, Any]]:
         held = []

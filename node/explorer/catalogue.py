@@ -1,4 +1,4 @@
-"""The tokens, AMM pools and lending markets the chain holds, for the explorer's account page.
+"""The tokens, AMM pools, lending markets and perps markets the chain holds, for the explorer's account page.
 
 They are leaves of the state (rollup.state); the catalogue is read from the head state's leaves
 once per head block, on the event loop like every other read of the head state.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rollup.state import KIND_MARKET, KIND_POOL, KIND_TOKEN, State
+from rollup.state import KIND_MARKET, KIND_PERPS_MARKET_CONFIG, KIND_POOL, KIND_TOKEN, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,12 +19,15 @@ class Catalogue:
     """(token0, token1) of each pool, token0 < token1."""
     markets: tuple[bytes, ...]
     """The lending markets' assets."""
+    perps_markets: tuple[bytes, ...] = ()
+    """The perps markets' assets."""
 
 
 def read_catalogue(state: State, head: int) -> Catalogue:
     tokens: list[bytes] = []
     pools: list[tuple[bytes, bytes]] = []
     markets: list[bytes] = []
+    perps_markets: list[bytes] = []
     for key in state.leaves:
         kind = key[0]
         if kind == KIND_TOKEN:
@@ -33,4 +36,12 @@ def read_catalogue(state: State, head: int) -> Catalogue:
             pools.append((bytes(key[1]), bytes(key[2])))
         elif kind == KIND_MARKET:
             markets.append(bytes(key[1]))
-    return Catalogue(head, tuple(sorted(tokens)), tuple(sorted(pools)), tuple(sorted(markets)))
+        elif kind == KIND_PERPS_MARKET_CONFIG:
+            perps_markets.append(bytes(key[1]))
+    return Catalogue(
+        head,
+        tuple(sorted(tokens)),
+        tuple(sorted(pools)),
+        tuple(sorted(markets)),
+        tuple(sorted(perps_markets)),
+    )

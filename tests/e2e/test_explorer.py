@@ -2,7 +2,7 @@
 driven by Selenium through chromedriver), against a sequencer and a verifier settling on anvil.
 
 A user's DeFi session is sent with web3.py first (a swap, a supply and a borrow, a leveraged
-position, LP tokens, a borrow that reverts, a withdrawal to L1); then each page is opened as a
+position, LP tokens, a borrow that reverts, a perps long, a withdrawal to L1); then each page is opened as a
 user would and checked against what the chain says through JSON-RPC, and a screenshot of each is
 saved (EXPLORER_SCREENSHOTS, default .artifacts/explorer/).
 """
@@ -35,6 +35,7 @@ from tests.e2e.conftest import (
     LENDING,
     LEVERAGE,
     MAX_UINT,
+    PERPS,
     REPO_ROOT,
     USDC,
     WETH,
@@ -49,6 +50,8 @@ CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 SCREENSHOTS = Path(os.environ.get("EXPLORER_SCREENSHOTS", REPO_ROOT / ".artifacts" / "explorer"))
 PAGE_TIMEOUT = 30.0
+PERPS_MARGIN = 1_000 * 10**6  # USDC
+PERPS_SIZE = 2 * 10**18  # a 2 WETH long
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or CHROMEDRIVER is None,
@@ -64,6 +67,7 @@ class Session:
     swap: str
     borrow_reverted: str
     leverage_opened: str
+    perps_trade: str
     withdrawal: str
     withdrawal_amount: int
 
@@ -101,6 +105,11 @@ def send_user_session(w3: Web3) -> Session:
         leverage.functions.openPosition(WETH, USDC, 10**18, 2 * 10**18, MAX_UINT, FAR_DEADLINE),
     )
     assert opened["status"] == 1
+    perps = contract(w3, PERPS, "IPerps")
+    assert send(w3, user, usdc.functions.approve(PERPS, MAX_UINT))["status"] == 1
+    assert send(w3, user, perps.functions.depositMargin(WETH, PERPS_MARGIN))["status"] == 1
+    trade = send(w3, user, perps.functions.modifyPosition(WETH, PERPS_SIZE, MAX_UINT, FAR_DEADLINE))
+    assert trade["status"] == 1
     amount = 10**16
     withdrawal = send(w3, user, bridge.functions.withdrawETH(user.address), value=amount)
     assert withdrawal["status"] == 1
@@ -109,6 +118,7 @@ def send_user_session(w3: Web3) -> Session:
         swap["transactionHash"].to_0x_hex(),
         reverted["transactionHash"].to_0x_hex(),
         opened["transactionHash"].to_0x_hex(),
+        trade["transactionHash"].to_0x_hex(),
         withdrawal["transactionHash"].to_0x_hex(),
         amount,
     )
@@ -220,6 +230,29 @@ def test_transaction_page_decodes_the_swap_call_and_its_events(
     screenshot(browser, "transaction")
 
 
+def test_transaction_page_decodes_a_perps_trade_and_its_event(
+    network: Network, session: Session, browser: webdriver.Chrome
+) -> None:
+    url = f"{network.sequencer.url}/explorer/tx/{session.perps_trade}"
+    open_page(browser, url, "#call-arguments")
+    assert text_of(browser, "#call-title") == "Perps.modifyPosition"
+    arguments = text_of(browser, "#call-arguments")
+    assert f"asset address {WETH.lower()}" in arguments
+    assert f"sizeDelta int256 {PERPS_SIZE}" in arguments
+    receipt = network.seq.eth.get_transaction_receipt(session.perps_trade)  # type: ignore[arg-type]
+    (event,) = (
+        contract(network.seq, PERPS, "IPerps")
+        .events.PositionModified()
+        .process_receipt(receipt, errors=DISCARD)
+    )
+    events = text_of(browser, "#events")
+    assert "Perps.PositionModified" in events
+    assert f"size int256 {PERPS_SIZE}" in events
+    assert f"fillPrice uint256 {event.args.fillPrice}" in events
+    assert f"fee uint256 {event.args.fee}" in events
+    screenshot(browser, "transaction-perps")
+
+
 def test_transaction_page_shows_why_a_transaction_reverted(
     network: Network, session: Session, browser: webdriver.Chrome
 ) -> None:
@@ -240,6 +273,8 @@ def format_units(amount: int, decimals: int) -> str:
 
 def format_wad(amount: int, places: int) -> str:
     """A WAD figure as the page shows it: cut (not rounded) to `places` decimals."""
+    if amount < 0:
+        return "-" + format_wad(-amount, places)
     whole, _, fraction = format_units(amount, 18).partition(".")
     return f"{whole}.{fraction[:places]}" if fraction else whole
 
@@ -261,9 +296,23 @@ def test_account_page_shows_balances_positions_and_withdrawals(
     assert f"WETH {format_units(supplied, 18)}" in text_of(browser, "#lending-positions")
     assert "WETH/USDC" in text_of(browser, "#lp-positions")
     assert "LeverageOpened" in text_of(browser, "#leverage-events")
+    size, entry, margin, pnl, _funding, _bad_debt, liquidation, health = (
+        contract(w3, PERPS, "IPerps").functions.getPosition(session.user, WETH).call()
+    )
+    assert size == PERPS_SIZE and 0 < liquidation < entry and health > 10**18
+    perps_row = text_of(browser, "#perps-positions tbody tr:first-child")
+    # Market, side, size, entry, index, margin and PnL do not move while the price does not; the
+    # funding, liquidation price and health drift with time (shown, not compared exactly).
+    assert perps_row.startswith(
+        f"WETH-PERP long 2 {format_wad(entry, 2)} 3,000 {format_wad(margin, 2)} "
+        f"{format_wad(pnl, 2)} "
+    ), perps_row
+    assert perps_row.endswith("x"), perps_row  # the leverage
+    perps_events = text_of(browser, "#perps-events")
+    assert "PositionModified" in perps_events and "MarginDeposited" in perps_events
     sent = text_of(browser, "#account-transactions").splitlines()
     assert sent[1].startswith(f"{session.withdrawal[:10]}…{session.withdrawal[-6:]}")
-    assert len(sent) == 1 + 11  # the header, then the 11 transactions the session sent
+    assert len(sent) == 1 + 14  # the header, then the 14 transactions the session sent
     withdrawals = text_of(browser, "#withdrawals")
     assert format_units(session.withdrawal_amount, 18) in withdrawals
     assert "not proven" in withdrawals  # its L1 status, read from the Bridge on anvil

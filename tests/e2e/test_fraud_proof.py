@@ -28,7 +28,7 @@ from eth_typing import HexStr
 from web3 import Web3
 from web3.logs import DISCARD
 
-from faults.perturbation import FAULT_KINDS, LENDING_FAULTS, WRONG_WITHDRAWAL_ROOT
+from faults.perturbation import FAULT_KINDS, LENDING_FAULTS, PERPS_FAULTS, WRONG_WITHDRAWAL_ROOT
 from l1.contracts.bridge import Bridge, OutputRootProof, Withdrawal
 from l1.contracts.dispute_game import (
     DEFENDED_TOPIC,
@@ -50,9 +50,11 @@ from l1.games import L1GameChain
 from l1.rpc import L1RpcError
 from tests.e2e.conftest import (
     DEV_KEYS,
+    FAR_DEADLINE,
     L2_BRIDGE,
     LENDING,
     MAX_UINT,
+    PERPS,
     REPO_ROOT,
     USDC,
     WETH,
@@ -101,12 +103,11 @@ def chain_factory(tmp_path: Path) -> Iterator[Any]:
 
 def fault_transactions(w3: Web3, kind: str) -> list[Any]:
     """For lending faults: approve, supply WETH and borrow USDC (the second and third touch a
-    lending market); otherwise one ETH transfer."""
-    if kind not in LENDING_FAULTS:
+    lending market); for perps faults: approve USDC, deposit margin and open a 1 WETH long (the
+    trade is the first to accrue funding on the WETH perps market); otherwise one ETH transfer."""
+    if kind not in LENDING_FAULTS and kind not in PERPS_FAULTS:
         return [{"to": SINK, "value": 10**18, "gas": 21_000}]
     user = Account.from_key(USER_KEY).address
-    weth = w3.eth.contract(address=WETH, abi=load_abi("IWETH"))
-    lending = w3.eth.contract(address=LENDING, abi=load_abi("ILending"))
     fields: Any = {
         "from": user,
         "gas": 1_000_000,
@@ -115,6 +116,18 @@ def fault_transactions(w3: Web3, kind: str) -> list[Any]:
         "maxFeePerGas": 10**10,
         "maxPriorityFeePerGas": 10**6,
     }
+    if kind in PERPS_FAULTS:
+        usdc = w3.eth.contract(address=USDC, abi=load_abi("IERC20"))
+        perps = w3.eth.contract(address=PERPS, abi=load_abi("IPerps"))
+        return [
+            usdc.functions.approve(PERPS, MAX_UINT).build_transaction(fields),
+            perps.functions.depositMargin(WETH, 1_000 * 10**6).build_transaction(fields),
+            perps.functions.modifyPosition(WETH, 10**18, MAX_UINT, FAR_DEADLINE).build_transaction(
+                fields
+            ),
+        ]
+    weth = w3.eth.contract(address=WETH, abi=load_abi("IWETH"))
+    lending = w3.eth.contract(address=LENDING, abi=load_abi("ILending"))
     return [
         weth.functions.approve(LENDING, MAX_UINT).build_transaction(fields),
         lending.functions.supply(WETH, 10 * 10**18).build_transaction(fields),

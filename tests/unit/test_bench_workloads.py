@@ -34,7 +34,7 @@ def test_transaction_i_is_sent_by_sender_i_mod_s_with_nonce_i_div_s() -> None:
         assert tx.nonce == index // 7
 
 
-@pytest.mark.parametrize("workload", ["transfers", "tokens", "swaps", "defi"])
+@pytest.mark.parametrize("workload", ["transfers", "tokens", "swaps", "defi", "perps"])
 def test_a_slice_signs_the_same_bytes_as_the_whole_run(workload: str) -> None:
     keys = make_sender_keys(12, workload)
     whole = sign_range(workload, keys, CHAIN_ID, 0, 60)
@@ -92,8 +92,21 @@ def test_the_defi_mix_succeeds_when_sent_in_order(tmp_path: Path) -> None:
         "leverage_close",
         "oracle_set_price",
         "token_transfer",
+        "perps_deposit",
+        "perps_modify",
+        "perps_liquidate",
     ):
         assert done[operation] > 0, operation
+    # 8 perps traders (4 groups of 10, two each) liquidate their pair once a cycle, two cycles.
+    assert done["perps_liquidate"] == 8 * 2
+    assert done["perps_deposit"] == 8 * 2
+
+
+def test_the_perps_workload_trades_and_every_trade_succeeds(tmp_path: Path) -> None:
+    outcomes = run_in_node(tmp_path, "perps", senders=10, count=10 * 12)
+    assert [status for _operation, status in outcomes] == [1] * 120
+    done = Counter(operation for operation, _status in outcomes)
+    assert done == {"token_approve": 10, "perps_deposit": 10, "perps_modify": 100}
 
 
 def test_the_profile_summary_counts_own_and_inclusive_samples(tmp_path: Path) -> None:

@@ -10,19 +10,43 @@ import orjson
 import pytest
 
 from faults.outputs import FaultyOutputs, FaultyTrace
-from faults.perturbation import FAULT_KINDS, LENDING_FAULTS, WRONG_WITHDRAWAL_ROOT
+from faults.perturbation import (
+    FAULT_KINDS,
+    FUNDING_RATE_SHIFT,
+    LENDING_FAULTS,
+    PERPS_FAULTS,
+    WRONG_FUNDING,
+    WRONG_WITHDRAWAL_ROOT,
+    plan_fault,
+    run_faulty,
+)
 from l1.inputs import L1InputSource
 from node.proposer import ProposedOutput
 from node.storage import Storage
 from prover.traces import NodeTraceProvider
+from rollup.addresses import WETH
 from rollup.crypto import keccak256
 from rollup.deposit import QueuedMessage
+from rollup.fixedpoint import from_word
 from rollup.genesis import build_genesis
-from rollup.machine import BatchRecord
+from rollup.machine import BatchRecord, Machine, make_genesis_step_state
 from rollup.smt import decode_proof, verify_inclusion
-from rollup.state import WITHDRAWALS_KEY, compute_tree_key, encode_leaf
+from rollup.state import (
+    KIND_PERPS_MARKET,
+    WITHDRAWALS_KEY,
+    PerpsMarket,
+    compute_tree_key,
+    encode_leaf,
+    perps_market_key,
+)
 from rollup.stepstate import PHASE_TXS
-from tests.unit.test_machine import FakeL1, Scenario, build_defi_scenario, build_scenario
+from tests.unit.test_machine import (
+    FakeL1,
+    Scenario,
+    build_defi_scenario,
+    build_perps_scenario,
+    build_scenario,
+)
 
 SEQUENCER = b"\x5e" * 20
 
@@ -64,6 +88,11 @@ def faulty_for(tmp_path: Path, scenario: Scenario, fault: str) -> FaultyOutputs:
 @pytest.fixture(scope="module")
 def defi() -> Scenario:
     return build_defi_scenario()
+
+
+@pytest.fixture(scope="module")
+def perps() -> Scenario:
+    return build_perps_scenario()
 
 
 def test_the_state_at_any_block_is_rebuilt_from_storage(tmp_path: Path) -> None:
@@ -124,6 +153,8 @@ def test_a_faulty_trace_departs_at_one_step_that_the_proof_refutes(
     assert faulty.hash_at(k + 1) != honest.hash_at(k + 1)
     if kind in LENDING_FAULTS:
         assert plan.touched  # the DeFi scenario touches a market early on
+    if kind in PERPS_FAULTS:
+        assert not plan.touched  # the DeFi scenario has no perps market: the sender gets 1 ETH
     # The one-step proof of the perturbed step gives the honest post-state: the defender's claim
     # at k + 1 is refuted there ...
     refuted = outputs.one_step(faulty, k)
@@ -166,3 +197,73 @@ def test_without_a_transaction_the_fault_waits_for_the_next_output(tmp_path: Pat
     wrong = outputs.get_output(3, scenario.blocks[3].header)
     assert wrong != ProposedOutput(own.step_state, own.withdrawal_root)
     assert not outputs.pending
+
+
+# -- wrong-funding over a chain that trades perpetuals ----------------------------------------
+
+
+def test_wrong_funding_departs_at_the_first_trade_and_the_proof_refutes_it(
+    tmp_path: Path, perps: Scenario
+) -> None:
+    outputs = faulty_for(tmp_path, perps, WRONG_FUNDING)
+    head = len(perps.blocks)
+    honest = outputs.trace(0, head)
+    wrong = outputs.get_output(0, perps.blocks[-1].header)
+    assert wrong.step_state.hash != honest.final.hash
+    faulty = outputs.trace(0, head, end_hash=wrong.step_state.hash)
+    assert isinstance(faulty, FaultyTrace) and faulty.plan is not None
+    k = faulty.plan.step
+    # Not the approvals nor the deposits (they accrue no funding): the long, the fifth
+    # transaction, is the first step that reads and writes the WETH perps market.
+    assert faulty.plan.touched == (perps_market_key(WETH),)
+    assert faulty.states[k].phase == PHASE_TXS
+    assert (faulty.states[k].block_number, faulty.states[k].tx_count) == (2, 2)
+    assert faulty.hashes[: k + 1] == honest.hashes[: k + 1]
+    refuted = outputs.one_step(faulty, k)
+    assert refuted.post == honest.states[k + 1] != faulty.states[k + 1]
+    for position in range(k + 1, min(k + 6, faulty.steps)):
+        assert outputs.one_step(faulty, position).post == faulty.states[position + 1]
+
+
+def market_after(scenario: Scenario, plan_kind: str, perturbed: bool) -> PerpsMarket:
+    """The WETH perps market right after the step wrong-funding perturbs, honest or faulty."""
+    machine = Machine(scenario.chain.config, scenario.l1)
+    start = make_genesis_step_state(scenario.chain.config, scenario.genesis_header)
+    target = len(scenario.blocks)
+    honest, plan = plan_fault(
+        plan_kind, machine, build_genesis(scenario.document).state, start, target, SEQUENCER
+    )
+    assert plan is not None
+    state = build_genesis(scenario.document).state
+    if perturbed:
+        run_faulty(machine, state, start, target, plan, honest, until=plan.step + 1)
+    else:
+        for step in honest[: plan.step + 1]:
+            machine.execute_step(state, step, target)
+    market: PerpsMarket = state.get(perps_market_key(WETH))
+    return market
+
+
+def test_wrong_funding_lowers_the_funding_index_by_a_dollar_and_raises_the_rate(
+    perps: Scenario,
+) -> None:
+    right = market_after(perps, WRONG_FUNDING, perturbed=False)
+    wrong = market_after(perps, WRONG_FUNDING, perturbed=True)
+    assert from_word(wrong.funding_index) == from_word(right.funding_index) - 10**18
+    assert from_word(wrong.funding_rate) == from_word(right.funding_rate) + FUNDING_RATE_SHIFT
+    assert wrong._replace(funding_index=0, funding_rate=0) == right._replace(
+        funding_index=0, funding_rate=0
+    )
+    assert from_word(right.skew) == 10 * 10**18  # the long the step ran
+
+
+def test_wrong_funding_without_a_perps_market_credits_the_sender(tmp_path: Path) -> None:
+    scenario = build_scenario()
+    assert not any(
+        key[0] == KIND_PERPS_MARKET for key in build_genesis(scenario.document).state.leaves
+    )
+    outputs = faulty_for(tmp_path, scenario, WRONG_FUNDING)
+    own = outputs.own_output(2)
+    assert own is not None
+    wrong = outputs.get_output(0, scenario.blocks[1].header)
+    assert wrong.step_state.hash != own.machine_hash

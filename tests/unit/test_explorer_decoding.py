@@ -81,3 +81,44 @@ def test_an_event_whose_data_does_not_decode_is_not_decoded() -> None:
 
 def test_a_log_without_topics_is_not_decoded() -> None:
     assert decode_event(addresses.LENDING, [], b"", frozenset()) is None
+
+
+def test_a_perps_short_is_decoded_with_its_signed_size() -> None:
+    data = compute_selector("modifyPosition(address,int256,uint256,uint256)") + encode(
+        ["address", "int256", "uint256", "uint256"], [addresses.WETH, -(3 * 10**17), 0, 2**40]
+    )
+    decoded = decode_call(addresses.PERPS, data, frozenset())
+    assert decoded is not None
+    assert (decoded["contract"], decoded["function"]) == ("Perps", "modifyPosition")
+    assert decoded["args"][1] == {
+        "name": "sizeDelta",
+        "type": "int256",
+        "value": "-300000000000000000",
+    }
+
+
+def test_a_perps_liquidation_event_is_decoded_with_keeper_account_and_asset() -> None:
+    topics = [
+        compute_event_topic(
+            "PositionLiquidated(address,address,address,int256,uint256,uint256,uint256,uint256,"
+            "uint256)"
+        ),
+        bytes(12) + BOB,
+        bytes(12) + ALICE,
+        bytes(12) + addresses.WETH,
+    ]
+    data = encode(["int256", "uint256"] + ["uint256"] * 4, [-(10**18), 2_800 * 10**18, 5, 7, 0, 0])
+    decoded = decode_event(addresses.PERPS, topics, data, frozenset())
+    assert decoded is not None
+    assert decoded["event"] == "PositionLiquidated"
+    assert [(arg["name"], arg["value"]) for arg in decoded["args"]] == [
+        ("keeper", "0x" + BOB.hex()),
+        ("account", "0x" + ALICE.hex()),
+        ("asset", "0x" + addresses.WETH.hex()),
+        ("size", str(-(10**18))),
+        ("price", str(2_800 * 10**18)),
+        ("keeperReward", "5"),
+        ("toFund", "7"),
+        ("fundPaid", "0"),
+        ("socialized", "0"),
+    ]

@@ -9,7 +9,7 @@ import pytest
 from eth_abi.abi import encode as abi_encode
 
 from rollup.abi import encode_call
-from rollup.addresses import AMM, L2_BRIDGE, LENDING, LEVERAGE, ORACLE
+from rollup.addresses import AMM, L2_BRIDGE, LENDING, LEVERAGE, ORACLE, PERPS
 from rollup.batch import Batch, BatchBlock, encode_batch
 from rollup.block import BlockExecution, Header, SignedTransaction, execute_block
 from rollup.crypto import keccak256
@@ -39,6 +39,7 @@ from tests.unit.helpers import (
     base_document,
     lending_document,
 )
+from tests.unit.perps_spec import USDC6, perps_document
 
 ALICE_KEY, BOB_KEY = ANVIL_KEYS[0], ANVIL_KEYS[1]
 ALICE, BOB, CAROL = ADDRESSES[0], ADDRESSES[1], ADDRESSES[4]
@@ -322,6 +323,67 @@ def build_defi_scenario() -> Scenario:
     return Scenario(chain, l1, blocks, document, genesis.header.state_root)
 
 
+def build_perps_scenario() -> Scenario:
+    """Perpetuals in whole steps: approvals and margin deposits (no funding accrual), a 10 WETH
+    long, a short five minutes later (funding accrues over a skewed market), a margin
+    withdrawal with a position, an oracle move, a close, and a reverted trade."""
+    document = perps_document()
+    document["sequencerWindow"] = 1_000_000
+    chain = Chain(document)
+    bob_key = ANVIL_KEYS[1]
+    blocks: list[BlockExecution] = []
+
+    def run(txs: list[SignedTransaction], dt: int) -> None:
+        block = execute_block(
+            chain.state, chain.config, chain.head, txs, chain.head.timestamp + dt, 0
+        )
+        assert not block.skipped, block.skipped
+        chain.head = block.header
+        chain._pending.clear()
+        blocks.append(block)
+
+    def call(key: bytes, to: bytes, signature: str, *args: object) -> SignedTransaction:
+        return chain.sign(key, to, encode_call(signature, *args))
+
+    modify = "modifyPosition(address,int256,uint256,uint256)"
+    run(
+        [
+            call(ALICE_KEY, USDC6, "approve(address,uint256)", PERPS, UINT256_MAX),
+            call(bob_key, USDC6, "approve(address,uint256)", PERPS, UINT256_MAX),
+        ],
+        1,
+    )
+    run(
+        [
+            call(ALICE_KEY, PERPS, "depositMargin(address,uint256)", WETH, 10_000 * 10**6),
+            call(bob_key, PERPS, "depositMargin(address,uint256)", WETH, 10_000 * 10**6),
+            call(ALICE_KEY, PERPS, modify, WETH, 10 * 10**18, UINT256_MAX, FAR_DEADLINE),
+        ],
+        1,
+    )
+    run(
+        [
+            call(bob_key, PERPS, modify, WETH, -4 * 10**18, 0, FAR_DEADLINE),
+            call(ALICE_KEY, PERPS, "withdrawMargin(address,uint256)", WETH, 100 * 10**6),
+            call(bob_key, PERPS, modify, WETH, 0, 0, FAR_DEADLINE),  # zero size: reverts
+        ],
+        300,
+    )
+    run(
+        [
+            call(ORACLE_KEY, ORACLE, "setPrice(address,uint256,uint256)", WETH, 2_100 * 10**18, 0),
+            call(ALICE_KEY, PERPS, "closePosition(address,uint256,uint256)", WETH, 0, FAR_DEADLINE),
+        ],
+        200,
+    )
+    genesis = build_genesis(document)
+    l1 = FakeL1()
+    l1.carry(make_batch(genesis.header, blocks, 1, 2), 5)
+    l1.carry(make_batch(genesis.header, blocks, 3, 4), blocks[3].header.timestamp - 1_000 + 5)
+    l1.clock += 1
+    return Scenario(chain, l1, blocks, document, genesis.header.state_root)
+
+
 def replay(scenario: Scenario, target: int) -> list[StepState]:
     machine = Machine(scenario.chain.config, scenario.l1)
     start = make_genesis_step_state(scenario.chain.config, scenario.genesis_header)
@@ -456,6 +518,16 @@ def test_the_defi_scenario_replays_to_the_head_state_root_with_every_call_includ
     scenario = build_defi_scenario()
     statuses = [receipt.status for block in scenario.blocks for receipt in block.receipts]
     assert statuses == [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+    trace = replay(scenario, len(scenario.blocks))
+    assert trace[-1].state_root == scenario.chain.head.state_root
+    assert trace[-1].block_hash == scenario.chain.head.hash
+    assert derive(scenario.l1, scenario.document) == [b.header for b in scenario.blocks]
+
+
+def test_the_perps_scenario_replays_to_the_head_state_root_with_every_call_included() -> None:
+    scenario = build_perps_scenario()
+    statuses = [receipt.status for block in scenario.blocks for receipt in block.receipts]
+    assert statuses == [1, 1, 1, 1, 1, 1, 1, 0, 1, 1]
     trace = replay(scenario, len(scenario.blocks))
     assert trace[-1].state_root == scenario.chain.head.state_root
     assert trace[-1].block_hash == scenario.chain.head.hash

@@ -190,6 +190,17 @@ async function showAddress(address) {
       a.leverageEvents.map((e) => [link(`tx/${e.transactionHash}`, e.blockNumber),
         esc(e.decoded.event), esc(e.decoded.args.filter((x) => !x.indexed || x.name !== "account").map((x) => `${x.name}=${x.value}`).join(", "))]),
       "no leveraged positions")}</section>
+    <section class="panel"><h2>Perpetuals</h2>${table("perps-positions",
+      ["Market", "Side", "Size", "Entry", "Index", "Margin", "PnL", "Funding", "Liq. price", "Health", "Leverage"],
+      a.perps.map((p) => [esc(`${p.symbol}-PERP`), esc(p.side), `<span class="num">${esc(units(p.size, 18))}</span>`,
+        esc(wad(p.entryPrice, 2)), esc(wad(p.indexPrice, 2)), esc(wad(p.margin, 2)), esc(wad(p.pnl, 2)),
+        esc(wad(p.funding, 6)), esc(p.liquidationPrice === null ? "—" : wad(p.liquidationPrice, 2)),
+        esc(p.health === null ? "—" : wad(p.health, 3)), esc(p.leverage === null ? "—" : wad(p.leverage, 2) + "x")]),
+      "no perps positions")}
+      ${table("perps-events", ["Block", "Event", "Details"],
+      a.perpsEvents.map((e) => [link(`tx/${e.transactionHash}`, e.blockNumber),
+        esc(e.decoded.event), esc(e.decoded.args.filter((x) => x.name !== "account").map((x) => `${x.name}=${x.value}`).join(", "))]),
+      "no perps trades")}</section>
     <section class="panel"><h2>Withdrawals to L1</h2>${table("withdrawals", ["#", "Block", "Amount", "L1 recipient", "L2", "On L1"],
       a.withdrawals.map((w) => [esc(w.index), link(`tx/${w.transactionHash}`, w.blockNumber), esc(units(w.amount, 18)),
         addr(w.l1Recipient), badge(w.l2Finality), w.l1Status ? badge(w.l1Status) : '<span class="muted">no L1</span>']),
