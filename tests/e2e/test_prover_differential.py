@@ -97,7 +97,7 @@ from tests.unit.helpers import (
     hex_address,
     lending_document,
 )
-from tests.unit.perps_spec import PERPS_MARKET
+from tests.unit.perps_spec import PERPS_MARKET, spec_requirements
 
 pytestmark = pytest.mark.e2e
 
@@ -936,6 +936,48 @@ class World:
     def signed_by(calls: list[Call], signer: int | None) -> list[Call]:
         return [(label, to, data, value, signer) for label, to, data, value, _ in calls]
 
+    def perps_fresh_price(self, timestamp: int) -> list[Call]:
+        """Healthy trades, closes, liquidations and withdrawals beside a position need a fresh
+        WETH price: the oracle first refreshes it, unchanged, when the block would find it
+        stale (the generator reads the state of the block start, before the per-block refresh
+        that happens by chance; a faulty operation may meet a stale price)."""
+        if self.faulty or self.price_age(WETH, timestamp) <= PRICE_MAX_AGE - 60:
+            return []
+        data = encode_call("setPrice(address,uint256,uint256)", WETH, *self.perps_price())
+        return [("oracle_set_price", ORACLE, data, 0, 9)]
+
+    def perps_open_calls(self, me: bytes, size: int, margin: int) -> list[Call]:
+        """Margin then a market order of `size` by `me` (the acting user's key unless signed
+        otherwise), for an operation that needs a position no sender holds yet."""
+        data = encode_call(
+            "modifyPosition(address,int256,uint256,uint256)",
+            WETH, size, UINT256_MAX if size > 0 else 0, FAR_DEADLINE,
+        )  # fmt: skip
+        return [*self.perps_deposit_calls(me, WETH, margin), ("perps_modify", PERPS, data, 0, None)]
+
+    def perps_price(self) -> tuple[int, int]:
+        """The oracle's WETH (price, volatility)."""
+        report = self.view(ORACLE, "getPrice(address)", WETH, types=("uint256",) * 3)
+        return (int(report[0]), int(report[1])) if report else (2_000 * WAD, 0)
+
+    def perps_equity(self, who: bytes) -> int:
+        """USD (WAD): margin + PnL + funding - bad debt, at the current price."""
+        position = self.perps_position(who)
+        if not position:
+            return 0
+        _, _, margin, pnl, funding, bad_debt = (int(v) for v in position[:6])
+        return margin + pnl + funding - bad_debt
+
+    def perps_free_margin(self, who: bytes) -> int:
+        """USD (WAD) `who` may withdraw: its equity above initial margin plus keeper reward with
+        a position (as at the block start, at the current price), all its margin without."""
+        size = self.perps_size(who)
+        if not size:
+            position = self.perps_position(who)
+            return int(position[2]) if position else 0
+        required = spec_requirements(size, *self.perps_price())
+        return self.perps_equity(who) - required.initial - required.reward
+
     def op_perps_deposit(self, me: bytes, timestamp: int) -> list[Call]:
         me, signer = self.perps_trader(me)
         asset = self.either([WETH], [LENDING_DAI, NOT_A_TOKEN])
@@ -948,9 +990,23 @@ class World:
             return bool(position and position[2])
 
         me, signer = self.holder(me, has_margin)
-        amount = self.either([UINT256_MAX, self.pick([1, 50, 500]) * 10**6], [0, 10**30])
+        calls: list[Call] = []
+        position = self.perps_position(me)
+        free = self.perps_free_margin(me) // 10**12  # USDC units
+        if not self.faulty and not has_margin(me):  # nobody has margin yet: deposit first
+            me, signer = self.perps_trader(me)
+            deposited = self.pick([100, 1_000]) * 10**6
+            calls = self.signed_by(self.perps_deposit_calls(me, WETH, deposited), signer)
+            position, free = None, deposited
+        good = [UINT256_MAX, self.pick([1, 50, 500]) * 10**6]
+        if position and position[0]:  # beside a position: part of the free margin only
+            calls = self.perps_fresh_price(timestamp)
+            good = [max(1, free * self.pick([1, 10, 50, 90]) // 100)]
+        else:
+            good = [amount for amount in good if amount == UINT256_MAX or amount <= free] or good
+        amount = self.either(good, [0, 10**30])
         data = encode_call("withdrawMargin(address,uint256)", WETH, amount)
-        return [("perps_withdraw", PERPS, data, 0, signer)]
+        return [*calls, ("perps_withdraw", PERPS, data, 0, signer)]
 
     def op_perps_modify(self, me: bytes, timestamp: int) -> list[Call]:
         me, signer = self.perps_trader(me)
@@ -961,8 +1017,14 @@ class World:
         delta = self.either(good, [0, WAD // 100, 10**40, -(2**255), 2**255 - 1])
         calls: list[Call] = []
         position = self.perps_position(me)
-        if not self.faulty and (not position or position[2] < 2_000 * WAD or self.chance(0.3)):
-            calls = self.perps_deposit_calls(me, WETH, self.pick([1_000, 3_000]) * 10**6)
+        if not self.faulty:  # enough margin for the new size at the current volatility
+            price, volatility = self.perps_price()
+            required = spec_requirements(size + delta, price, volatility)
+            needed = required.initial + required.reward + abs(delta) * price // 100 // WAD
+            missing = max(0, needed - self.perps_equity(me))
+            if not position or missing or position[2] < 2_000 * WAD or self.chance(0.3):
+                amount = max(self.pick([1_000, 3_000]) * 10**6, missing // 10**12 + 10**6)
+                calls = self.perps_deposit_calls(me, WETH, amount)
         acceptable = self.either(
             [UINT256_MAX if delta > 0 else 0], [1 if delta > 0 else UINT256_MAX]
         )
@@ -970,38 +1032,71 @@ class World:
             "modifyPosition(address,int256,uint256,uint256)",
             WETH, delta, acceptable, self.deadline(timestamp),
         )  # fmt: skip
-        return self.signed_by([*calls, ("perps_modify", PERPS, data, 0, None)], signer)
+        calls = self.signed_by([*calls, ("perps_modify", PERPS, data, 0, None)], signer)
+        return [*self.perps_fresh_price(timestamp), *calls]
 
     def op_perps_close(self, me: bytes, timestamp: int) -> list[Call]:
         me, signer = self.holder(me, lambda who: bool(self.perps_size(who)))
         size = self.perps_size(me)
+        calls = self.perps_fresh_price(timestamp)
+        if not size and not self.faulty:  # nobody holds a position yet: open one first
+            me, signer = self.perps_trader(me)
+            size = self.pick([1, -1, 4, -4]) * WAD // 2
+            price, volatility = self.perps_price()
+            required = spec_requirements(size, price, volatility)
+            margin = max(2_000 * WAD, (required.initial + required.reward) * 11 // 10)
+            opened = self.perps_open_calls(me, size, margin // 10**12)
+            calls += self.signed_by(opened, signer)
         acceptable = self.either([UINT256_MAX if size < 0 else 0], [1 if size < 0 else UINT256_MAX])
         data = encode_call(
             "closePosition(address,uint256,uint256)", WETH, acceptable, self.deadline(timestamp)
         )
-        return [("perps_close", PERPS, data, 0, signer)]
+        return [*calls, ("perps_close", PERPS, data, 0, signer)]
 
     def op_perps_liquidate(self, me: bytes, timestamp: int) -> list[Call]:
+        """Healthy: a position already liquidatable, or one the oracle then moves the price
+        through (past its liquidation price), or (no position yet) a highly leveraged one that
+        another sender opens first; the keeper never liquidates itself."""
         traders, unhealthy = [], []
         for index in SENDER_KEYS:
             who = ADDRESSES[index]
             position = self.perps_position(who)
             if who == me or not position or not position[0]:
                 continue
-            traders.append(who)
+            traders.append((who, int(position[0]), int(position[6])))
             if position[7] < WAD:
                 unhealthy.append(who)
-        crash: list[Call] = []
-        if not unhealthy and traders and not self.faulty and self.chance(0.6):
-            longs = any(self.perps_size(who) > 0 for who in traders)
-            factor = self.pick([70, 80, 90]) if longs else self.pick([115, 130, 160])
-            price = self.price(WETH) * factor // 100
-            data = encode_call("setPrice(address,uint256,uint256)", WETH, price or 1, 0)
-            crash = [("oracle_crash", ORACLE, data, 0, 9)]
-        target = self.either(unhealthy or traders or [FRESH], [me, FRESH])
+        calls: list[Call] = []
+        crashable = [(who, size, liquidation) for who, size, liquidation in traders if liquidation]
+        target = self.either(unhealthy or [who for who, *_ in traders] or [FRESH], [me, FRESH])
+        if not self.faulty and not unhealthy and crashable:
+            target, size, liquidation = self.pick(crashable)
+            factor = self.pick([97, 90, 70]) if size > 0 else self.pick([103, 110, 130])
+            price = liquidation * factor // 100  # at the volatility its liquidation price assumes
+            data = encode_call(
+                "setPrice(address,uint256,uint256)", WETH, price or 1, self.perps_price()[1]
+            )
+            calls = [("oracle_crash", ORACLE, data, 0, 9)]
+        elif not self.faulty and not unhealthy:  # open a position at ~8x, then crash through it
+            others = [i for i in FUNDED_KEYS if ADDRESSES[i] != me]
+            index = self.pick([i for i in others if not self.perps_size(ADDRESSES[i])] or others)
+            target, size = ADDRESSES[index], self.pick([4, -4]) * WAD
+            price = self.price(WETH) or 2_000 * WAD
+            margin = 4 * price // 8 // 10**12  # 1/8 of the notional, in USDC
+            opened = self.perps_open_calls(target, size, margin)
+            calm = encode_call("setPrice(address,uint256,uint256)", WETH, price, 0)
+            factor = self.pick([90, 85, 60]) if size > 0 else self.pick([110, 115, 140])
+            crash = encode_call("setPrice(address,uint256,uint256)", WETH, price * factor // 100, 0)
+            calls = [  # a fresh price without volatility: the margin suffices for ~8x
+                ("oracle_set_price", ORACLE, calm, 0, 9),
+                *self.signed_by(opened, index),
+                ("oracle_crash", ORACLE, crash, 0, 9),
+            ]
+        elif not self.faulty:
+            calls = self.perps_fresh_price(timestamp)
         asset = self.either([WETH], [LENDING_DAI])
         data = encode_call("liquidate(address,address)", target, asset)
-        return [*crash, ("perps_liquidate", PERPS, data, 0, None)]
+        return [*calls, ("perps_liquidate", PERPS, data, 0, None)]
 
     def op_perps_view(self, me: bytes, timestamp: int) -> list[Call]:
         data = self.pick(
