@@ -36,13 +36,10 @@ from rollup.fixedpoint import (
     wad_mul_up,
 )
 from rollup.state import (
-    SYSTEM_KEY,
     LendingAccount,
     Market,
     MarketConfig,
     Position,
-    Price,
-    System,
     lending_account_key,
     market_config_key,
     market_key,
@@ -51,6 +48,7 @@ from rollup.state import (
     token_key,
 )
 from rollup.system.context import CallContext, require
+from rollup.system.oracle import get_price
 from rollup.system.tokens import get_balance, move_tokens, spend_allowance
 
 SUPPLY_TOPIC = compute_event_topic("Supply(address,address,uint256)")
@@ -189,15 +187,6 @@ def compute_max_leverage(collateral_factor: int) -> int:
     """1 / (1 - CF) in WAD: the geometric limit of supply -> borrow -> supply loops."""
     require(collateral_factor < WAD, "collateral factor must be below 1")
     return wad_div_down(WAD, WAD - collateral_factor)
-
-
-def get_price(ctx: CallContext, asset: bytes, require_fresh: bool) -> Price:
-    price: Price = ctx.state.get(price_key(asset))
-    require(price.price > 0, "no price for asset")
-    if require_fresh:
-        system: System = ctx.state.get(SYSTEM_KEY)
-        require(ctx.block.timestamp <= price.updated_at + system.price_max_age, "stale price")
-    return price
 
 
 def get_decimals_unit(ctx: CallContext, asset: bytes) -> int:

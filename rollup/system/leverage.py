@@ -24,11 +24,11 @@ from rollup.system.lending import (
     debit_supply,
     get_debt,
     get_market_config,
-    get_price,
     has_debt,
     reduce_debt,
     require_within_borrow_limit,
 )
+from rollup.system.oracle import get_price
 from rollup.system.tokens import move_tokens, spend_allowance
 
 LEVERAGE_OPENED_TOPIC = compute_event_topic(

@@ -33,6 +33,17 @@ def set_price(ctx: CallContext, asset: bytes, price: int, volatility: int) -> No
     )
 
 
+def get_price(ctx: CallContext, asset: bytes, require_fresh: bool) -> Price:
+    """The oracle report lending and perps read: refuses a missing price, and a stale one (older
+    than the chain's price_max_age) if asked."""
+    price: Price = ctx.state.get(price_key(asset))
+    require(price.price > 0, "no price for asset")
+    if require_fresh:
+        system: System = ctx.state.get(SYSTEM_KEY)
+        require(ctx.block.timestamp <= price.updated_at + system.price_max_age, "stale price")
+    return price
+
+
 def get_price_report(ctx: CallContext, asset: bytes) -> tuple[int, int, int]:
     report: Price = ctx.state.get(price_key(asset))
     return report.price, report.volatility, report.updated_at

@@ -45,21 +45,19 @@ from rollup.fixedpoint import (
     to_word,
 )
 from rollup.state import (
-    SYSTEM_KEY,
     PerpsMarket,
     PerpsMarketConfig,
     PerpsPosition,
     Price,
-    System,
     TokenBalance,
     balance_key,
     perps_market_config_key,
     perps_market_key,
     perps_position_key,
-    price_key,
     token_key,
 )
 from rollup.system.context import CallContext, require
+from rollup.system.oracle import get_price
 from rollup.system.tokens import move_tokens, spend_allowance
 
 SECONDS_PER_DAY = 86_400
@@ -110,16 +108,6 @@ def get_margin_scale(ctx: CallContext, config: PerpsMarketConfig) -> int:
     decimals: int = ctx.state.get(token_key(get_margin_token(config))).decimals
     scale: int = 10 ** (18 - decimals)
     return scale
-
-
-def get_price(ctx: CallContext, asset: bytes, require_fresh: bool) -> Price:
-    """The oracle report (as lending reads it): refuses a missing price, and a stale one if asked."""
-    price: Price = ctx.state.get(price_key(asset))
-    require(price.price > 0, "no price for asset")
-    if require_fresh:
-        system: System = ctx.state.get(SYSTEM_KEY)
-        require(ctx.block.timestamp <= price.updated_at + system.price_max_age, "stale price")
-    return price
 
 
 def require_market_liquidity(ctx: CallContext, config: PerpsMarketConfig, amount: int) -> None:
