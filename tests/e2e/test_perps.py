@@ -33,6 +33,14 @@ from tests.e2e.conftest import (
     send,
 )
 from tests.polling import wait_for
+from tests.unit.perps_spec import (
+    MarketConstants,
+    SpecRequirements,
+    ceil_div,
+    spec_fee,
+    spec_fill,
+    spec_requirements,
+)
 
 WAD = 10**18
 DAY = 86_400
@@ -59,51 +67,13 @@ MM_SCALAR = wad(MARKET["maintenanceMarginScalar"])
 MIN_MARGIN = wad(MARKET["minMargin"])
 RHO = wad(MARKET["keeperRewardRatio"])
 REWARD_MIN, REWARD_MAX = wad(MARKET["keeperRewardMin"]), wad(MARKET["keeperRewardMax"])
+DEVNET_MARKET = MarketConstants(
+    S, MAKER_FEE, TAKER_FEE, MIN_IMR, K, VOL_SENSITIVITY, MM_SCALAR, MIN_MARGIN, RHO,
+    REWARD_MIN, REWARD_MAX, SCALE,
+)  # fmt: skip
 
 
 # -- docs/PERPETUALS.md §4 -----------------------------------------------------------------------
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
-def spec_fill(price: int, skew: int, delta: int) -> int:
-    numerator = price * (2 * skew + delta)
-    return price + (ceil_div(numerator, 2 * S) if delta > 0 else numerator // (2 * S))
-
-
-def spec_fee(skew: int, delta: int, fill: int) -> int:
-    if skew == 0 or (skew > 0) == (delta > 0):
-        maker, taker = 0, abs(delta)
-    elif abs(delta) <= abs(skew):
-        maker, taker = abs(delta), 0
-    else:
-        maker, taker = abs(skew), abs(delta) - abs(skew)
-    return ceil_div((maker * MAKER_FEE + taker * TAKER_FEE) * fill, WAD * WAD)
-
-
-class Requirements(NamedTuple):
-    initial: int
-    maintenance: int
-    reward: int
-    mmr: int
-
-
-def spec_requirements(size: int, price: int, volatility: int) -> Requirements:
-    imr = min(
-        MIN_IMR + ceil_div(abs(size) * K, S) + ceil_div(VOL_SENSITIVITY * volatility, WAD), WAD
-    )
-    mmr = ceil_div(imr * MM_SCALAR, WAD)
-    notional = ceil_div(abs(size) * price, WAD)
-    reward = min(max(abs(size) * price // WAD * RHO // WAD, REWARD_MIN), REWARD_MAX)
-    reward -= reward % SCALE
-    return Requirements(
-        ceil_div(notional * imr, WAD) + MIN_MARGIN,
-        ceil_div(notional * mmr, WAD) + MIN_MARGIN,
-        reward,
-        mmr,
-    )
 
 
 def spec_accrue(rate: int, index: int, skew: int, price: int, elapsed: int) -> tuple[int, int]:
@@ -118,7 +88,7 @@ def spec_accrue(rate: int, index: int, skew: int, price: int, elapsed: int) -> t
 
 
 def spec_long_liquidation_price(
-    size: int, entry: int, margin: int, funding: int, required: Requirements
+    size: int, entry: int, margin: int, funding: int, required: SpecRequirements
 ) -> int:
     base = margin + funding  # no bad debt here
     buffer = MIN_MARGIN + required.reward
@@ -205,8 +175,8 @@ def test_a_10x_long_marks_pnl_and_funding_and_is_liquidated_by_a_keeper(
     n_open = opened["blockNumber"]
     after_open = market_at(w3, n_open)
     skew_before = after_open.skew - size  # the block held no other perps trade
-    fill = spec_fill(3_000 * WAD, skew_before, size)
-    fee = spec_fee(skew_before, size, fill)
+    fill = spec_fill(3_000 * WAD, skew_before, size, DEVNET_MARKET)
+    fee = spec_fee(skew_before, size, fill, DEVNET_MARKET)
     (event,) = market.events.PositionModified().process_receipt(opened, errors=DISCARD)
     assert (event.args.sizeDelta, event.args.fillPrice, event.args.fee) == (size, fill, fee)
     margin = margin_tokens * SCALE - fee
@@ -230,7 +200,7 @@ def test_a_10x_long_marks_pnl_and_funding_and_is_liquidated_by_a_keeper(
     funding = size * (index - after_open.funding_index) // WAD
     assert funding < 0  # longs pay
     equity = margin + pnl + funding
-    required = spec_requirements(size, 2_800 * WAD, VOLATILITY)
+    required = spec_requirements(size, 2_800 * WAD, VOLATILITY, DEVNET_MARKET)
     threshold = required.maintenance + required.reward
     assert equity < threshold  # liquidatable
     assert view == [

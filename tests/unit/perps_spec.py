@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from rollup.addresses import WETH
+from scripts.gen_stf_vectors_perps import WETH_MARKET
 from tests.unit.helpers import ADDRESSES, base_document, hex_address
 
 WAD = 10**18
@@ -40,25 +41,8 @@ FUND = 1_000 * WAD
 GENESIS_TIME = 1_000
 PRICE = 2_000 * WAD
 
-PERPS_MARKET: dict[str, str] = {
-    "marginToken": hex_address(USDC6),
-    "skewScale": "1000.0",
-    "maxFundingVelocity": "1.0",
-    "makerFee": "0.001",
-    "takerFee": "0.002",
-    "minInitialMarginRatio": "0.1",
-    "initialMarginSlope": "0.5",
-    "volatilitySensitivity": "0.1",
-    "maintenanceMarginScalar": "0.5",
-    "minMargin": "10.0",
-    "keeperRewardRatio": "0.01",
-    "keeperRewardMin": "1.0",
-    "keeperRewardMax": "100.0",
-    "maxOpenInterest": "100.0",
-    "minPositionSize": "0.1",
-    "liquidationCapacity": "20.0",
-    "insuranceFund": "1000.0",
-}
+PERPS_MARKET: dict[str, str] = {"marginToken": hex_address(USDC6), **WETH_MARKET}
+"""The small world's WETH market: the constants above, as the perps vectors use them."""
 
 
 def perps_document(**market_overrides: str) -> dict[str, Any]:
@@ -93,20 +77,44 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def spec_fill(price: int, skew: int, delta: int) -> int:
+class MarketConstants(NamedTuple):
+    """The constants §4's formulas read (WAD), and the margin token's USD WAD per base unit."""
+
+    skew_scale: int
+    maker_fee: int
+    taker_fee: int
+    min_imr: int
+    imr_slope: int
+    volatility_sensitivity: int
+    mm_scalar: int
+    min_margin: int
+    keeper_ratio: int
+    reward_min: int
+    reward_max: int
+    scale: int
+
+
+SPEC_MARKET = MarketConstants(
+    S, MAKER_FEE, TAKER_FEE, MIN_IMR, K, VOL_SENSITIVITY, MM_SCALAR, MIN_MARGIN, RHO,
+    REWARD_MIN, REWARD_MAX, SCALE,
+)  # fmt: skip
+
+
+def spec_fill(price: int, skew: int, delta: int, market: MarketConstants = SPEC_MARKET) -> int:
     numerator = price * (2 * skew + delta)
-    premium = ceil_div(numerator, 2 * S) if delta > 0 else floor_div(numerator, 2 * S)
+    scale = 2 * market.skew_scale
+    premium = ceil_div(numerator, scale) if delta > 0 else floor_div(numerator, scale)
     return price + premium
 
 
-def spec_fee(skew: int, delta: int, fill: int) -> int:
+def spec_fee(skew: int, delta: int, fill: int, market: MarketConstants = SPEC_MARKET) -> int:
     if skew == 0 or (skew > 0) == (delta > 0):
         maker, taker = 0, abs(delta)
     elif abs(delta) <= abs(skew):
         maker, taker = abs(delta), 0
     else:
         maker, taker = abs(skew), abs(delta) - abs(skew)
-    return ceil_div((maker * MAKER_FEE + taker * TAKER_FEE) * fill, WAD * WAD)
+    return ceil_div((maker * market.maker_fee + taker * market.taker_fee) * fill, WAD * WAD)
 
 
 class SpecRequirements(NamedTuple):
@@ -116,19 +124,26 @@ class SpecRequirements(NamedTuple):
     mmr: int
 
 
-def spec_requirements(size: int, price: int, volatility: int = 0) -> SpecRequirements:
+def spec_requirements(
+    size: int, price: int, volatility: int = 0, market: MarketConstants = SPEC_MARKET
+) -> SpecRequirements:
+    m = market
     imr = min(
-        MIN_IMR + ceil_div(abs(size) * K, S) + ceil_div(VOL_SENSITIVITY * volatility, WAD), WAD
+        m.min_imr
+        + ceil_div(abs(size) * m.imr_slope, m.skew_scale)
+        + ceil_div(m.volatility_sensitivity * volatility, WAD),
+        WAD,
     )
-    mmr = ceil_div(imr * MM_SCALAR, WAD)
+    mmr = ceil_div(imr * m.mm_scalar, WAD)
     notional = ceil_div(abs(size) * price, WAD)
     reward = min(
-        max(floor_div(floor_div(abs(size) * price, WAD) * RHO, WAD), REWARD_MIN), REWARD_MAX
+        max(floor_div(floor_div(abs(size) * price, WAD) * m.keeper_ratio, WAD), m.reward_min),
+        m.reward_max,
     )
-    reward -= reward % SCALE
+    reward -= reward % m.scale
     return SpecRequirements(
-        ceil_div(notional * imr, WAD) + MIN_MARGIN,
-        ceil_div(notional * mmr, WAD) + MIN_MARGIN,
+        ceil_div(notional * imr, WAD) + m.min_margin,
+        ceil_div(notional * mmr, WAD) + m.min_margin,
         reward,
         mmr,
     )
