@@ -17,41 +17,20 @@ from node.websocket import Connection, SubscriptionHub
 from rollup.addresses import WETH
 from rollup.block import SignedTransaction
 from rollup.system.tokens import DEPOSIT_TOPIC
-from rollup.transaction import (
-    TX_TYPE_DYNAMIC_FEE,
-    Transaction,
-    decode_and_recover,
-    encode_transaction,
-    sign_transaction,
-)
 from sequencer.role import Sequencer
-from tests.unit.helpers import ADDRESSES, ANVIL_KEYS, DEFAULT_MAX_FEE
+from tests.unit.helpers import ADDRESSES
 from tests.unit.test_sequencer_rewind import (
-    CHAIN_ID,
     build_with,
     l1_block,
     open_sequencer,
     read_l1_block,
+    signed_transfer,
 )
 
 
 def wrap_eth(key_index: int, nonce: int, value: int) -> SignedTransaction:
     """Send ETH to WETH: it wraps it and logs Transfer(0, sender, value), Deposit(sender, value)."""
-    tx = Transaction(
-        tx_type=TX_TYPE_DYNAMIC_FEE,
-        chain_id=CHAIN_ID,
-        nonce=nonce,
-        max_priority_fee_per_gas=0,
-        max_fee_per_gas=DEFAULT_MAX_FEE,
-        gas_limit=100_000,
-        to=WETH,
-        value=value,
-        data=b"",
-        access_list=(),
-    )
-    raw = encode_transaction(sign_transaction(tx, ANVIL_KEYS[key_index]))
-    decoded, sender, tx_hash = decode_and_recover(raw)
-    return SignedTransaction(decoded, sender, tx_hash, raw)
+    return signed_transfer(key_index, nonce, value, to=WETH, gas_limit=100_000)
 
 
 def build_on_removed_origin(sequencer: Sequencer, *transactions: SignedTransaction) -> int:

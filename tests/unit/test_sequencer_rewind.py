@@ -31,15 +31,17 @@ RECIPIENT = bytes.fromhex("00000000000000000000000000000000000e0e61")
 CHAIN_ID = 901
 
 
-def signed_transfer(key_index: int, nonce: int, value: int = 1) -> SignedTransaction:
+def signed_transfer(
+    key_index: int, nonce: int, value: int = 1, to: bytes = RECIPIENT, gas_limit: int = 21_000
+) -> SignedTransaction:
     tx = Transaction(
         tx_type=TX_TYPE_DYNAMIC_FEE,
         chain_id=CHAIN_ID,
         nonce=nonce,
         max_priority_fee_per_gas=0,
         max_fee_per_gas=DEFAULT_MAX_FEE,
-        gas_limit=21_000,
-        to=RECIPIENT,
+        gas_limit=gas_limit,
+        to=to,
         value=value,
         data=b"",
         access_list=(),
